@@ -1,0 +1,86 @@
+"""criteria_nlp: clinical-trial eligibility criteria as structured, comparable rules.
+
+Quick start::
+
+    import criteria_nlp
+    trial = criteria_nlp.read_trial("NCT04184258.json")
+    analysis = criteria_nlp.analyze(trial)
+    analysis.to_dict()
+
+Importing the package is cheap; spaCy and the pipeline load on first use of a
+name that needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .about import __version__
+from .errors import (
+    CriteriaNLPError,
+    DecodeError,
+    EmptyInputError,
+    Errors,
+    MalformedRecordError,
+    ReadError,
+    UnknownFormatError,
+    UnsafeXMLError,
+)
+from .schema import Age, Criterion, Eligibility, Entity, Intervention, Trial, TrialAnalysis
+
+if TYPE_CHECKING:
+    from .analyzer import Analyzer, analyze
+    from .pipeline import load
+    from .read import iter_records, read_trial, read_trials, trial_from_text
+
+#: public name -> module that defines it, imported on first access
+_LAZY = {
+    "Analyzer": "analyzer",
+    "analyze": "analyzer",
+    "load": "pipeline",
+    "iter_records": "read",
+    "read_trial": "read",
+    "read_trials": "read",
+    "trial_from_text": "read",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'criteria_nlp' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+__all__ = [
+    "Age",
+    "Analyzer",
+    "Criterion",
+    "CriteriaNLPError",
+    "DecodeError",
+    "Eligibility",
+    "EmptyInputError",
+    "Entity",
+    "Errors",
+    "Intervention",
+    "MalformedRecordError",
+    "ReadError",
+    "Trial",
+    "TrialAnalysis",
+    "UnknownFormatError",
+    "UnsafeXMLError",
+    "__version__",
+    "analyze",
+    "iter_records",
+    "load",
+    "read_trial",
+    "read_trials",
+    "trial_from_text",
+]

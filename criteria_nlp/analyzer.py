@@ -1,0 +1,103 @@
+"""From a trial to its analysis: run the pipeline and collect typed results."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Iterable, Iterator, Mapping
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .errors import AnalysisError, CriteriaNLPError
+from .pipeline import load
+from .read import trial_from_text
+from .schema import Criterion, Duplicate, Trial, TrialAnalysis
+
+KINDS = ("inclusion", "exclusion")
+
+
+def as_trial(source: Trial | str | Mapping[str, Any]) -> Trial:
+    """Coerce what ``analyze`` accepts into a ``Trial``.
+
+    A ``str`` is plain eligibility text (offsets will index into it); a mapping
+    is a ``Trial`` dict or a ClinicalTrials.gov API v2 study.
+    """
+    if isinstance(source, Trial):
+        return source
+    if isinstance(source, str):
+        return trial_from_text(source)
+    if isinstance(source, Mapping):
+        if "eligibility_text" in source and "id" in source:
+            return Trial.model_validate(dict(source))
+        from .read import trial_from_mapping
+
+        return trial_from_mapping(source)
+    raise AnalysisError("A001", record="<input>", detail=type(source).__name__)
+
+
+def _check_kind(kind: str | None, record: str) -> None:
+    if kind is not None and kind not in KINDS:
+        raise CriteriaNLPError("S001", record=record, detail=kind)
+
+
+class Analyzer:
+    """Runs the criteria pipeline over trials and returns ``TrialAnalysis`` objects.
+
+    ``Analyzer()`` builds the default pipeline once; reuse the instance for many
+    trials.
+    """
+
+    def __init__(self, nlp: Language | None = None) -> None:
+        self.nlp = nlp if nlp is not None else load()
+
+    def make_doc(self, trial: Trial, kind: str | None = None) -> Doc:
+        """Tokenise a trial's eligibility text and attach what the components need."""
+        _check_kind(kind, trial.id)
+        doc = self.nlp.make_doc(trial.eligibility_text)
+        doc._.trial_id = trial.id
+        doc._.default_kind = kind
+        return doc
+
+    def __call__(self, source: Trial | str | Mapping[str, Any], kind: str | None = None) -> TrialAnalysis:
+        """Analyse one trial (or plain criteria text)."""
+        trial = as_trial(source)
+        doc = self.nlp(self.make_doc(trial, kind))
+        return self.analysis_from_doc(trial, doc)
+
+    def pipe(
+        self,
+        trials: Iterable[Trial | str | Mapping[str, Any]],
+        *,
+        kind: str | None = None,
+        n_process: int = 1,
+        batch_size: int = 32,
+    ) -> Iterator[TrialAnalysis]:
+        """Analyse many trials, in input order, optionally over ``n_process`` processes."""
+        pairs = ((self.make_doc(t, kind), t) for t in map(as_trial, trials))
+        for doc, trial in self.nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
+            yield self.analysis_from_doc(trial, doc)
+
+    def analysis_from_doc(self, trial: Trial, doc: Doc) -> TrialAnalysis:
+        """Collect the components' results from ``doc`` into a ``TrialAnalysis``."""
+        analysis = TrialAnalysis(
+            trial=trial,
+            criteria=[Criterion.model_validate(c) for c in doc._.criteria or []],
+            duplicates=[Duplicate.model_validate(d) for d in doc._.duplicates or []],
+        )
+        analysis._doc = doc
+        return analysis
+
+
+@lru_cache(maxsize=1)
+def default_analyzer() -> Analyzer:
+    """The shared analyzer behind ``analyze()``, built on first use."""
+    return Analyzer()
+
+
+def analyze(trial_or_text: Trial | str | Mapping[str, Any], kind: str | None = None) -> TrialAnalysis:
+    """Analyse a trial, a study mapping or plain criteria text with the default pipeline.
+
+    ``kind`` ("inclusion"/"exclusion") is the kind of criteria that come before
+    any header, for text without headers.
+    """
+    return default_analyzer()(trial_or_text, kind=kind)

@@ -1,0 +1,110 @@
+"""Coded error messages and the exception types of criteria_nlp.
+
+Every message lives here, under a stable code, so that users can search for a
+code and tests can assert on it. Messages name the record (a path, a path and
+line, or an id) and the problem, never a parser's internal state.
+
+Codes by stage: ``R`` reading records, ``S`` segmentation, ``X`` resources and
+catalogues, ``A`` analysis, ``P`` patients and matching, ``B`` batch runs,
+``C`` command line.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Errors:
+    """Message templates, keyed by code. Format with ``str.format(**fields)``."""
+
+    # reading
+    R001 = "{record}: the file is empty."
+    R002 = "{record}: cannot decode the bytes as text ({detail})."
+    R003 = "{record}: malformed JSON ({detail})."
+    R004 = "{record}: malformed XML ({detail})."
+    R005 = "{record}: unknown format: {detail}."
+    R006 = "{record}: the XML uses entity declarations or a DTD, which are refused for safety ({detail})."
+    R007 = "{record}: not a ClinicalTrials.gov study ({detail})."
+    R008 = "{record}: no such file or folder."
+    R009 = "{record}: expected exactly one trial, found {count}."
+    R010 = "{record}: a bad .zip archive ({detail})."
+    R011 = "{record}: a field has an unexpected shape ({detail})."
+    R012 = "{record}: the input has no text."
+    # segmentation
+    S001 = "{record}: the default kind must be 'inclusion', 'exclusion' or None, not {detail!r}."
+    # resources
+    X001 = "{record}: the resource is invalid ({detail})."
+    X002 = "{record}: the resource is missing from the package."
+    # analysis
+    A001 = "{record}: cannot analyse an object of type {detail}; pass a Trial, a str or a mapping."
+    A002 = "{record}: the serialised analysis is invalid ({detail})."
+    # patients and matching
+    P001 = "{record}: the patient record is invalid ({detail})."
+    P002 = "{record}: the FHIR bundle is invalid ({detail})."
+    P003 = "{record}: cannot convert {detail}."
+    # batch
+    B001 = "{record}: the output format is not supported ({detail})."
+    B002 = "{record}: the checkpoint does not belong to this run ({detail})."
+    # command line
+    C001 = "{record}: {detail}"
+
+
+class CriteriaNLPError(Exception):
+    """Base class of every error criteria_nlp raises on purpose.
+
+    ``code`` is the message code (``"R003"``), ``record`` names the record or
+    file, ``detail`` carries the specific problem.
+    """
+
+    def __init__(self, code: str, record: str = "<input>", detail: Any = "", **fields: Any) -> None:
+        template: str = getattr(Errors, code)
+        self.code = code
+        self.record = record
+        self.detail = detail
+        self.fields = fields
+        message = template.format(record=record, detail=detail, **fields)
+        super().__init__(f"[{code}] {message}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable description, as written to an errors file."""
+        return {"code": self.code, "record": self.record, "reason": str(self), "detail": str(self.detail)}
+
+
+class ReadError(CriteriaNLPError, ValueError):
+    """A record could not be read."""
+
+
+class EmptyInputError(ReadError):
+    """The file or string holds nothing to read."""
+
+
+class DecodeError(ReadError):
+    """The bytes cannot be decoded as text."""
+
+
+class MalformedRecordError(ReadError):
+    """The JSON or XML is not well formed, or a record lacks its structure."""
+
+
+class UnsafeXMLError(ReadError):
+    """The XML declares entities or a DTD (entity-expansion bombs, external entities)."""
+
+
+class UnknownFormatError(ReadError):
+    """The input is in none of the supported formats."""
+
+
+class ResourceError(CriteriaNLPError, ValueError):
+    """A packaged rule, lexicon or catalogue is missing or invalid."""
+
+
+class AnalysisError(CriteriaNLPError, ValueError):
+    """The analysis could not be built or restored."""
+
+
+class PatientError(CriteriaNLPError, ValueError):
+    """A patient record could not be read or used."""
+
+
+class BatchError(CriteriaNLPError, RuntimeError):
+    """A batch run cannot proceed."""

@@ -1,0 +1,46 @@
+"""Every custom ``Doc`` and ``Span`` attribute of criteria_nlp, registered in one place.
+
+``register_extensions()`` is idempotent and runs on import of the package. All
+values are JSON-serialisable (dicts, lists, strings, numbers, None; never
+spaCy objects), so docs can cross process boundaries in ``nlp.pipe``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spacy.tokens import Doc, Span
+
+#: name -> default, for ``Doc._``
+DOC_EXTENSIONS: dict[str, Any] = {
+    # set by the caller before the pipeline runs
+    "trial_id": None,  # str | None: names the record in errors
+    "default_kind": None,  # "inclusion" | "exclusion" | None: kind of text with no headers
+    # set by criteria_segmenter
+    "criteria": None,  # list[dict]: schema.Criterion dicts, char offsets into doc.text
+    "duplicates": None,  # list[dict]: schema.Duplicate dicts
+}
+
+#: name -> default, for ``Span._``
+SPAN_EXTENSIONS: dict[str, Any] = {
+    "criterion_id": None,  # str | None: id of the criterion the span lies in
+    "concept": None,  # dict | None: schema.Concept
+    "value": None,  # dict | None: schema.Value
+    "window": None,  # dict | None: schema.Window
+    "qualifies": None,  # list[int] | None: (start_char, end_char) of the entity a VALUE/TEMPORAL qualifies
+    "excepted": False,  # bool: named in an exception ("other than X")
+    "source": None,  # str | None: which matcher or model proposed the span
+}
+
+
+def register_extensions() -> None:
+    """Register every extension; calling it again changes nothing."""
+    for name, default in DOC_EXTENSIONS.items():
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=default)
+    for name, default in SPAN_EXTENSIONS.items():
+        if not Span.has_extension(name):
+            Span.set_extension(name, default=default)
+
+
+register_extensions()

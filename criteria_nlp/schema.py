@@ -1,0 +1,210 @@
+"""The output schema: pydantic models for trials, criteria, entities and analyses.
+
+Every model serialises to plain JSON (``model_dump(mode="json")``) and back.
+Character offsets (``start``/``end``) always index into
+``Trial.eligibility_text``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+
+from .errors import AnalysisError
+
+SCHEMA_VERSION = "1"
+
+AgeUnit = Literal["years", "months", "weeks", "days", "hours", "minutes"]
+Sex = Literal["all", "female", "male"]
+Kind = Literal["inclusion", "exclusion", "unknown"]
+Role = Literal["criterion", "lead_in"]
+
+#: Length of one unit in years, for ``Age.years``.
+YEARS_PER_UNIT: dict[str, float] = {
+    "years": 1.0,
+    "months": 1.0 / 12.0,
+    "weeks": 7.0 / 365.25,
+    "days": 1.0 / 365.25,
+    "hours": 1.0 / (365.25 * 24.0),
+    "minutes": 1.0 / (365.25 * 24.0 * 60.0),
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Age(_Model):
+    """An age limit as the registry states it, with its value in years."""
+
+    value: int | float
+    unit: AgeUnit
+    years: float
+
+    @classmethod
+    def of(cls, value: int | float, unit: AgeUnit) -> "Age":
+        """Build an age, computing ``years`` from ``value`` and ``unit``."""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return cls(value=value, unit=unit, years=round(value * YEARS_PER_UNIT[unit], 6))
+
+
+class Eligibility(_Model):
+    """The registry's structured eligibility fields."""
+
+    minimum_age: Age | None = None
+    maximum_age: Age | None = None
+    sex: Sex | None = None
+    healthy_volunteers: bool | None = None
+
+
+class Intervention(_Model):
+    """An intervention as the registry lists it (``type`` as written, upper case)."""
+
+    type: str | None = None
+    name: str
+
+
+class Trial(_Model):
+    """One trial record, whatever format it was read from."""
+
+    id: str
+    registry: str = "unknown"
+    title: str | None = None
+    status: str | None = None
+    phases: list[str] = Field(default_factory=list)
+    enrollment: int | None = None
+    study_type: str | None = None
+    conditions: list[str] = Field(default_factory=list)
+    interventions: list[Intervention] = Field(default_factory=list)
+    eligibility_text: str = ""
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    secondary_ids: list[str] = Field(default_factory=list)
+    format: str = "plain-text"
+    source: str | None = None
+
+
+class Criterion(_Model):
+    """One criterion (or lead-in) of a trial's eligibility text."""
+
+    id: str
+    kind: Kind
+    number: str | None = None
+    text: str
+    start: int
+    end: int
+    parent: str | None = None
+    role: Role = "criterion"
+    section: str | None = None
+
+
+class Duplicate(_Model):
+    """A criterion that repeats an earlier one of the same kind; kept out of ``criteria``."""
+
+    kind: Kind
+    text: str
+    start: int
+    end: int
+    duplicate_of: str
+
+
+class Concept(_Model):
+    """A coded concept: ``system`` such as ``ICD-10-CM``, ``LOINC``, ``RxNorm``, ``SCORE``."""
+
+    system: str
+    code: str
+    name: str | None = None
+
+
+class Value(_Model):
+    """A comparison a criterion makes, with its canonical-unit form."""
+
+    operator: str | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None
+    unit_canonical: str | None = None
+    low_canonical: float | None = None
+    high_canonical: float | None = None
+    uln_multiple: float | None = None
+    lln_multiple: float | None = None
+    of: float | None = None
+    text: str
+
+
+class Window(_Model):
+    """A time window such as "within the past 6 months"."""
+
+    duration_days: float | None = None
+    iso8601: str | None = None
+    direction: Literal["past", "future", "around"] | None = None
+    anchor: str | None = None
+    text: str
+
+
+class Entity(_Model):
+    """A tagged mention inside one criterion, with its assertion context and codes."""
+
+    id: str
+    criterion: str
+    label: str
+    text: str
+    start: int
+    end: int
+    negated: bool = False
+    historical: bool = False
+    hypothetical: bool = False
+    family: bool = False
+    excepted: bool = False
+    concept: Concept | None = None
+    value: Value | None = None
+    window: Window | None = None
+    qualifies: str | None = None
+
+
+class TrialAnalysis(BaseModel):
+    """The analysis of one trial: the trial, its criteria and what later stages add.
+
+    ``to_dict()`` is JSON-serialisable and round-trips through ``from_dict()``.
+    ``doc`` holds the spaCy ``Doc`` when the analysis was just computed (it is not
+    serialised).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: str = SCHEMA_VERSION
+    trial: Trial
+    criteria: list[Criterion] = Field(default_factory=list)
+    duplicates: list[Duplicate] = Field(default_factory=list)
+    entities: list[Entity] = Field(default_factory=list)
+
+    _doc: Any = PrivateAttr(default=None)
+
+    @property
+    def doc(self) -> Any:
+        """The spaCy ``Doc`` this analysis came from, or None after deserialisation."""
+        return self._doc
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-serialisable dict of the whole analysis."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TrialAnalysis":
+        """Rebuild an analysis from ``to_dict()`` output."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            record = str(data.get("trial", {}).get("id", "<analysis>")) if isinstance(data, dict) else "<analysis>"
+            raise AnalysisError("A002", record=record, detail=_first_error(exc)) from None
+
+    def criteria_of(self, kind: Kind) -> list[Criterion]:
+        """The criteria (not lead-ins) of one kind, in text order."""
+        return [c for c in self.criteria if c.kind == kind and c.role == "criterion"]
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err.get("loc", ()))
+    return f"{loc}: {err.get('msg', '')}" + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else "")
