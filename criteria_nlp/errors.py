@@ -47,6 +47,16 @@ class Errors:
     B002 = "{record}: the checkpoint does not belong to this run ({detail})."
     # command line
     C001 = "{record}: {detail}"
+    # evaluation (Chia corpus and scoring)
+    E001 = "{record}: line {line}: malformed brat annotation ({detail})."
+    E002 = "{record}: line {line}: the annotated text {detail}; the offsets are used."
+    E003 = "{record}: line {line}: the entity spans a line break ({detail}); it is not scored."
+    E004 = "{record}: line {line}: unknown entity type {detail!r}; the entity is skipped."
+    E005 = "{record}: line {line}: the relation names an unknown entity {detail!r}."
+    E006 = "{record}: no Chia files here ({detail})."
+    E007 = "{record}: no split named {detail!r}; expected 'train' or 'dev'."
+    E008 = "{record}: the split file is invalid ({detail})."
+    E009 = "{record}: the predictor returned {detail}."
 
 
 class CriteriaNLPError(Exception):
