@@ -18,7 +18,7 @@ SCHEMA_VERSION = "1"
 AgeUnit = Literal["years", "months", "weeks", "days", "hours", "minutes"]
 Sex = Literal["all", "female", "male"]
 Kind = Literal["inclusion", "exclusion", "unknown"]
-Role = Literal["criterion", "lead_in"]
+Role = Literal["criterion", "lead_in", "heading"]
 
 #: Length of one unit in years, for ``Age.years``.
 YEARS_PER_UNIT: dict[str, float] = {
@@ -86,7 +86,14 @@ class Trial(_Model):
 
 
 class Criterion(_Model):
-    """One criterion (or lead-in) of a trial's eligibility text."""
+    """One criterion of a trial's eligibility text, or a lead-in/heading over sub-items.
+
+    ``role`` is ``criterion`` for a statement to evaluate, ``lead_in`` for a
+    sentence that introduces sub-items ("Patients are excluded if any of the
+    following applies:"), ``heading`` for a topic label inside a list ("Age:",
+    "Cohort A:"). ``parent`` is the id of the lead-in, heading or item a
+    sub-item belongs to; ``section`` the header it falls under, as written.
+    """
 
     id: str
     kind: Kind
@@ -185,6 +192,13 @@ class TrialAnalysis(BaseModel):
     def doc(self) -> Any:
         """The spaCy ``Doc`` this analysis came from, or None after deserialisation."""
         return self._doc
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, TrialAnalysis):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict of the whole analysis."""
