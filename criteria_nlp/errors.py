@@ -30,6 +30,7 @@ class Errors:
     R010 = "{record}: a bad .zip archive ({detail})."
     R011 = "{record}: a field has an unexpected shape ({detail})."
     R012 = "{record}: the input has no text."
+    R013 = "{record}: cannot read the file or folder ({detail})."
     # segmentation
     S001 = "{record}: the default kind must be 'inclusion', 'exclusion' or None, not {detail!r}."
     # resources
