@@ -820,6 +820,15 @@ def chia_ner_path() -> Path:
     return Path(str(resources.files("criteria_nlp").joinpath("resources", "models", "chia_ner")))
 
 
+def load_chia_ner(**kwargs: Any) -> Any:
+    """Load the packaged Chia NER model with ``spacy.load`` (keyword arguments pass through)."""
+    import spacy
+
+    from . import tokenizer  # noqa: F401  (registers criteria_nlp.tokenizer.v1)
+
+    return spacy.load(chia_ner_path(), **kwargs)
+
+
 __all__ = [
     "CHIA_TYPES",
     "ChiaFile",
@@ -839,6 +848,7 @@ __all__ = [
     "evaluate_files",
     "gold_spans",
     "load_chia",
+    "load_chia_ner",
     "read_chia_file",
     "read_split_file",
     "score",
