@@ -30,6 +30,13 @@ SPAN_EXTENSIONS: dict[str, Any] = {
     "qualifies": None,  # list[int] | None: (start_char, end_char) of the entity a VALUE/TEMPORAL qualifies
     "excepted": False,  # bool: named in an exception ("other than X")
     "source": None,  # str | None: which matcher or model proposed the span
+    # set by criteria_context (medspaCy's names, so medspaCy tools read them too)
+    "is_negated": False,
+    "is_historical": False,
+    "is_hypothetical": False,
+    "is_family": False,
+    "is_uncertain": False,
+    "context_cues": None,  # list[dict] | None: {category, text, start, end} of the cues that modified the span
 }
 
 

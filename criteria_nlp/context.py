@@ -1,0 +1,196 @@
+"""Assertion context: negation, history, hypotheticals, family and exceptions (factory ``criteria_context``).
+
+Runs medspaCy's ConText algorithm (its ``ConTextRule``, ``ConTextModifier`` and
+``ConTextGraph``, matched with ``MedspacyMatcher``) with rules written for
+eligibility language, kept in ``resources/context_rules.json``. It differs from
+medspaCy's ``medspacy_context`` component in three ways:
+
+* the graph is built per criterion (the segmenter makes each criterion a
+  sentence), so the cost grows with the size of a criterion, not of the record;
+* ``EXCEPTION`` cues ("other than", "except", "unless", "excluding") mark what
+  follows as excepted (``span._.excepted``) and end the scope of the cues
+  before them, so an excepted entity does not inherit the criterion's meaning;
+* results are stored as JSON-friendly values (``span._.context_cues``), not
+  ConText objects, so docs cross process boundaries.
+"""
+
+# no "from __future__ import annotations": spaCy reads the factory's annotations at run time
+import json
+from bisect import bisect_right
+from collections import defaultdict
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal, Optional
+
+from medspacy.common.medspacy_matcher import MedspacyMatcher
+from medspacy.context import ConTextRule
+from medspacy.context.context_graph import ConTextGraph
+from medspacy.context.context_modifier import ConTextModifier
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import ensure_path
+
+from . import extensions  # noqa: F401  (registers the Span extensions set here)
+from .errors import ResourceError
+
+RESOURCE = "context_rules.json"
+
+#: ConText category -> Span attribute it sets
+ATTRIBUTES: dict[str, str] = {
+    "NEGATED_EXISTENCE": "is_negated",
+    "HISTORICAL": "is_historical",
+    "HYPOTHETICAL": "is_hypothetical",
+    "FAMILY": "is_family",
+    "POSSIBLE_EXISTENCE": "is_uncertain",
+    "EXCEPTION": "excepted",
+}
+
+
+class ContextRuleModel(BaseModel):
+    """One ConText rule as stored in the resource."""
+
+    model_config = ConfigDict(extra="forbid")
+    literal: str = Field(min_length=1)
+    category: Literal["NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "FAMILY", "EXCEPTION", "PSEUDO", "TERMINATE"]
+    direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
+    pattern: Optional[list[dict[str, Any]]] = None
+    allowed_types: Optional[list[str]] = None
+    excluded_types: Optional[list[str]] = None
+    max_scope: Optional[int] = None
+    max_targets: Optional[int] = None
+
+
+class ContextRules(BaseModel):
+    """The resource ``context_rules.json``, validated on load."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    version: str
+    description: str = ""
+    terminated_by: dict[str, list[str]] = Field(default_factory=dict)
+    context_rules: list[ContextRuleModel]
+
+    @classmethod
+    def load(cls, path: "str | Path | None" = None) -> "ContextRules":
+        """Load and validate the rules from ``path``, or the packaged default."""
+        record = str(path) if path is not None else f"criteria_nlp/resources/{RESOURCE}"
+        try:
+            if path is None:
+                text = resources.files("criteria_nlp.resources").joinpath(RESOURCE).read_text("utf-8")
+            else:
+                text = Path(path).read_text("utf-8")
+            return cls.model_validate(json.loads(text))
+        except FileNotFoundError:
+            raise ResourceError("X002", record=record) from None
+        except (ValidationError, json.JSONDecodeError) as exc:
+            raise ResourceError("X001", record=record, detail=str(exc).splitlines()[0]) from None
+
+    def to_context_rules(self) -> list[ConTextRule]:
+        """medspaCy ``ConTextRule`` objects, with the resource's termination map applied."""
+        out = []
+        for rule in self.context_rules:
+            terminated = set(self.terminated_by.get(rule.category, ()))
+            out.append(
+                ConTextRule(
+                    literal=rule.literal,
+                    category=rule.category,
+                    pattern=rule.pattern,
+                    direction=rule.direction,
+                    allowed_types=set(rule.allowed_types) if rule.allowed_types else None,
+                    excluded_types=set(rule.excluded_types) if rule.excluded_types else None,
+                    max_scope=rule.max_scope,
+                    max_targets=rule.max_targets,
+                    terminated_by=terminated or None,
+                )
+            )
+        return out
+
+
+@lru_cache(maxsize=1)
+def default_rules() -> ContextRules:
+    """The packaged ConText rules (loaded once)."""
+    return ContextRules.load()
+
+
+class CriteriaContext:
+    """spaCy component: set ``is_negated``, ``is_historical``, ``is_hypothetical``,
+    ``is_family``, ``excepted`` and ``context_cues`` on ``doc.ents``."""
+
+    def __init__(self, nlp: Language, name: str = "criteria_context", *, max_scope: Optional[int] = None) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.max_scope = max_scope
+        self._build(default_rules())
+
+    def _build(self, rules: ContextRules) -> None:
+        self.rules = rules
+        self.matcher = MedspacyMatcher(self.nlp, name=self.name, phrase_matcher_attr="LOWER", prune=True)
+        self.matcher.add(rules.to_context_rules())
+
+    def initialize(self, get_examples: Optional[Callable[[], Iterable[Any]]] = None, *, nlp: Optional[Language] = None,
+                   rules_path: Optional[str] = None) -> None:
+        """Load the rules: ``rules_path`` (a JSON file like ``resources/context_rules.json``) or the packaged ones."""
+        self._build(ContextRules.load(rules_path) if rules_path else default_rules())
+
+    def __call__(self, doc: Doc) -> Doc:
+        targets = [ent for ent in doc.ents if ent.label_ not in ("VALUE", "TEMPORAL")]
+        if not targets:
+            return doc
+        matches = self.matcher(doc)
+        if not matches:
+            return doc
+        # group targets and modifiers by sentence (criterion)
+        starts = [sent.start for sent in doc.sents]
+        by_sent_targets: dict[int, list[Span]] = defaultdict(list)
+        for ent in targets:
+            by_sent_targets[bisect_right(starts, ent.start) - 1].append(ent)
+        by_sent_mods: dict[int, list[ConTextModifier]] = defaultdict(list)
+        rule_map = self.matcher.rule_map
+        for match_id, start, end in matches:
+            sent = bisect_right(starts, start) - 1
+            if sent not in by_sent_targets:
+                continue
+            rule = rule_map[self.nlp.vocab.strings[match_id]]
+            by_sent_mods[sent].append(ConTextModifier(rule, start, end, doc, max_scope=self.max_scope))
+        for sent, modifiers in by_sent_mods.items():
+            graph = ConTextGraph(prune_on_modifier_overlap=True)
+            graph.targets = by_sent_targets[sent]
+            graph.modifiers = modifiers
+            graph.update_scopes()
+            graph.apply_modifiers()
+            for target, modifier in graph.edges:
+                attr = ATTRIBUTES.get(modifier.category)
+                if attr is None:
+                    continue
+                setattr(target._, attr, True)
+                m_start, m_end = modifier.modifier_span
+                cue = doc[m_start:m_end]
+                cues = list(target._.context_cues or [])
+                cues.append({"category": modifier.category, "text": cue.text, "start": cue.start_char, "end": cue.end_char})
+                target._.context_cues = cues
+        return doc
+
+    def to_disk(self, path: "str | Path", *, exclude: Iterable[str] = ()) -> None:
+        """Write the rules as ``context_rules.json`` inside ``path``."""
+        out = ensure_path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / RESOURCE).write_text(self.rules.model_dump_json(indent=1, exclude_none=True), encoding="utf-8")
+
+    def from_disk(self, path: "str | Path", *, exclude: Iterable[str] = ()) -> "CriteriaContext":
+        """Read the rules written by ``to_disk``."""
+        self._build(ContextRules.load(ensure_path(path) / RESOURCE))
+        return self
+
+
+@Language.factory(
+    "criteria_context",
+    assigns=["span._.is_negated", "span._.is_historical", "span._.is_hypothetical", "span._.is_family",
+             "span._.excepted", "span._.context_cues"],
+    requires=["doc.ents", "token.is_sent_start"],
+    default_config={"max_scope": None},
+)
+def make_criteria_context(nlp: Language, name: str, max_scope: Optional[int]) -> CriteriaContext:
+    """Factory for ``nlp.add_pipe("criteria_context")``."""
+    return CriteriaContext(nlp, name, max_scope=max_scope)
