@@ -77,6 +77,19 @@ class Analyzer:
         for doc, trial in self.nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
             yield self.analysis_from_doc(trial, doc)
 
+    def analyze_sources(self, sources: Any, *, kind: str | None = None) -> Iterator[TrialAnalysis | CriteriaNLPError]:
+        """Read and analyse every record in ``sources``; a bad record yields its error and the run goes on."""
+        from .read import iter_records
+
+        for record in iter_records(sources):
+            if isinstance(record, CriteriaNLPError):
+                yield record
+                continue
+            try:
+                yield self(record, kind=kind)
+            except CriteriaNLPError as exc:
+                yield exc
+
     def analysis_from_doc(self, trial: Trial, doc: Doc) -> TrialAnalysis:
         """Collect the components' results from ``doc`` into a ``TrialAnalysis``."""
         analysis = TrialAnalysis(

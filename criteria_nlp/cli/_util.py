@@ -1,0 +1,60 @@
+"""The typer app every command registers on, and helpers shared by commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Iterator
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="criteria-nlp",
+    help="Turn the eligibility criteria of clinical trials into structured, comparable rules.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: messages and tables for people go to stderr, so stdout stays clean for data
+console = Console(stderr=True)
+
+
+@contextmanager
+def open_output(path: Path | None) -> Iterator[IO[str]]:
+    """Open ``path`` for writing text (parents created), or stdout when None or ``-``."""
+    if path is None or str(path) == "-":
+        yield sys.stdout
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        yield handle
+
+
+def write_json_line(handle: IO[str], data: Any) -> None:
+    """Write one JSON object per line (UTF-8, no ASCII escaping)."""
+    handle.write(json.dumps(data, ensure_ascii=False))
+    handle.write("\n")
+
+
+def report_error(error: Exception) -> None:
+    """Print one bad record's error on stderr, without a traceback."""
+    console.print(f"[red]error[/red] {error}", highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ..about import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """criteria-nlp: clinical-trial eligibility criteria as structured, comparable rules."""

@@ -1,0 +1,34 @@
+"""``criteria-nlp read``: read trial records and segment their criteria."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ._util import app, console, open_output, report_error, write_json_line
+
+
+@app.command("read")
+def read_cli(
+    sources: list[str] = typer.Argument(..., help="Files, folders, .zip archives, or - for stdin."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="JSON Lines file to write (default: stdout)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Kind of criteria in text without headers: inclusion or exclusion."),
+) -> None:
+    """Read trials in any supported format and write one analysis per line (trial and criteria)."""
+    from ..analyzer import Analyzer
+
+    analyzer = Analyzer()
+    read = failed = 0
+    with open_output(output) as handle:
+        for result in analyzer.analyze_sources(sources, kind=kind):
+            if isinstance(result, Exception):
+                failed += 1
+                report_error(result)
+                continue
+            read += 1
+            write_json_line(handle, result.to_dict())
+    console.print(f"{read} trial(s) read, {failed} failed" + (f"; written to {output}" if output else ""), highlight=False)
+    if failed:
+        raise typer.Exit(code=1)
