@@ -49,6 +49,7 @@ EXTERNAL_DTD = '<?xml version="1.0"?>\n<!DOCTYPE clinical_study SYSTEM "http://e
 BAD_FILES: dict[str, tuple[bytes, type[ReadError], str, str]] = {
     "malformed.xml": (GOOD_XML.format(nct=NCT).encode()[:-20], MalformedRecordError, "R004", NCT),
     "malformed.json": (b'{"protocolSection": {"identificationModule": {"nctId": "NCT07654321",', MalformedRecordError, "R003", "NCT07654321"),
+    "unquoted.json": (b"{protocolSection: {}}", MalformedRecordError, "R003", "line 1, column 2"),
     "unknown_root.xml": (b"<study><id>1</id></study>", UnknownFormatError, "R005", "<study>"),
     "page.html": (b"<!DOCTYPE html>\n<html><body>NCT01234567</body></html>", UnknownFormatError, "R005", "HTML"),
     "empty.json": (b"", EmptyInputError, "R001", "empty"),

@@ -183,3 +183,28 @@ def test_read_pages_any_bytes_give_trials_or_read_errors(data: bytes) -> None:
 def test_read_pages_shuffled_page_lines_never_crash(lines: list[str]) -> None:
     for record in iter_records("\n".join(lines) + "\n"):
         assert isinstance(record, (Trial, ReadError))
+
+
+MODERN = [FIXTURES / "seeds" / n for n in ("001_02baf3a22c3ac0c0.txt", "002_af3d16ab93fc7196.txt", "004_77ce44c2c4d8f4a7.txt")]
+MODERN.append(PAGES / "modern_observational.txt")
+
+
+@pytest.mark.parametrize("path", MODERN, ids=lambda p: p.name)
+def test_read_pages_modern_without_boilerplate_reads_the_same(path: Path) -> None:
+    """A copy without the sentences under each heading reads to the same trial."""
+    from criteria_nlp.read.ctgov_page import MODERN_DESCRIPTIONS
+
+    page = path.read_text(encoding="utf-8")
+    bare = "\n".join(line for line in page.split("\n") if not line.strip().startswith(MODERN_DESCRIPTIONS))
+    assert bare != page
+    assert read_trial(bare) == read_trial(page)
+
+
+@pytest.mark.parametrize("path", MODERN, ids=lambda p: p.name)
+def test_read_pages_heading_words_inside_criteria_stay_criteria(path: Path) -> None:
+    """A criteria line reading "Conditions" is not the Conditions section (no boilerplate follows it)."""
+    page = path.read_text(encoding="utf-8")
+    edited = read_trial(page.replace("Exclusion Criteria", "Conditions\nExclusion Criteria", 1))
+    original = read_trial(page)
+    assert "Conditions\nExclusion Criteria" in edited.eligibility_text
+    assert edited.conditions == original.conditions

@@ -36,17 +36,19 @@ _TYPE_ALT = "|".join(re.escape(t) for t in CLASSIC_INTERVENTION_TYPES)
 _CLASSIC_INTERVENTION_RE = re.compile(rf"(?<![^\s\t])({_TYPE_ALT}):\s+")
 _CLASSIC_INTERVENTION_LINE_RE = re.compile(rf"^({_TYPE_ALT}):\s+(\S.*)$")
 _CLASSIC_PHASE_TAIL_RE = re.compile(r"((?:[\s\t]*(?:Early Phase 1|Phase [1-4](?:/Phase [1-4])?|Not Applicable))+)[\s\t]*$")
-#: lines where the classic page's criteria block ends
-CLASSIC_CRITERIA_END = (
-    "Information from the National Library of Medicine",
-    "To learn more about this study",
-    "Contacts and Locations",
-    "Layout table for location",
-    "Locations",
-    "Sponsors and Collaborators",
-    "More Information",
-    "Go to Top",
+#: lines where the classic page's criteria block ends: whole lines, and line starts
+CLASSIC_CRITERIA_END = frozenset(
+    {
+        "Information from the National Library of Medicine",
+        "Contacts and Locations",
+        "Locations",
+        "Sponsors and Collaborators",
+        "More Information",
+        "Go to Top",
+        "Go to",
+    }
 )
+CLASSIC_CRITERIA_END_PREFIXES = ("To learn more about this study", "Layout table for location")
 _AGE_PART = r"\d+(?:\.\d+)?\s+(?:Years?|Months?|Weeks?|Days?|Hours?|Minutes?)"
 
 
@@ -150,7 +152,7 @@ def _classic_criteria(lines: list[str]) -> str:
     end = len(lines)
     for i in range(start, len(lines)):
         stripped = lines[i].strip()
-        if any(stripped.startswith(marker) for marker in CLASSIC_CRITERIA_END):
+        if stripped in CLASSIC_CRITERIA_END or stripped.startswith(CLASSIC_CRITERIA_END_PREFIXES):
             end = i
             break
     return norm.criteria_text("\n".join(lines[start:end]))
@@ -266,19 +268,16 @@ MODERN_BASIC_LABELS = {
     "primary completion date": "",
 }
 #: labels of the block that closes the Eligibility Criteria section -> field
+#: (written without a colon: "Gender:" inside the criteria is a heading of theirs, not a label)
 MODERN_ELIGIBILITY_LABELS = {
     "minimum eligible age": "minimum_age",
     "maximum eligible age": "maximum_age",
     "eligible sex": "sex",
-    "sex": "sex",
-    "gender": "sex",
     "accepts healthy volunteers": "healthy_volunteers",
-    "healthy volunteers": "healthy_volunteers",
     "study population": "",
     "sampling method": "",
     "gender based": "",
     "gender description": "",
-    "age group": "",
 }
 KNOWN_STATUSES = frozenset(
     {
@@ -320,8 +319,45 @@ def _is_description(line: str) -> bool:
     return any(stripped.startswith(d) for d in MODERN_DESCRIPTIONS)
 
 
+#: headings whose boilerplate sentence is known: such a heading must be followed by it to count
+#: (so that a criterion line reading "Conditions" is not taken for the next section)
+MODERN_HEADING_DESCRIPTIONS = {
+    "Basic Information": "Get a concise snapshot",
+    "Brief Summary": "Review the sponsor-provided synopsis",
+    "Detailed Description": "Dive into the extended narrative",
+    "Conditions": "See the medical conditions",
+    "Keywords": "Explore important study keywords",
+    "Study Design": "Understand how the trial is structured",
+    "Study Groups": "Review each arm or cohort",
+    "Interventions": "Learn about the drugs, procedures",
+    "Eligibility Criteria": "Check the participation requirements",
+    "Sponsors": "Meet the organizations funding",
+    "Responsible Party": "Identify the individual or organization",
+    "Principal Investigators": "Learn about the lead researchers",
+    "Locations": "Explore where the study is taking place",
+    "Countries": "Review the countries where",
+    "Central Contacts": "Reach out to these primary contacts",
+    "Facility Contacts": "Find local site contact details",
+    "Other Identifiers": "Review additional registry numbers",
+    "More Related Trials": "Additional clinical trials that may be relevant",
+}
+
+
+def _is_heading(lines: list[str], i: int, strict: bool) -> bool:
+    name = lines[i].strip()
+    if name not in MODERN_SECTIONS:
+        return False
+    description = MODERN_HEADING_DESCRIPTIONS.get(name)
+    if not strict or description is None:
+        return True
+    following = next((line.strip() for line in lines[i + 1: i + 4] if line.strip()), "")
+    return following.startswith(description)
+
+
 def _sections(lines: list[str]) -> dict[str, _Section]:
-    heads = [i for i, line in enumerate(lines) if line.strip() in MODERN_SECTIONS]
+    # a page that prints the boilerplate sentences must show each under its heading
+    strict = any(_is_description(line) for line in lines)
+    heads = [i for i in range(len(lines)) if _is_heading(lines, i, strict)]
     out: dict[str, _Section] = {}
     for n, i in enumerate(heads):
         end = heads[n + 1] if n + 1 < len(heads) else len(lines)
@@ -373,13 +409,13 @@ def _eligibility(lines: list[str], section: _Section | None) -> tuple[str, _Foun
     if section is None or not rows:
         return "", found
     start = rows[0][0]
-    if rows[0][1].lower().rstrip(":") in MODERN_ELIGIBILITY_LABELS:
+    if rows[0][1].lower() in MODERN_ELIGIBILITY_LABELS:
         header = next((i for i, line in rows if re.match(r"^(?:key\s+)?(?:inclusion|exclusion) criteria\b", line, re.IGNORECASE)), None)
         start = header if header is not None else section.end
     end = section.end
     pending: str | None = None
     for i, line in rows:
-        key = MODERN_ELIGIBILITY_LABELS.get(line.lower().rstrip(":"))
+        key = MODERN_ELIGIBILITY_LABELS.get(line.lower())
         if key is not None and i >= start:
             found.labelled = True
             end = min(end, i)

@@ -248,17 +248,14 @@ def _from_stream(fp: ByteStream, name: str) -> Iterator[Record]:
 
 
 def _looks_like_json(sample: str) -> bool:
-    """``{"`` or ``{}`` starts JSON; ``[`` followed by ``{``, ``[``, ``]`` or ``"`` starts a JSON list.
+    """``{`` starts JSON; ``[`` starts a JSON list when ``{``, ``[``, ``]`` or ``"`` follows it.
 
     ``sample`` is the start of the content, leading white space removed. Text that
     merely starts with a bracket ("[1] Age over 18") is not JSON.
     """
-    if sample[:1] not in ("{", "["):
-        return False
-    after = sample[1:].lstrip()[:1]
     if sample[:1] == "{":
-        return after in ('"', "}", "")
-    return after in ("{", "[", "]", '"', "")
+        return True
+    return sample[:1] == "[" and sample[1:].lstrip()[:1] in ("{", "[", "]", '"', "")
 
 
 def _looks_like_xml(sample: str) -> bool:
