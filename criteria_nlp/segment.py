@@ -115,6 +115,11 @@ class _CompiledRules:
             r"\s*(?::\s*(?P<rest>.*)|\.?\s*$)",
             re.IGNORECASE | re.DOTALL,
         )
+        # "Inclusion criteria. Age ≥22. English speaking." (a header ending a sentence)
+        self.header_sentence = re.compile(
+            rf"^(?:(?:{mods})\s+){{0,3}}(?:(?P<inc>{inc})|(?P<exc>{exc}))\s+(?:{nouns})\.\s+(?P<rest>\S.*)$",
+            re.IGNORECASE | re.DOTALL,
+        )
         self.pdq = re.compile(rf"^(?:{_alternation(rules.inclusion_sections)})\s*(?::\s*(?P<rest>.*)|$)", re.IGNORECASE | re.DOTALL)
         # PDQ records flattened into one paragraph: "Age: Over 16 Performance status: Karnofsky 60%-100% ..."
         self.pdq_subheading = re.compile(rf"(?<=\s)(?:{_alternation(rules.pdq_subheadings)}):\s")
@@ -291,7 +296,7 @@ class _Segmenter:
         core = core.strip().strip("#=-–—*_ ").strip()
         if self.rules.generic.match(core):
             return _Header(kind=None, title=core.rstrip(":").strip(), rest_start=None)
-        h = self.rules.header.match(core)
+        h = self.rules.header.match(core) or self.rules.header_sentence.match(core)
         if h:
             rest = (h.group("rest") or "").strip()
             kind = "inclusion" if h.group("inc") else "exclusion"
