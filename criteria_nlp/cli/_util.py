@@ -40,6 +40,11 @@ def write_json_line(handle: IO[str], data: Any) -> None:
     handle.write("\n")
 
 
+def as_sources(arguments: list[str]) -> list["str | Path"]:
+    """Command-line sources: paths, except ``-`` for stdin (a missing path is reported, not read as text)."""
+    return [argument if argument == "-" else Path(argument) for argument in arguments]
+
+
 def report_error(error: Exception) -> None:
     """Print one bad record's error on stderr, without a traceback."""
     console.print(f"[red]error[/red] {error}", highlight=False, soft_wrap=True)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._util import app, console, open_output, report_error, write_json_line
+from ._util import app, as_sources, console, open_output, report_error, write_json_line
 
 
 @app.command("read")
@@ -22,7 +22,7 @@ def read_cli(
     analyzer = Analyzer()
     read = failed = 0
     with open_output(output) as handle:
-        for result in analyzer.analyze_sources(sources, kind=kind):
+        for result in analyzer.analyze_sources(as_sources(sources), kind=kind):
             if isinstance(result, Exception):
                 failed += 1
                 report_error(result)
