@@ -48,6 +48,8 @@ class Errors:
     B002 = "{record}: the checkpoint does not belong to this run ({detail})."
     # command line
     C001 = "{record}: {detail}"
+    # values, units and time windows
+    V001 = "{record}: cannot interpret the unit ({detail})."
     # evaluation (Chia corpus and scoring)
     E001 = "{record}: line {line}: malformed brat annotation ({detail})."
     E002 = "{record}: line {line}: the annotated text {detail}; the offsets are used."
