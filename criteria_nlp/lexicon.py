@@ -100,11 +100,14 @@ _LEADING = frozenset({"a", "an", "the"})
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.replace("`", "'")
     text = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
     text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def _singular(raw: str) -> str:
     token = raw.casefold()
     if len(raw) >= 3 and raw[-1] == "s" and raw[:-1].isupper() and raw[:-1].isalpha():
@@ -124,7 +127,12 @@ def tokens(text: str) -> list[str]:
     apostrophes and spaces only separate tokens. ``tokens("Anti-ds-DNA antibodies")``
     is ``["anti", "ds", "dna", "antibody"]``.
     """
-    return [_singular(t) for t in _TOKEN_RE.findall(_fold(text))]
+    return [norm for _, norm in _raw_tokens(text)]
+
+
+def _raw_tokens(text: str) -> list[tuple[str, str]]:
+    """(token as written, after folding; normalised token) pairs of ``text``."""
+    return [(t, _singular(t)) for t in _TOKEN_RE.findall(_fold(text))]
 
 
 def _key(toks: list[str]) -> str:
@@ -199,6 +207,9 @@ class LexiconEntry(_Strict):
 
     ``ambiguous`` lists surface forms this entry knowingly shares with another
     entry of the same label ("MI"); :meth:`Lexicon.lookup` returns None for them.
+    ``exact_only`` lists generic forms ("disease", "allergic", "drugs") that code
+    a whole mention but are never searched for inside a longer one
+    (:meth:`Lexicon.find`).
     """
 
     id: str
@@ -209,6 +220,7 @@ class LexiconEntry(_Strict):
     related: list[Concept] = Field(default_factory=list)
     category: str | None = None
     ambiguous: list[str] = Field(default_factory=list)
+    exact_only: list[str] = Field(default_factory=list)
     note: str | None = None
 
     @field_validator("id")
@@ -225,7 +237,7 @@ class LexiconEntry(_Strict):
             raise ValueError(f"name {value!r} is empty after normalisation")
         return value
 
-    @field_validator("synonyms", "ambiguous")
+    @field_validator("synonyms", "ambiguous", "exact_only")
     @classmethod
     def _non_empty(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -236,9 +248,10 @@ class LexiconEntry(_Strict):
     @model_validator(mode="after")
     def _ambiguous_are_terms(self) -> "LexiconEntry":
         own = {normalize(t) for t in self.surface_forms()}
-        for form in self.ambiguous:
-            if normalize(form) not in own:
-                raise ValueError(f"ambiguous form {form!r} is not a name or synonym of the entry")
+        for field, forms in (("ambiguous", self.ambiguous), ("exact_only", self.exact_only)):
+            for form in forms:
+                if normalize(form) not in own:
+                    raise ValueError(f"{field} form {form!r} is not a name or synonym of the entry")
         return self
 
     def surface_forms(self) -> list[str]:
@@ -414,6 +427,7 @@ class Lexicon:
         # label -> normalised key -> entries
         self._index: dict[str, dict[str, list[LexiconEntry]]] = {label: {} for label in LABELS}
         self._loinc: dict[str, LabEntry] = {}
+        self._exact_only: set[tuple[str, str]] = set()  # (entry id, key)
         self._max_tokens = 1
         for name, res in self.resources.items():
             record = f"{name}.json"
@@ -424,6 +438,7 @@ class Lexicon:
                 self._by_label[entry.label].append(entry)
                 if isinstance(entry, LabEntry) and entry.loinc is not None:
                     self._loinc.setdefault(entry.loinc, entry)
+                self._exact_only.update((entry.id, normalize(f)) for f in entry.exact_only)
                 for form in entry.surface_forms():
                     toks = tokens(form)
                     self._max_tokens = max(self._max_tokens, len(toks))
@@ -539,9 +554,11 @@ class Lexicon:
 
         Tokens are those of :func:`tokens`; longer matches (in tokens, then in
         characters) win, the leftmost among equals. Keys shorter than
-        ``min_chars`` characters are ignored.
+        ``min_chars`` characters are ignored, and a one-token match of 3
+        characters or less counts only when written in capitals or with a digit.
         """
-        toks = tokens(text)
+        raw = _raw_tokens(text)
+        toks = [t for _, t in raw]
         labels = LABELS if label is None else (label,)
         for n in range(min(len(toks), self._max_tokens), 0, -1):
             best: tuple[int, LexiconEntry, int] | None = None
@@ -549,7 +566,11 @@ class Lexicon:
                 key = "".join(toks[i : i + n])
                 if len(key) < min_chars:
                     continue
+                if n == 1 and len(key) <= 3 and not (raw[i][0].isupper() or any(c.isdigit() for c in raw[i][0])):
+                    continue  # a short word inside a sentence ("ms", "as") is not an abbreviation
                 found = [e for lab in labels for e in self._index.get(lab, {}).get(key, [])]
+                if len(found) == 1 and (found[0].id, key) in self._exact_only and n < len(toks):
+                    continue
                 if len(found) == 1 and (best is None or len(key) > best[0]):
                     best = (len(key), found[0], i)
             if best is not None:
