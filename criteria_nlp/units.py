@@ -232,7 +232,7 @@ def registry() -> Any:
     """The project's one pint ``UnitRegistry`` (built on first use, about a second)."""
     import pint
 
-    ureg = pint.UnitRegistry()
+    ureg: Any = pint.UnitRegistry()
     for line in _DEFINITIONS:
         ureg.define(line)
     return ureg

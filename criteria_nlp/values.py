@@ -44,6 +44,7 @@ Decisions, where the text allows more than one reading:
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -187,6 +188,26 @@ def _alt(phrases: list[str] | tuple[str, ...], *, gap: str = " {1,3}") -> str:
     return "(?:" + "|".join(gap.join(re.escape(w) for w in p.split()) for p in parts) + ")"
 
 
+class _Spans:
+    """Non-overlapping spans, sorted, with a logarithmic overlap test."""
+
+    def __init__(self, spans: Any = ()) -> None:
+        pairs = sorted(spans)
+        self.starts = [a for a, _ in pairs]
+        self.ends = [b for _, b in pairs]
+
+    def overlaps(self, s: int, e: int) -> bool:
+        """Whether ``[s, e)`` overlaps a span (the one starting last before ``e``, or the one before it)."""
+        k = bisect.bisect_left(self.starts, e) - 1
+        return (k >= 0 and self.ends[k] > s) or (k >= 1 and self.ends[k - 1] > s)
+
+    def add(self, s: int, e: int) -> None:
+        """Insert a span."""
+        k = bisect.bisect_left(self.starts, s)
+        self.starts.insert(k, s)
+        self.ends.insert(k, e)
+
+
 class _Index:
     """Phrase table (token tuples) indexed by last token, for longest-suffix lookup."""
 
@@ -215,6 +236,7 @@ _COMPARATORS = _table(LEX.comparators)
 _OPENERS = {_toks(p) for p in LEX.range_openers}
 _FILLERS = sorted((tuple(f) for f in LEX.fillers), key=len, reverse=True)
 _AGE_WORDS = {_toks(p) for p in LEX.age_words}
+_FILLER_LAST = frozenset(f[-1] for f in _FILLERS)
 _AGE_COMPARATOR_WORDS = frozenset(LEX.age_comparator_words)
 _BARE_AFTER = {_toks(p) for p in LEX.bare_value_after}
 _NOT_VALUE_AFTER = frozenset(LEX.not_value_after)
@@ -266,7 +288,8 @@ def _trie(words: list[str]) -> str:
 
 _NUMBER_WORD_STARTS = _trie([*LEX.number_words, *LEX.tens_words, *_MULT_WORDS])
 #: where numbers may start: a digit, or a number word after a non-word character
-_CAND_RE = re.compile(rf"\.?[0-9][0-9.,]*|[^a-z0-9_]()(?={_NUMBER_WORD_STARTS}(?![a-z]))")
+_DIGIT_RE = re.compile(r"\.?[0-9][0-9.,]*")
+_WORD_CAND_RE = re.compile(rf"[^a-z0-9_](?={_NUMBER_WORD_STARTS}(?![a-z]))")
 _WORD_AT0_RE = re.compile(rf"{_NUMBER_WORD_STARTS}(?![a-z])")
 #: a number glued to one of these is part of something else ("HbA1c", "10^9", "v2.1")
 _NOT_BEFORE_NUMBER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.^*µ")
@@ -321,6 +344,10 @@ _ECHO_RE = re.compile(r" {0,2}\( {0,2}([0-9]{1,4}) {0,2}\)")
 _DATE_RE = re.compile(r"[0-9]{1,4}([-/.])[0-9]{1,2}\1[0-9]{1,4}(?![0-9])")
 _SLASH_RE = re.compile(r" ?/ ?([0-9]{1,3})(?![0-9.,])")
 _EXPONENT_RE = re.compile(r"\^|\*\*?[0-9]|[⁰¹²³⁴⁵⁶⁷⁸⁹]|e[0-9+\-]|:[0-9]|(?:st|nd|rd|th)(?![a-z])")
+_UNIT_START = frozenset("%/°º℃℉µ×*-")
+_RANGE_START = frozenset("-~taou")
+#: after a number, one of these ends the value expression at once
+_STOP_AFTER_NUMBER = frozenset(".;:)]}\"'!?")
 _BP_WORDS = frozenset(
     {"bp", "sbp", "dbp", "pressure", "bloodpressure", "hypertension", "sitting", "seated", "supine", "systolic", "diastolic"}
 )
@@ -396,9 +423,12 @@ def _prepare_uncached(text: str, start: int, end: int | None) -> _Segment:
     low = cased.lower()
     if len(low) != len(cased):
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in cased)
-    numbers = [m.start() if m.group(1) is None else m.start() + 1 for m in _CAND_RE.finditer(low)]
+    numbers = [m.start() for m in _DIGIT_RE.finditer(low)]
+    words = [m.start() + 1 for m in _WORD_CAND_RE.finditer(low)]
     if _WORD_AT0_RE.match(low):
-        numbers.insert(0, 0)
+        words.insert(0, 0)
+    if words:
+        numbers = sorted(numbers + words)
     return _Segment(s, cased, low, tuple(numbers))
 
 
@@ -449,6 +479,7 @@ class _ValueParser:
         self.n = len(seg.low)
         self.out: list[tuple[int, int, dict[str, Any]]] = []
         self.last_end = 0
+        self.spans: _Spans | None = None
 
     # -- pieces
     def left(self, i: int, lo: int) -> _Left:
@@ -465,12 +496,13 @@ class _ValueParser:
             b -= 1
         bare = _BARE_INDEX.suffix(words, b) > 0
         age = False
-        for filler in _FILLERS:
-            k = len(filler)
-            if j >= k and words[j - 1] == filler[-1] and tuple(words[j - k:j]) == filler:
-                j -= k
-                age = age or "age" in filler
-                break
+        if last in _FILLER_LAST:
+            for filler in _FILLERS:
+                k = len(filler)
+                if j >= k and last == filler[-1] and tuple(words[j - k:j]) == filler:
+                    j -= k
+                    age = age or "age" in filler
+                    break
         op: str | None = None
         op_start: int | None = None
         opener: int | None = None
@@ -492,7 +524,27 @@ class _ValueParser:
         window_prep = bool(j) and words[j - 1] in _WINDOW_PREP_TOKENS
         return _Left(op, op_start, opener, age, window_prep, skip, bare, False)
 
+    def nc(self, pos: int) -> tuple[str, int]:
+        """The next character after at most three spaces from ``pos``, and its offset."""
+        low = self.low
+        n = self.n
+        if pos >= n:
+            return "", pos
+        c = low[pos]
+        if c != " ":
+            return c, pos
+        k = pos + 1
+        lim = pos + 4 if pos + 4 < n else n
+        while k < lim and low[k] == " ":
+            k += 1
+        return (low[k] if k < n else ""), k
+
     def unit_at(self, pos: int) -> tuple[str | None, int]:
+        c, k = self.nc(pos)
+        if not c or not (
+            c.isalpha() or c in _UNIT_START or (c.isdigit() and self.low.startswith(("10", "24", "1.73", "1,73"), k))
+        ):
+            return None, pos
         m = _UNIT_RE.match(self.low, pos)
         if not m:
             return None, pos
@@ -566,9 +618,11 @@ class _ValueParser:
         mult_word = False
         if m.group("d") is not None:
             raw = m.group("d")
-            if _DATE_RE.match(low, i):
-                return _DATE_RE.match(low, i).end()  # type: ignore[union-attr]
             end = m.end()
+            if end < self.n and low[end] in "-/.":
+                date = _DATE_RE.match(low, i)
+                if date:
+                    return date.end()
             if "," in raw and not _THOUSANDS_RE.fullmatch(raw):
                 # decimal comma only where a unit follows ("0,9%", "7,0 mM"); else a list ("0,1")
                 if self.unit_at(end)[0] is None:
@@ -644,10 +698,13 @@ class _ValueParser:
         lln: float | None = None
         of: float | None = None
         is_range = False
-        start = left.start if left.op is not None else i
+        start = left.start if left.op is not None and left.start is not None else i
 
+        c = self.nc(pos)[0]
+        if not c or c in _STOP_AFTER_NUMBER:
+            return self.finish(i, end, v, left, mult_word, start)
         # both sides: "1.5 < x < 3", "18 <= age <= 65"
-        both = _BOTH_RE.match(low, pos)
+        both = _BOTH_RE.match(low, pos) if c in "<>≤≥=" else None
         if both and op is None and ((both.group("c1")[0] in "<≤") == (both.group("c2")[0] in "<≤")):
             n2 = self.number_at(both.end(), signed=True)
             if n2 is not None:
@@ -659,7 +716,7 @@ class _ValueParser:
 
         # ranges: "18-65", "18 to 65 years", "between 18 and 65", "0 or 1", "0, 1 or 2"
         u1, upos = self.unit_at(pos)
-        rng = _RANGE_CONN_RE.match(low, upos)
+        rng = _RANGE_CONN_RE.match(low, upos) if self.nc(upos)[0] in _RANGE_START else None
         if rng and not mult_word:
             c = rng.group("c")
             n2 = self.number_at(rng.end(), signed=c in {"and", "to"} and left.opener is not None)
@@ -689,7 +746,7 @@ class _ValueParser:
                         # "from 14 to 60", "between 18 and 65"; but "from 30-80 years" -> "30-80 years"
                         if c not in {"-", "--", "~"} or not low.startswith("from", left.opener):
                             start = left.opener
-        if not is_range and v.is_integer() and v <= 10 and not mult_word:
+        if not is_range and v.is_integer() and v <= 10 and not mult_word and self.nc(pos)[0] in ",oa":
             enum = self.enumeration(pos, v, left)
             if enum is not None:
                 lo_v, hi_v, pos = v, enum[0], enum[1]
@@ -702,7 +759,7 @@ class _ValueParser:
         if is_range:
             if left.op is not None and left.opener is None:
                 start = i  # "> 18-65"? keep the range, drop the sign
-            incl = _INCL_RE.match(low, pos)
+            incl = _INCL_RE.match(low, pos) if self.nc(pos)[0] in ",(i" else None
             if incl:
                 pos = incl.end()
             if unit is None and left.age:
@@ -714,8 +771,23 @@ class _ValueParser:
             self.add(start, pos, operator="between", low=lo_v, high=hi_v, unit=unit)
             return pos
 
+        return self.finish(i, pos, v, left, mult_word, start, (u1, upos))
+
+    def finish(
+        self, i: int, end: int, v: float, left: _Left, mult_word: bool, start: int,
+        unit_found: tuple[str | None, int] | None = None,
+    ) -> int:
+        """A single number: a multiple of a limit of normal, or a value with unit, comparator, 'of'."""
+        low = self.low
+        pos = end
+        op = left.op
+        lo_v: float | None = v
+        uln: float | None = None
+        lln: float | None = None
+        of: float | None = None
+        c = self.nc(pos)[0]
         # multiples of the limits of normal
-        lim = _ULN_RE.match(low, pos)
+        lim = _ULN_RE.match(low, pos) if c.isalpha() or c in "×*-" else None
         if lim and (lim.group("nrm") is None or lim.group("mult") or mult_word):
             pos = lim.end()
             if lim.group("lln"):
@@ -729,15 +801,17 @@ class _ValueParser:
             self.add(start, pos, operator=op or "=", uln_multiple=uln, lln_multiple=lln)
             return pos
 
-        unit, pos = self.unit_at(pos)
+        unit, pos = unit_found if unit_found is not None else self.unit_at(pos)
         if unit == "%" or unit == "mmHg":
             suffix = (_PREDICTED_RE if unit == "%" else _SYSDIA_RE).match(low, pos)
             if suffix:
                 pos = suffix.end()
-        age_after = _AGE_AFTER_RE.match(low, pos)
+        c = self.nc(pos)[0]
+        age_after = _AGE_AFTER_RE.match(low, pos) if c in "oi" else None
         age = left.age or age_after is not None
         # "of age"/"old" stay out of the span unless a comparator follows them
-        t = _TRAIL_RE.match(low, age_after.end() if age_after else pos)
+        tpos = age_after.end() if age_after else pos
+        t = _TRAIL_RE.match(low, tpos) if self.nc(tpos)[0] in "+,oa&" else None
         trail_op: str | None = None
         if t and not (t.group("plus") and unit is not None):
             trail_op = ">=" if t.group("plus") else _TRAILING[_space_key(t.group("t"))]
@@ -750,8 +824,8 @@ class _ValueParser:
             op = trail_op
         if op is None and age_after is not None and unit in {None, "years"}:
             op = "="  # "65 years old"
-        ofm = _OF_RE.match(low, pos)
-        if ofm and v.is_integer() and unit is None:
+        ofm = _OF_RE.match(low, pos) if unit is None and v.is_integer() and self.nc(pos)[0] == "o" else None
+        if ofm:
             n2 = self.number_at(ofm.end())
             if n2 is not None and n2[0].is_integer() and n2[0] >= v and not n2[3]:
                 of = n2[0]
@@ -769,7 +843,7 @@ class _ValueParser:
                 return pos if trail_op else end
         if unit in DURATION_DISPLAYS and (left.window_prep or _WINDOW_AFTER_RE.match(low, pos)):
             return pos
-        self.add(start, pos, operator=op, low=lo_v, high=hi_v, unit=unit, of=of)
+        self.add(start, pos, operator=op, low=lo_v, unit=unit, of=of)
         return pos
 
     def enumeration(self, pos: int, v: float, left: _Left) -> tuple[float, int] | None:
@@ -815,7 +889,15 @@ class _ValueParser:
             self.add(s, end, operator=op or "=", low=float(r1))
 
     def covered(self, s: int, e: int) -> bool:
-        return any(a < e and s < b for a, b, _ in self.out)
+        if self.spans is None:
+            self.spans = _Spans((a, b) for a, b, _ in self.out)
+        return self.spans.overlaps(s, e)
+
+    def add_late(self, s: int, e: int, **fields: Any) -> None:
+        """Add a mention found after the number scan (keeps ``spans`` in step)."""
+        self.add(s, e, **fields)
+        if self.spans is not None:
+            self.spans.add(s, e)
 
     def uln_only(self) -> None:
         for m in _ULN_ONLY_RE.finditer(self.low):
@@ -833,14 +915,14 @@ class _ValueParser:
             if self.covered(s, m.end()):
                 continue
             if m.group("lln"):
-                self.add(s, m.end(), operator=op, lln_multiple=1.0)
+                self.add_late(s, m.end(), operator=op, lln_multiple=1.0)
             else:
-                self.add(s, m.end(), operator=op, uln_multiple=1.0)
+                self.add_late(s, m.end(), operator=op, uln_multiple=1.0)
 
     def normal_ops(self) -> None:
         for m in _NORMAL_OP_RE.finditer(self.low):
             if not self.covered(m.start(), m.end()):
-                self.add(m.start(), m.end(), operator="normal")
+                self.add_late(m.start(), m.end(), operator="normal")
 
 
 def _share_units(items: list[tuple[int, int, dict[str, Any]]], low: str) -> None:
@@ -879,8 +961,7 @@ def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value
             e -= 1
         while s < e and low[s] == " ":
             s += 1
-        # the fields are built here with the right types: no need to validate them again
-        value = Value.model_construct(text=text[base + s:base + e], **{k: v for k, v in fields.items() if v is not None})
+        value = Value(text=text[base + s:base + e], **{k: v for k, v in fields.items() if v is not None})
         out.append(ValueMention(start=base + s, end=base + e, value=value))
     return out
 
@@ -950,10 +1031,13 @@ _NOT_POINT_ANCHORS = frozenset(
      "dosing", "operation", "the operation", "inclusion", "registration", "recruitment", "consent", "consenting", "randomized",
      "randomised", "being randomized", "enrolling", "the screen", "study recruitment"}
 )
-_AONLY_RE = re.compile(
-    rf"\b(?:(?:immediately|just|directly|right) {{1,3}})?(?P<cue>{_alt(list(_AONLY_DIR))})(?=(?P<anc> {{1,3}}(?:(?:{_DAY_ANCHOR})|(?:{_alt(list(_ANCHOR_NORM))}))(?![a-z0-9])))"
+_AONLY_BODY = (
+    rf"(?P<body>(?:(?:immediately|just|directly|right) {{1,3}})?(?P<cue>{_trie(list(_AONLY_DIR))}))"
+    rf"(?= {{1,3}}(?:(?:{_DAY_ANCHOR})|(?:{_alt(list(_ANCHOR_NORM))}))(?![a-z0-9]))"
 )
-_AONLY_GATE_RE = re.compile("|".join(sorted({re.escape(c.split()[0][:5]) for c in _AONLY_DIR})))
+#: "prior to randomization", "at screening" (a cue then a listed anchor); the body group skips the char before
+_AONLY_RE = re.compile(rf"[^a-z0-9_]{_AONLY_BODY}")
+_AONLY_AT0_RE = re.compile(_AONLY_BODY)
 _SINCE_RE = re.compile(rf"\b{_alt(_WLEX.since)}(?= {{1,3}}[a-z0-9])")
 _STUDY_RE = re.compile(rf"\b{_alt(_WLEX.study_period)}(?![a-z])")
 
@@ -984,8 +1068,7 @@ class _WindowParser:
         m = _ANCHOR_RE.match(self.low, pos)
         if m:
             if m.group("day"):
-                words = m.group("day").replace("study", "").split()
-                return " ".join(words).replace(" -", " -"), m.end()
+                return " ".join(m.group("day").replace("study", "").split()), m.end()
             return _ANCHOR_NORM[_space_key(m.group("a"))], m.end()
         if not raw or cue not in _CUES_TAKING_ANCHOR:
             return None, pos
@@ -1026,36 +1109,37 @@ class _WindowParser:
             "during" in low or "throughout" in low or "duration" in low or "while" in low
         ):
             self.study_period()
-        if _AONLY_GATE_RE.search(low):
-            self.anchor_only()
+        self.anchor_only()
         if "since" in low:
             self.since()
         return self.out
 
     def study_period(self) -> None:
-        low = self.low
-        taken = [(s, e) for s, e, _ in self.out]
-        for m in _STUDY_RE.finditer(low):
-            if not any(a < m.end() and m.start() < b for a, b in taken):
+        taken = _Spans((s, e) for s, e, _ in self.out)
+        for m in _STUDY_RE.finditer(self.low):
+            if not taken.overlaps(m.start(), m.end()):
                 self.out.append((m.start(), m.end(), {"direction": "future", "anchor": "study entry"}))
 
     def anchor_only(self) -> None:
         low = self.low
-        taken = [(s, e) for s, e, _ in self.out]
-        for m in _AONLY_RE.finditer(low):
+        taken = _Spans((s, e) for s, e, _ in self.out)
+        first = _AONLY_AT0_RE.match(low)
+        for m in ([first] if first else []) + list(_AONLY_RE.finditer(low)):
             cue = _space_key(m.group("cue"))
             anchor, aend = self.anchor_at(m.end(), cue)
-            if anchor is None or any(a < aend and m.start() < b for a, b in taken):
+            if anchor is None or taken.overlaps(m.start("body"), aend):
                 continue
             direction = _AONLY_DIR[cue]
             if direction == "point" and _space_key(low[m.end():aend]) in _NOT_POINT_ANCHORS:
                 continue  # "at the study site", "patients on dialysis"
-            self.out.append((m.start(), aend, {"direction": None if direction == "point" else direction, "anchor": anchor}))
+            self.out.append(
+                (m.start("body"), aend, {"direction": None if direction == "point" else direction, "anchor": anchor})
+            )
 
     def since(self) -> None:
-        taken = [(s, e) for s, e, _ in self.out]
+        taken = _Spans((s, e) for s, e, _ in self.out)
         for m in _SINCE_RE.finditer(self.low):
-            if any(a <= m.start() < b for a, b in taken):
+            if taken.overlaps(m.start(), m.start() + 1):
                 continue
             anchor, aend = self.anchor_at(m.end(), "after")
             if anchor is not None:
@@ -1155,7 +1239,7 @@ def find_windows(text: str, start: int = 0, end: int | None = None) -> list[Wind
             continue
         while e > s and low[e - 1] in " ,":
             e -= 1
-        window = Window.model_construct(text=text[base + s:base + e], **{k: v for k, v in fields.items() if v is not None})
+        window = Window(text=text[base + s:base + e], **{k: v for k, v in fields.items() if v is not None})
         out.append(WindowMention(start=base + s, end=base + e, window=window))
         last_end = e
     return out
