@@ -130,9 +130,18 @@ def tokens(text: str) -> list[str]:
     return [norm for _, norm in _raw_tokens(text)]
 
 
+_POSSESSIVE_RE = re.compile(r"(?<=[A-Za-z])'[sS]\b")
+
+
 def _raw_tokens(text: str) -> list[tuple[str, str]]:
-    """(token as written, after folding; normalised token) pairs of ``text``."""
-    return [(t, _singular(t)) for t in _TOKEN_RE.findall(_fold(text))]
+    """(token as written, after folding; normalised token) pairs of ``text``.
+
+    A possessive "'s" joins its word ("Parkinson's" reads as "Parkinsons", then
+    loses the "s" like any plural), so "Parkinson's", "Parkinsons" and
+    "Parkinson" disease share one key.
+    """
+    folded = _POSSESSIVE_RE.sub("s", _fold(text))
+    return [(t, _singular(t)) for t in _TOKEN_RE.findall(folded)]
 
 
 def _key(toks: list[str]) -> str:
@@ -447,13 +456,13 @@ class Lexicon:
             for key, entries in index.items():
                 if len(entries) < 2:
                     continue
-                for entry in entries:
-                    if key not in {normalize(a) for a in entry.ambiguous}:
-                        other = next(e.id for e in entries if e is not entry)
+                for shared in entries:
+                    if key not in {normalize(a) for a in shared.ambiguous}:
+                        other = next(e.id for e in entries if e is not shared)
                         raise ResourceError(
                             "X001",
-                            record=f"{self._resource_of(entry)}.json",
-                            detail=f"entry {entry.id}: surface form {key!r} is also a {label} term of {other}"
+                            record=f"{self._resource_of(shared)}.json",
+                            detail=f"entry {shared.id}: surface form {key!r} is also a {label} term of {other}"
                             " and is not listed as ambiguous",
                         )
 

@@ -1,0 +1,155 @@
+"""code_concept: the coding every entity gets."""
+
+from __future__ import annotations
+
+import pytest
+
+from criteria_nlp.codes import code_concept
+from criteria_nlp.schema import Concept
+
+
+def _check(concept: Concept | None, system: str, code: str | None = None, prefix: str | None = None) -> None:
+    assert concept is not None
+    assert concept.system == system
+    if code is not None:
+        assert concept.code == code
+    if prefix is not None:
+        assert concept.code.startswith(prefix), concept.code
+
+
+# cases the lexicon codes on its own (fast)
+@pytest.mark.parametrize(
+    ("label", "text", "system", "code", "prefix"),
+    [
+        ("CONDITION", "systemic lupus erythematosus", "ICD-10-CM", "M32.9", "M32"),
+        ("CONDITION", "SLE", "ICD-10-CM", None, "M32"),
+        ("CONDITION", "active lupus nephritis", "ICD-10-CM", "M32.14", None),
+        ("CONDITION", "class III/IV lupus nephritis", "ICD-10-CM", "M32.14", None),
+        ("CONDITION", "lupus glomerulonephritis", "ICD-10-CM", "M32.14", None),
+        ("CONDITION", "hepatitis B", "ICD-10-CM", None, "B1"),
+        ("CONDITION", "tuberculosis", "ICD-10-CM", None, "A1"),
+        ("CONDITION", "active tuberculosis", "ICD-10-CM", "A15.9", None),
+        ("CONDITION", "latent TB", "ICD-10-CM", "Z22.7", None),
+        ("CONDITION", "chronic infections", "ICD-10-CM", "B99.9", None),
+        ("CONDITION", "HIV", "ICD-10-CM", "B20", None),
+        ("CONDITION", "pregnancy", "ICD-10-CM", "Z33.1", None),
+        ("CONDITION", "pregnant", "ICD-10-CM", "Z33.1", None),
+        ("CONDITION", "lactation", "ICD-10-CM", "Z39.1", None),
+        ("CONDITION", "breastfeeding", "ICD-10-CM", "Z39.1", None),
+        ("CONDITION", "breast-feeding", "ICD-10-CM", "Z39.1", None),
+        ("CONDITION", "malignant tumor", "ICD-10-CM", "C80.1", None),
+        ("CONDITION", "congestive heart failure", "ICD-10-CM", "I50.9", None),
+        ("CONDITION", "heart attack", "ICD-10-CM", "I21.9", None),
+        ("CONDITION", "diabetes", "ICD-10-CM", "E11.9", None),
+        ("CONDITION", "type 1 diabetes", "ICD-10-CM", "E10.9", None),
+        ("CONDITION", "ESRD", "ICD-10-CM", "N18.6", None),
+        ("CONDITION", "allergic constitution", "ICD-10-CM", "T78.40XA", None),
+        ("CONDITION", "childbearing potential", "CRITERIA_NLP", "obs:childbearing-potential", None),
+        ("DRUG", "prednisone", "DrugBank", "DB00635", None),
+        ("DRUG", "pulse cyclophosphamide", "DrugBank", "DB00531", None),
+        ("DRUG", "CYC", "DrugBank", "DB00531", None),
+        ("DRUG", "hydroxychloroquine", "DrugBank", "DB01611", None),
+        ("DRUG", "MMF", "DrugBank", "DB00688", None),
+        ("DRUG", "biologics", "CRITERIA_NLP", "drug:biologics", None),
+        ("DRUG", "glucocorticoids", "ATC", "H02AB", None),
+        ("DRUG", "TNF inhibitors", "ATC", "L04AB", None),
+        ("DRUG", "anti-CD20 therapy", "ATC", "L01FA", None),
+        ("DRUG", "live vaccines", "CRITERIA_NLP", "drug:live-vaccines", None),
+        ("LAB", "LVEF", "LOINC", "10230-1", None),
+        ("LAB", "left ventricular ejection fraction", "LOINC", "10230-1", None),
+        ("LAB", "serum creatinine", "LOINC", "2160-0", None),
+        ("LAB", "anti-dsDNA", "LOINC", "5130-0", None),
+        ("LAB", "dsDNA", "LOINC", "5130-0", None),
+        ("LAB", "positive dsDNA", "LOINC", "5130-0", None),
+        ("LAB", "transaminases", "LOINC", "1742-6", None),
+        ("LAB", "eGFR", "LOINC", "62238-1", None),
+        ("LAB", "platelets", "LOINC", "777-3", None),
+        ("LAB", "HbA1c", "LOINC", "4548-4", None),
+        ("LAB", "hs-CRP", "LOINC", "30522-7", None),
+        ("LAB", "ESR", "LOINC", "4537-7", None),
+        ("LAB", "C3", "LOINC", "4485-9", None),
+        ("Measurement", "ECOG performance status", "SCORE", "ECOG", None),
+        ("SCORE", "SELENA-SLEDAI index", "SCORE", "SELENA-SLEDAI", None),
+        ("SCORE", "SLEDAI-2K", "SCORE", "SLEDAI-2K", None),
+        ("SCORE", "MEX SLEDAI", "SCORE", "MEX-SLEDAI", None),
+        ("SCORE", "ACR 1997 criteria", "SCORE", "ACR-1997", None),
+        ("SCORE", "American College of Rheumatology (ACR) Classification criteria for SLE", "SCORE", "ACR-1997", None),
+        ("SCORE", "ECOG", "SCORE", "ECOG", None),
+        ("SCORE", "Karnofsky Performance Status", "SCORE", "KPS", None),
+        ("SCORE", "NYHA class", "SCORE", "NYHA", None),
+        ("SCORE", "BILAG A", "SCORE", "BILAG", None),
+        ("PROCEDURE", "renal transplantation", "CRITERIA_NLP", "proc:kidney-transplant", None),
+        ("PROCEDURE", "stem cell transplant", "CRITERIA_NLP", "proc:stem-cell-transplant", None),
+        ("OBSERVATION", "informed consent", "CRITERIA_NLP", "obs:informed-consent", None),
+        ("DEVICE", "pacemaker", "CRITERIA_NLP", "dev:pacemaker", None),
+    ],
+)
+def test_codes_concept_lexicon(label: str, text: str, system: str, code: str | None, prefix: str | None) -> None:
+    _check(code_concept(label, text), system, code, prefix)
+
+
+def test_codes_concept_same_concept_for_synonyms() -> None:
+    assert code_concept("LAB", "LVEF") == code_concept("LAB", "left ventricular ejection fraction")
+    assert code_concept("LAB", "anti-dsDNA") == code_concept("LAB", "dsDNA")
+    assert code_concept("DRUG", "HCQ") == code_concept("DRUG", "Plaquenil")
+
+
+@pytest.mark.parametrize(
+    ("text", "related"),
+    [("dialysis", "Z99.2"), ("renal transplantation", "Z94.0"), ("stem cell transplant", "Z94.84")],
+)
+def test_codes_concept_procedure_status_codes(text: str, related: str) -> None:
+    from criteria_nlp.lexicon import Lexicon
+
+    concept = code_concept("PROCEDURE", text)
+    _check(concept, "CRITERIA_NLP")
+    assert concept is not None
+    entry = Lexicon.load().get(concept.code)
+    assert related in {c.code for c in entry.related if c.system == "ICD-10-CM"}
+
+
+@pytest.mark.parametrize(("label", "text"), [("LAB", ""), ("CONDITION", "   "), ("NOT_A_LABEL", "lupus")])
+def test_codes_concept_none_for_empty_or_unknown_label(label: str, text: str) -> None:
+    assert code_concept(label, text) is None
+
+
+def test_codes_concept_returns_copies() -> None:
+    first = code_concept("LAB", "eGFR")
+    assert first is not None
+    first.code = "changed"
+    again = code_concept("LAB", "eGFR")
+    assert again is not None and again.code == "62238-1"
+
+
+# cases that need the ICD-10-CM index or the drug package (built once, several seconds)
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("label", "text", "system", "code"),
+    [
+        ("CONDITION", "Class 3 or 4 resistant lupus nephritis", "ICD-10-CM", "M32.14"),
+        ("CONDITION", "Sjogren syndrome with lung involvement", "ICD-10-CM", "M35.02"),
+        ("CONDITION", "Type 2 diabetes mellitus with diabetic nephropathy", "ICD-10-CM", "E11.21"),
+        ("CONDITION", "allergic bronchopulmonary aspergillosis", "ICD-10-CM", "B44.81"),
+        ("CONDITION", "history of heart attack within 6 months", "ICD-10-CM", "I21.9"),
+        ("DRUG", "insulin glargine", "DrugBank", "DB00047"),
+        ("DRUG", "oral prednisone 10 mg/day", "DrugBank", "DB00635"),
+        ("DRUG", "Humira", "DrugBank", "DB00051"),
+    ],
+)
+def test_codes_concept_external(label: str, text: str, system: str, code: str) -> None:
+    _check(code_concept(label, text), system, code)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("label", "text"),
+    [
+        ("CONDITION", "QTc > 450 ms"),
+        ("CONDITION", "xyzzy plugh"),
+        ("DRUG", "sone"),
+        ("DRUG", "today"),
+        ("CONDITION", "thought disorder"),
+    ],
+)
+def test_codes_concept_none_rather_than_a_guess(label: str, text: str) -> None:
+    assert code_concept(label, text) is None
