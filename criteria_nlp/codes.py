@@ -83,20 +83,21 @@ def _icd_forms(text: str) -> list[str]:
     (benign)" -> "hypertension") and a trailing "unspecified" or "NOS".
     """
     forms = [text]
-    bare = _PAREN_RE.sub("", text).strip(" ,")
+    bare = _PAREN_RE.sub("", text).strip(" ,") if ("(" in text or "[" in text) else text
     forms.append(bare)
-    for form in (text, bare):
-        short = _UNSPEC_RE.sub("", form).strip(" ,")
-        forms.append(short)
+    low = text.lower()
+    if "unspecified" in low or "nos" in low or "elsewhere" in low or "nec" in low or "not otherwise" in low:
+        for form in (text, bare):
+            forms.append(_UNSPEC_RE.sub("", form).strip(" ,"))
     return [f for f in dict.fromkeys(forms) if f]
 
 
 @functools.lru_cache(maxsize=1)
-def icd10_index() -> dict[str, Concept]:
-    """Normalised ICD-10-CM description, inclusion or index term -> the code's concept.
+def icd10_index() -> dict[str, str]:
+    """Normalised ICD-10-CM description, inclusion or index term -> its ICD-10-CM code.
 
-    Built once from ``simple_icd_10_cm`` (categories and subcategories; chapters
-    and blocks are skipped). A key that names several codes keeps the code
+    Built once from ``simple_icd_10_cm`` (categories and subcategories; chapters,
+    blocks and 7th-character extensions are skipped). A key that names several codes keeps the code
     whose own description it is, then the shortest code (the category over its
     children); a key shared by unrelated codes of equal rank is dropped.
     """
@@ -105,7 +106,8 @@ def icd10_index() -> dict[str, Concept]:
     best: dict[str, tuple[int, str]] = {}
     clashes: set[str] = set()
     for code in icd.get_all_codes(True):
-        if icd.is_chapter_or_block(code):
+        # chapters and blocks are ranges; 7th-character extensions only add the encounter ("initial encounter")
+        if icd.is_chapter_or_block(code) or icd.is_extended_subcategory(code):
             continue
         desc = icd.get_description(code)
         terms: list[tuple[int, str]] = [(0 if i == 0 else 1, f) for i, f in enumerate(_icd_forms(desc))]
@@ -126,11 +128,11 @@ def icd10_index() -> dict[str, Concept]:
                     clashes.add(key)
             elif (rank, len(code)) == (old[0], len(old[1])) and code != old[1]:
                 clashes.add(key)
-    return {
-        key: Concept(system="ICD-10-CM", code=code, name=icd.get_description(code))
-        for key, (rank, code) in best.items()
-        if key not in clashes
-    }
+    return {key: code for key, (_, code) in best.items() if key not in clashes}
+
+
+def _icd_concept(code: str) -> Concept:
+    return Concept(system="ICD-10-CM", code=code, name=_icd().get_description(code))
 
 
 def icd10_terms(min_words: int = 1, max_words: int = 6) -> Iterator[tuple[str, Concept]]:
@@ -145,7 +147,7 @@ def icd10_terms(min_words: int = 1, max_words: int = 6) -> Iterator[tuple[str, C
     icd = _icd()
     seen: set[str] = set()
     for code in icd.get_all_codes(True):
-        if icd.is_chapter_or_block(code):
+        if icd.is_chapter_or_block(code) or icd.is_extended_subcategory(code):
             continue
         desc = icd.get_description(code)
         text = _UNSPEC_RE.sub("", _PAREN_RE.sub("", desc)).strip(" ,").lower()
@@ -347,9 +349,12 @@ def code_concept(label: str, text: str) -> Concept | None:
         if entry is not None:
             return _entry_concept(entry)
     key = normalize(text)
-    external = {"CONDITION": icd10_index, "DRUG": drug_index}.get(lab)
-    if external is not None:
-        concept = external().get(key)
+    if lab == "CONDITION":
+        code = icd10_index().get(key)
+        if code is not None:
+            return _icd_concept(code)
+    elif lab == "DRUG":
+        concept = drug_index().get(key)
         if concept is not None:
             return concept.model_copy()
     for one in labels:

@@ -562,7 +562,8 @@ class Lexicon:
         """The longest unambiguous term contained in ``text``, as (entry, first token, end token).
 
         Tokens are those of :func:`tokens`; longer matches (in tokens, then in
-        characters) win, the leftmost among equals. Keys shorter than
+        characters) win, the rightmost among equals ("hypoxic seizures" is a
+        seizure). Keys shorter than
         ``min_chars`` characters are ignored, and a one-token match of 3
         characters or less counts only when written in capitals or with a digit.
         """
@@ -580,8 +581,8 @@ class Lexicon:
                 found = [e for lab in labels for e in self._index.get(lab, {}).get(key, [])]
                 if len(found) == 1 and (found[0].id, key) in self._exact_only and n < len(toks):
                     continue
-                if len(found) == 1 and (best is None or len(key) > best[0]):
-                    best = (len(key), found[0], i)
+                if len(found) == 1 and (best is None or len(key) >= best[0]):
+                    best = (len(key), found[0], i)  # among equals the rightmost: the head of an English noun phrase
             if best is not None:
                 return best[1], best[2], best[2] + n
         return None
