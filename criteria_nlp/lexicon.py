@@ -218,7 +218,9 @@ class LexiconEntry(_Strict):
     entry of the same label ("MI"); :meth:`Lexicon.lookup` returns None for them.
     ``exact_only`` lists generic forms ("disease", "allergic", "drugs") that code
     a whole mention but are never searched for inside a longer one
-    (:meth:`Lexicon.find`).
+    (:meth:`Lexicon.find`). ``case_sensitive`` lists acronyms that are ordinary
+    words or units once lower-cased ("AS", "MG", "MM", "PE"): a matcher should
+    match them only as written (:meth:`is_case_sensitive`).
     """
 
     id: str
@@ -230,6 +232,7 @@ class LexiconEntry(_Strict):
     category: str | None = None
     ambiguous: list[str] = Field(default_factory=list)
     exact_only: list[str] = Field(default_factory=list)
+    case_sensitive: list[str] = Field(default_factory=list)
     note: str | None = None
 
     @field_validator("id")
@@ -246,7 +249,7 @@ class LexiconEntry(_Strict):
             raise ValueError(f"name {value!r} is empty after normalisation")
         return value
 
-    @field_validator("synonyms", "ambiguous", "exact_only")
+    @field_validator("synonyms", "ambiguous", "exact_only", "case_sensitive")
     @classmethod
     def _non_empty(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -257,11 +260,19 @@ class LexiconEntry(_Strict):
     @model_validator(mode="after")
     def _ambiguous_are_terms(self) -> "LexiconEntry":
         own = {normalize(t) for t in self.surface_forms()}
-        for field, forms in (("ambiguous", self.ambiguous), ("exact_only", self.exact_only)):
+        for field, forms in (
+            ("ambiguous", self.ambiguous),
+            ("exact_only", self.exact_only),
+            ("case_sensitive", self.case_sensitive),
+        ):
             for form in forms:
                 if normalize(form) not in own:
                     raise ValueError(f"{field} form {form!r} is not a name or synonym of the entry")
         return self
+
+    def is_case_sensitive(self, form: str) -> bool:
+        """True when ``form`` is one of this entry's acronyms that must match with its case."""
+        return form in self.case_sensitive
 
     def surface_forms(self) -> list[str]:
         """The name and every synonym, each once (by normalised key), name first."""

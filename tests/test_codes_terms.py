@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from criteria_nlp.codes import code_concept, drug_terms, icd10_terms
+from criteria_nlp.lexicon import normalize
 from conftest import REPO, shared_path
 
 
@@ -89,3 +90,17 @@ def test_codes_chia_train_coverage() -> None:
     assert coded["CONDITION"] / total["CONDITION"] > 0.78
     assert coded["DRUG"] / total["DRUG"] > 0.84
     assert coded["LAB"] / total["LAB"] > 0.72
+
+
+@pytest.mark.slow
+def test_codes_lexicon_drug_ids_agree_with_package() -> None:
+    from criteria_nlp.codes import drug_index
+    from criteria_nlp.lexicon import Lexicon
+
+    index = drug_index()
+    checked = 0
+    for entry in Lexicon.load().entries("DRUG"):
+        if entry.concept.system == "DrugBank":
+            assert index.get(normalize(entry.concept.name or "")) == entry.concept, entry.id
+            checked += 1
+    assert checked >= 15

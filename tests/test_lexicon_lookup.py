@@ -137,3 +137,18 @@ def test_lexicon_find_longest_contained_term(text: str, label: str, entry_id: st
 )
 def test_lexicon_find_skips_short_words_and_generic_forms(text: str, label: str, lex: Lexicon) -> None:
     assert lex.find(text, label) is None
+
+
+@pytest.mark.parametrize(("form", "entry_id"), [("MG", "cond:myasthenia"), ("MM", "cond:multiple-myeloma"),
+                                                ("PT", "lab:pt"), ("PE", "cond:pe"), ("MAP", "lab:map")])
+def test_lexicon_case_sensitive_acronyms(form: str, entry_id: str, lex: Lexicon) -> None:
+    entry = lex.get(entry_id)
+    assert entry.is_case_sensitive(form)
+    assert not entry.is_case_sensitive(entry.name)
+
+
+def test_lexicon_short_word_like_forms_are_case_sensitive(lex: Lexicon) -> None:
+    words = {"as", "ad", "he", "pe", "mm", "mg", "pt", "add", "all", "map", "ms", "pd", "cd", "ra"}
+    for term, entry in lex.terms():
+        if term.lower() in words and term != term.lower():
+            assert entry.is_case_sensitive(term), (entry.id, term)
