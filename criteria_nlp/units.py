@@ -122,6 +122,8 @@ DURATION_DISPLAYS = frozenset({"seconds", "minutes", "hours", "days", "weeks", "
 _POWER_RE = re.compile(
     r"(?:[x×*]\s{0,3}10\s{0,2}(?:\^|\*\*|\*|e)?|10\s{0,2}(?:\^|\*\*|\*|e|(?=\()))"
     r"\s{0,2}(?:\(\s{0,2})?([0-9]{1,2})(?:\s{0,2}\))?\s{0,3}"
+    # a lost superscript: "109/L" is 10^9/L, "103/µL" 10^3/µL (never read as 109 per litre)
+    r"|10(9|12)(?=\s{0,2}/\s{0,2}l\b)|10(3)(?=\s{0,2}/\s{0,2}(?:µl|ul|mcl|mm3|mm³)(?![a-z]))"
 )
 _SUPERSCRIPT_RUN_RE = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 _SEP_RE = re.compile(r"\s{0,3}(?:/|\bper\b)\s{0,3}")
@@ -153,7 +155,7 @@ def parse_unit(text: str) -> ParsedUnit | None:
     power = 0
     m = _POWER_RE.match(low)
     if m and m.end() < len(low):
-        power = int(m.group(1))
+        power = int(m.group(1) or m.group(2) or m.group(3))
         low = low[m.end():]
     low = _ARTICLE_SEP_RE.sub("/", low)
     periodic: str | None = None

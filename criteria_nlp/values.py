@@ -116,6 +116,8 @@ class _WindowLexicon(BaseModel):
     day_anchor_words: list[str]
     raw_anchor_stop: list[str]
     raw_anchor_max_words: int
+    anchor_tail_qualifiers: list[str]
+    anchor_tail_objects: list[str]
 
 
 class _ValueLexicon(BaseModel):
@@ -288,8 +290,8 @@ def _trie(words: list[str]) -> str:
 
 _NUMBER_WORD_STARTS = _trie([*LEX.number_words, *LEX.tens_words, *_MULT_WORDS])
 #: where numbers may start: a digit, or a number word after a non-word character
-_DIGIT_RE = re.compile(r"\.?[0-9][0-9.,]*")
-_WORD_CAND_RE = re.compile(rf"[^a-z0-9_](?={_NUMBER_WORD_STARTS}(?![a-z]))")
+_DIGIT_RE = re.compile(r"[0-9][0-9.,]*")
+_WORD_CAND_RE = re.compile(rf"[ (\-/\[,;:](?={_NUMBER_WORD_STARTS}(?![a-z]))")
 _WORD_AT0_RE = re.compile(rf"{_NUMBER_WORD_STARTS}(?![a-z])")
 #: a number glued to one of these is part of something else ("HbA1c", "10^9", "v2.1")
 _NOT_BEFORE_NUMBER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.^*µ")
@@ -300,7 +302,8 @@ _THOUSANDS_RE = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[1-9][0-9]{0,
 _ATOM = "(?:" + "|".join(re.escape(a).replace(r"\ ", " {1,2}") for a in UNIT_ALIASES) + r")(?![a-z0-9µ])"
 _POWER = (
     r"(?:[x×*] {0,3}10 {0,2}(?:\^|\*\*|\*|e)? {0,2}(?:\( {0,2})?(?:[0-9]{1,2}|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})(?: {0,2}\))?"
-    r"|10 {0,2}(?:(?:\^|\*\*|\*|e) {0,2}(?:\( {0,2})?[0-9]{1,2}(?: {0,2}\))?|\( {0,2}[0-9]{1,2} {0,2}\)|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2}))"
+    r"|10 {0,2}(?:(?:\^|\*\*|\*|e) {0,2}(?:\( {0,2})?[0-9]{1,2}(?: {0,2}\))?|\( {0,2}[0-9]{1,2} {0,2}\)|[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2})"
+    r"|(?<= )10(?:9|12)(?= {0,2}/ {0,2}l(?![a-z]))|(?<= )103(?= {0,2}/ {0,2}(?:µl|ul|mcl|mm3|mm³)(?![a-z])))"
 )
 _COUNTW = _alt(list(COUNT_WORDS))
 _SEP = r" {0,3}(?:/|per(?![a-z])|an?(?= {1,3}(?:day|week|month|year|night))|each(?= )|every(?= )) {0,3}"
@@ -326,7 +329,7 @@ _ULN_ONLY_RE = re.compile(
 _NORMAL_OP_RE = re.compile(rf"\b{_alt(LEX.normal_operator)}(?![a-z])")
 _TRAIL_RE = re.compile(
     r"(?P<plus>\+)(?![0-9])|" rf" {{0,3}},? {{0,2}}(?P<t>{_alt([p for p in _TRAILING if p != '+'])})(?![a-z])"
-    r"(?! {0,3}(?:than {1,3}|to {1,3}|equal {1,3}to {1,3}|the {1,3}age {1,3}of {1,3})?[0-9.])"
+    r"(?! {0,3}(?:than {1,3}|to {1,3}|equal {1,3}to {1,3}|the {1,3}age {1,3}of {1,3})?\.?[0-9])"
 )
 _PREDICTED_RE = re.compile(
     r" {0,2}(?:of {1,2})?(?:the {1,2})?(?:predicted|pred\.?)(?: {1,2}(?:normal(?: {1,2}values?)?|values?))?(?![a-z])"
@@ -358,7 +361,7 @@ _WINDOW_AFTER_RE = re.compile(
 _ROMAN_VALUES = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
 _ROMAN = r"(?:viii|vii|vi|iv|ix|iii|ii|i|v|x)"
 _ROMAN_RE = re.compile(
-    r"\b(?:functional {1,3}class|class(?:es)?|grades?|stages?|nyha|tanner|gold)"
+    r"(?:(?P<cmp0>>=|<=|≥|≤|>|<) {0,3})?\b(?:functional {1,3}class|class(?:es)?|grades?|stages?|nyha|tanner|gold)"
     r"(?: {1,3}(?:class|grade|stage))?(?: {0,3}(?:of|:|=|is))? {0,3}"
     r"(?P<cmp>>=|<=|≥|≤|>|<)? {0,3}"
     rf"(?P<r1>{_ROMAN})(?![a-z0-9])"
@@ -405,7 +408,6 @@ class _Segment(NamedTuple):
     numbers: tuple[int, ...]
 
 
-_ASCII_FOLD = {ord(c): " " for c in "\\\t\r\n\x0b\x0c"}
 _ASCII_FOLD_RE = re.compile(r"[\\\t\r\n\x0b\x0c]")
 
 
@@ -416,14 +418,18 @@ def _prepare_uncached(text: str, start: int, end: int | None) -> _Segment:
     seg = text[s:e]
     if not seg.isascii():
         cased = seg.translate(LOOKALIKES)
-    elif _ASCII_FOLD_RE.search(seg):
-        cased = seg.translate(_ASCII_FOLD)
+    elif "\r" in seg or "\n" in seg or "\t" in seg or "\\" in seg or "\x0b" in seg or "\x0c" in seg:
+        cased = _ASCII_FOLD_RE.sub(" ", seg)
     else:
         cased = seg
     low = cased.lower()
     if len(low) != len(cased):
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in cased)
-    numbers = [m.start() for m in _DIGIT_RE.finditer(low)]
+    # a number starts at a digit, or at a point before one (".5") when no word or number precedes
+    numbers = [
+        i - 1 if i and low[i - 1] == "." and (i < 2 or not low[i - 2].isalnum()) else i
+        for i in (m.start() for m in _DIGIT_RE.finditer(low))
+    ]
     words = [m.start() + 1 for m in _WORD_CAND_RE.finditer(low)]
     if _WORD_AT0_RE.match(low):
         words.insert(0, 0)
@@ -494,7 +500,8 @@ class _ValueParser:
         b = j
         while b and words[b - 1] in _BARE_GLUE:
             b -= 1
-        bare = _BARE_INDEX.suffix(words, b) > 0
+        kb = _BARE_INDEX.suffix(words, b)
+        bare = kb > 0
         age = False
         if last in _FILLER_LAST:
             for filler in _FILLERS:
@@ -519,6 +526,12 @@ class _ValueParser:
                 opener = _start_of(self.low, words, j - k, i)
                 age = age or "age" in words[j - k:j] or "aged" in words[j - k:j]
                 j -= k
+        if op is None and opener is None and bare and j == len(words) and b - kb > 0:
+            # "≤ Grade 1", "> grade 3": the comparator stands before the score's name
+            k = _COMP_INDEX.suffix(words, b - kb)
+            if k:
+                op = _COMPARATORS[tuple(words[b - kb - k:b - kb])]
+                op_start = _start_of(self.low, words, b - kb - k, i)
         if j and _AGE_INDEX.suffix(words, j):
             age = True
         window_prep = bool(j) and words[j - 1] in _WINDOW_PREP_TOKENS
@@ -623,6 +636,9 @@ class _ValueParser:
                 date = _DATE_RE.match(low, i)
                 if date:
                     return date.end()
+            if " " in raw and raw[-3:] in {"103", "106", "109"} and low[end:end + 2].lstrip().startswith("/"):
+                end = i + raw.index(" ")  # "100 109/L": a lost superscript, not 100 109
+                raw = raw[: raw.index(" ")]
             if "," in raw and not _THOUSANDS_RE.fullmatch(raw):
                 # decimal comma only where a unit follows ("0,9%", "7,0 mM"); else a list ("0,1")
                 if self.unit_at(end)[0] is None:
@@ -873,11 +889,11 @@ class _ValueParser:
     def romans(self) -> None:
         for m in _ROMAN_RE.finditer(self.low):
             r1 = _ROMAN_VALUES[m.group("r1")]
-            cmp = m.group("cmp")
+            cmp = m.group("cmp") or m.group("cmp0")
             op = None
             if cmp:
                 op = {"≥": ">=", "≤": "<=", "=>": ">=", "=<": "<="}.get(cmp, cmp)
-            s = m.start("cmp") if cmp else m.start("r1")
+            s = m.start("cmp") if m.group("cmp") else m.start() if m.group("cmp0") else m.start("r1")
             if m.group("r2") and _ROMAN_VALUES[m.group("r2")] > r1:
                 self.add(s, m.end(), operator="between", low=float(r1), high=float(_ROMAN_VALUES[m.group("r2")]))
                 continue
@@ -925,6 +941,22 @@ class _ValueParser:
                 self.add_late(m.start(), m.end(), operator="normal")
 
 
+def _restated(items: list[tuple[int, int, dict[str, Any]]], low: str) -> None:
+    """'at least 60 kg (132 lbs)': a bare value in brackets right after a compared one restates it."""
+    for k in range(1, len(items)):
+        a, b = items[k - 1], items[k]
+        fa, fb = a[2], b[2]
+        if (
+            fb.get("operator") == "="
+            and fb.get("unit")
+            and fa.get("unit")
+            and fa.get("operator") in {">=", ">", "<=", "<"}
+            and low[a[1]:b[0]].strip() == "("
+            and low[b[0] - 1] != "="
+        ):
+            fb["operator"] = fa["operator"]
+
+
 def _share_units(items: list[tuple[int, int, dict[str, Any]]], low: str) -> None:
     """'< 3.5 or > 5.1 mEq/L': a unitless value joined to the next by and/or takes its unit."""
     for k in range(len(items) - 1, 0, -1):
@@ -946,6 +978,8 @@ def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value
     if not low:
         return []
     items = _ValueParser(seg).run()
+    if not items:
+        return []
     items.sort(key=lambda x: (x[0], -x[1]))
     kept: list[tuple[int, int, dict[str, Any]]] = []
     last_end = -1
@@ -954,6 +988,7 @@ def find_values(text: str, start: int = 0, end: int | None = None) -> list[Value
             kept.append((s, e, fields))
             last_end = e
     _share_units(kept, low)
+    _restated(kept, low)
     out: list[ValueMention] = []
     for s, e, fields in kept:
         # trim spaces the span may hold at its edges
@@ -1018,8 +1053,13 @@ for _norm, _phrases in _WLEX.anchors.items():
     for _p in _phrases:
         _ANCHOR_NORM.setdefault(_space_key(_p.lower()), _norm)
 _DAY_ANCHOR = rf"(?:study {{1,3}})?(?:{_alt(_WLEX.day_anchor_words)}) {{0,2}}-?[0-9]{{1,3}}(?![0-9])"
+#: "the first dose *of study drug*": what a listed anchor may be followed by, kept in the span
+_ANCHOR_TAIL = (
+    rf"(?: {{1,3}}of {{1,3}}(?:the {{1,3}})?(?:{_alt(_WLEX.anchor_tail_qualifiers)} {{1,3}})?"
+    rf"{_alt(_WLEX.anchor_tail_objects)}(?![a-z]))?"
+)
 _ANCHOR_RE = re.compile(
-    rf" {{1,3}}(?:(?P<day>{_DAY_ANCHOR})|(?P<a>{_alt(list(_ANCHOR_NORM))}))(?![a-z0-9])"
+    rf" {{1,3}}(?:(?P<day>{_DAY_ANCHOR})|(?P<a>{_alt(list(_ANCHOR_NORM))})(?![a-z0-9]){_ANCHOR_TAIL})(?![a-z0-9])"
 )
 _RAW_WORD_RE = re.compile(r" {1,3}(?P<w>[a-z0-9][a-z0-9'\-]{0,30})")
 _RAW_STOP = frozenset(_WLEX.raw_anchor_stop)
@@ -1036,7 +1076,7 @@ _AONLY_BODY = (
     rf"(?= {{1,3}}(?:(?:{_DAY_ANCHOR})|(?:{_alt(list(_ANCHOR_NORM))}))(?![a-z0-9]))"
 )
 #: "prior to randomization", "at screening" (a cue then a listed anchor); the body group skips the char before
-_AONLY_RE = re.compile(rf"[^a-z0-9_]{_AONLY_BODY}")
+_AONLY_RE = re.compile(rf"[ (\-/\[,;:]{_AONLY_BODY}")
 _AONLY_AT0_RE = re.compile(_AONLY_BODY)
 _SINCE_RE = re.compile(rf"\b{_alt(_WLEX.since)}(?= {{1,3}}[a-z0-9])")
 _STUDY_RE = re.compile(rf"\b{_alt(_WLEX.study_period)}(?![a-z])")
@@ -1122,9 +1162,14 @@ class _WindowParser:
 
     def anchor_only(self) -> None:
         low = self.low
-        taken = _Spans((s, e) for s, e, _ in self.out)
         first = _AONLY_AT0_RE.match(low)
-        for m in ([first] if first else []) + list(_AONLY_RE.finditer(low)):
+        matches = list(_AONLY_RE.finditer(low))
+        if first:
+            matches.insert(0, first)
+        if not matches:
+            return
+        taken = _Spans((s, e) for s, e, _ in self.out)
+        for m in matches:
             cue = _space_key(m.group("cue"))
             anchor, aend = self.anchor_at(m.end(), cue)
             if anchor is None or taken.overlaps(m.start("body"), aend):
@@ -1231,6 +1276,8 @@ def find_windows(text: str, start: int = 0, end: int | None = None) -> list[Wind
     if not low:
         return []
     items = _WindowParser(seg).run()
+    if not items:
+        return []
     items.sort(key=lambda x: (x[0], -x[1]))
     out: list[WindowMention] = []
     last_end = -1

@@ -99,6 +99,10 @@ TRAILING_CASES = [
     ("2 or more times per week", ">=", "/week", "2 or more times per week"),
     ("aged 18+ years", ">=", "years", "18+ years"),
     ("aged 18 and above", ">=", "years", "18 and above"),
+    ("Adults who are 18 years of age or older.", ">=", "years", "18 years of age or older"),
+    ("18 years old or older.", ">=", "years", "18 years old or older"),
+    ("toxicities resolved to ≤ Grade 1", "<=", None, "≤ Grade 1"),
+    ("rash > grade 3", ">", None, "> grade 3"),
 ]
 
 
@@ -258,7 +262,8 @@ NOT_VALUES = [
     "CD4 count available", "type 2 diabetes", "type II diabetes", "SLEDAI-2K score", "HIV-1 infection", "phase 2 trial",
     "on day 1 and day 15", "according to criteria in 1997", "3rd trimester", "the 1st dose", "within 6 months",
     "in the last 5 years", "for 2 weeks", "one of the following", "x 10^9/L", "visit 2-3", "T1b-T2a N0 M0",
-    "10:30 am", "ANA titer 1:80", "two", "a 2-fold increase is expected",
+    "10:30 am", "ANA titer 1:80", "two", "a 2-fold increase is expected", "Child-Pugh class A", "Child-Pugh class B or C",
+    "stage IIIb disease", "version 5.0",
 ]
 
 
@@ -291,6 +296,7 @@ def test_values_line_breaks_and_unicode_lookalikes() -> None:
         ("potassium < 3.5 or > 5.1 mEq/L", ["mEq/L", "mEq/L"]),
         ("age > 17 and < 60 years", ["years", "years"]),
         ("Hb > 10 g/dL and platelets > 100", ["g/dL", None]),
+        ("BMI under 20 or over 50 kg/m2", ["kg/m²", "kg/m²"]),
     ],
 )
 def test_values_shared_unit(text: str, units: list[str | None]) -> None:
@@ -307,7 +313,19 @@ def test_values_shared_unit(text: str, units: list[str | None]) -> None:
         ("aspirin 81 mg daily", _v("81 mg daily", "=", 81, unit="mg/day")),
         ("grade 3 neuropathy", _v("3", "=", 3)),
         ("Child-Pugh score of 7", _v("7", "=", 7)),
+        ("absolute neutrophil count > 1.5 109/l", _v("> 1.5 109/l", ">", 1.5, unit="10^9/L")),
+        ("platelets ≥ 100 103/µL", _v("≥ 100 103/µL", ">=", 100, unit="10^3/µL")),
+        ("Gleason score <or=6", _v("<or=6", "<=", 6)),
+        ("Minimum = 15 points", _v("Minimum = 15 points", ">=", 15, unit="points")),
     ],
 )
 def test_values_other_forms(text: str, expected: Expected) -> None:
     _check(text, find_values(text), [expected])
+
+
+def test_values_restated_in_brackets() -> None:
+    text = "Weight: at least 60 kg (132 lbs)"
+    found = find_values(text)
+    assert [(m.value.text, m.value.operator, m.value.unit) for m in found] == [
+        ("at least 60 kg", ">=", "kg"), ("132 lbs", ">=", "lb")
+    ]
