@@ -552,8 +552,8 @@ class _ValueParser:
             k += 1
         return (low[k] if k < n else ""), k
 
-    def unit_at(self, pos: int) -> tuple[str | None, int]:
-        c, k = self.nc(pos)
+    def unit_at(self, pos: int, next_char: tuple[str, int] | None = None) -> tuple[str | None, int]:
+        c, k = next_char if next_char is not None else self.nc(pos)
         if not c or not (
             c.isalpha() or c in _UNIT_START or (c.isdigit() and self.low.startswith(("10", "24", "1.73", "1,73"), k))
         ):
@@ -716,9 +716,9 @@ class _ValueParser:
         is_range = False
         start = left.start if left.op is not None and left.start is not None else i
 
-        c = self.nc(pos)[0]
+        c, k = self.nc(pos)
         if not c or c in _STOP_AFTER_NUMBER:
-            return self.finish(i, end, v, left, mult_word, start)
+            return self.finish(i, end, v, left, mult_word, start, (None, end))
         # both sides: "1.5 < x < 3", "18 <= age <= 65"
         both = _BOTH_RE.match(low, pos) if c in "<>≤≥=" else None
         if both and op is None and ((both.group("c1")[0] in "<≤") == (both.group("c2")[0] in "<≤")):
@@ -731,23 +731,23 @@ class _ValueParser:
                 return pos
 
         # ranges: "18-65", "18 to 65 years", "between 18 and 65", "0 or 1", "0, 1 or 2"
-        u1, upos = self.unit_at(pos)
-        rng = _RANGE_CONN_RE.match(low, upos) if self.nc(upos)[0] in _RANGE_START else None
+        u1, upos = self.unit_at(pos, (c, k))
+        rng = _RANGE_CONN_RE.match(low, upos) if (c if upos == pos else self.nc(upos)[0]) in _RANGE_START else None
         if rng and not mult_word:
-            c = rng.group("c")
-            n2 = self.number_at(rng.end(), signed=c in {"and", "to"} and left.opener is not None)
+            conn = rng.group("c")
+            n2 = self.number_at(rng.end(), signed=conn in {"and", "to"} and left.opener is not None)
             if n2 is not None and not n2[3] and not _EXPONENT_RE.match(low, n2[2]) and not (
                 low[n2[2]:n2[2] + 1] == "/" and low[n2[2] + 1:n2[2] + 2].isdigit()
             ):
                 w2 = n2[0]
                 ok = False
-                if c in {"-", "--", "~", "to", "through", "thru", "until"}:
-                    ok = w2 > v or (c == "to" and left.opener is not None)
-                elif c == "and":
+                if conn in {"-", "--", "~", "to", "through", "thru", "until"}:
+                    ok = w2 > v or (conn == "to" and left.opener is not None)
+                elif conn == "and":
                     ok = left.opener is not None and low[left.opener:left.opener + 7] != "from"
-                elif c == "or":
+                elif conn == "or":
                     ok = v.is_integer() and w2.is_integer() and 0 < w2 - v <= 2 and w2 <= 10 and u1 is None
-                if ok and c == "-" and low[upos:rng.end()] == "-" and self.number_at(n2[2]) is None:
+                if ok and conn == "-" and low[upos:rng.end()] == "-" and self.number_at(n2[2]) is None:
                     nxt = low[n2[2]:n2[2] + 1]
                     if nxt == "-" and _NUM_AT_RE.match(low, n2[2] + 1):
                         ok = False  # "1-2-3", a code
@@ -760,9 +760,9 @@ class _ValueParser:
                     if left.opener is not None:
                         op = None
                         # "from 14 to 60", "between 18 and 65"; but "from 30-80 years" -> "30-80 years"
-                        if c not in {"-", "--", "~"} or not low.startswith("from", left.opener):
+                        if conn not in {"-", "--", "~"} or not low.startswith("from", left.opener):
                             start = left.opener
-        if not is_range and v.is_integer() and v <= 10 and not mult_word and self.nc(pos)[0] in ",oa":
+        if not is_range and v.is_integer() and v <= 10 and not mult_word and (c if pos == end else self.nc(pos)[0]) in ",oa":
             enum = self.enumeration(pos, v, left)
             if enum is not None:
                 lo_v, hi_v, pos = v, enum[0], enum[1]
@@ -823,11 +823,12 @@ class _ValueParser:
             if suffix:
                 pos = suffix.end()
         c = self.nc(pos)[0]
-        age_after = _AGE_AFTER_RE.match(low, pos) if c in "oi" else None
+        age_after = _AGE_AFTER_RE.match(low, pos) if c == "o" or c == "i" else None
         age = left.age or age_after is not None
         # "of age"/"old" stay out of the span unless a comparator follows them
-        tpos = age_after.end() if age_after else pos
-        t = _TRAIL_RE.match(low, tpos) if self.nc(tpos)[0] in "+,oa&" else None
+        if age_after:
+            c = self.nc(age_after.end())[0]
+        t = _TRAIL_RE.match(low, age_after.end() if age_after else pos) if c and c in "+,oa&" else None
         trail_op: str | None = None
         if t and not (t.group("plus") and unit is not None):
             trail_op = ">=" if t.group("plus") else _TRAILING[_space_key(t.group("t"))]
@@ -836,11 +837,12 @@ class _ValueParser:
             if unit is None:
                 unit, pos = self.unit_at(pos)
                 age = age or _AGE_AFTER_RE.match(low, pos) is not None
+            c = self.nc(pos)[0]
         if op is None:
             op = trail_op
         if op is None and age_after is not None and unit in {None, "years"}:
             op = "="  # "65 years old"
-        ofm = _OF_RE.match(low, pos) if unit is None and v.is_integer() and self.nc(pos)[0] == "o" else None
+        ofm = _OF_RE.match(low, pos) if unit is None and c == "o" and v.is_integer() else None
         if ofm:
             n2 = self.number_at(ofm.end())
             if n2 is not None and n2[0].is_integer() and n2[0] >= v and not n2[3]:

@@ -127,6 +127,7 @@ RANGE_CASES = [
     ("ECOG performance status 0, 1, or 2", "0, 1, or 2", 0, 2, None),
     ("ECOG 0,1", "0,1", 0, 1, None),
     ("grade 0-1", "0-1", 0, 1, None),
+    ("CKD stage 3 and 4", "3 and 4", 3, 4, None),
     ("NYHA class III or IV heart failure", "III or IV", 3, 4, None),
     ("NYHA class II-IV", "II-IV", 2, 4, None),
     ("1.5 < x < 3", "1.5 < x < 3", 1.5, 3, None),
