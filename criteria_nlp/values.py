@@ -329,8 +329,9 @@ _ULN_ONLY_RE = re.compile(
 _NORMAL_OP_RE = re.compile(rf"\b{_alt(LEX.normal_operator)}(?![a-z])")
 _TRAIL_RE = re.compile(
     r"(?P<plus>\+)(?![0-9])|" rf" {{0,3}},? {{0,2}}(?P<t>{_alt([p for p in _TRAILING if p != '+'])})(?![a-z])"
-    r"(?! {0,3}(?:than {1,3}|to {1,3}|equal {1,3}to {1,3}|the {1,3}age {1,3}of {1,3})?\.?[0-9])"
 )
+#: "under 20 *or over 50*": the words begin the next comparison, they do not close this one
+_TRAIL_THEN_NUMBER_RE = re.compile(r" {0,3}(?:than {1,3}|to {1,3}|equal {1,3}to {1,3}|the {1,3}age {1,3}of {1,3})?\.?[0-9]")
 _PREDICTED_RE = re.compile(
     r" {0,2}(?:of {1,2})?(?:the {1,2})?(?:predicted|pred\.?)(?: {1,2}(?:normal(?: {1,2}values?)?|values?))?(?![a-z])"
 )
@@ -406,6 +407,8 @@ class _Segment(NamedTuple):
     low: str
     #: sorted start offsets of candidate numbers (digits, number words)
     numbers: tuple[int, ...]
+    #: the segment as given (line breaks kept)
+    raw: str
 
 
 _ASCII_FOLD_RE = re.compile(r"[\\\t\r\n\x0b\x0c]")
@@ -435,7 +438,7 @@ def _prepare_uncached(text: str, start: int, end: int | None) -> _Segment:
         words.insert(0, 0)
     if words:
         numbers = sorted(numbers + words)
-    return _Segment(s, cased, low, tuple(numbers))
+    return _Segment(s, cased, low, tuple(numbers), seg)
 
 
 _cache: dict[tuple[int, int, int | None], tuple[str, _Segment]] = {}
@@ -482,6 +485,7 @@ class _ValueParser:
         self.cased = seg.cased
         self.low = seg.low
         self.numbers = seg.numbers
+        self.raw = seg.raw
         self.n = len(seg.low)
         self.out: list[tuple[int, int, dict[str, Any]]] = []
         self.last_end = 0
@@ -551,6 +555,15 @@ class _ValueParser:
         while k < lim and low[k] == " ":
             k += 1
         return (low[k] if k < n else ""), k
+
+    def trail_at(self, pos: int) -> re.Match[str] | None:
+        """A comparator after the number ("or more", "and older", "+"), unless it opens the next one."""
+        t = _TRAIL_RE.match(self.low, pos)
+        if t and t.group("t"):
+            after = _TRAIL_THEN_NUMBER_RE.match(self.low, t.end())
+            if after and "\n" not in self.raw[t.end():after.end()]:
+                return None
+        return t
 
     def unit_at(self, pos: int, next_char: tuple[str, int] | None = None) -> tuple[str | None, int]:
         c, k = next_char if next_char is not None else self.nc(pos)
@@ -691,7 +704,7 @@ class _ValueParser:
         if unit == "mmHg" or (bp and unit is None):
             op = left.op
             tend = uend if unit == "mmHg" else sl.end()
-            t = _TRAIL_RE.match(self.low, tend)
+            t = self.trail_at(tend)
             if op is None and t:
                 op = ">=" if t.group("plus") else _TRAILING[_space_key(t.group("t"))]
                 tend = t.end()
@@ -810,7 +823,7 @@ class _ValueParser:
                 lln = v
             else:
                 uln = v
-            t = _TRAIL_RE.match(low, pos)
+            t = self.trail_at(pos)
             if op is None and t:
                 op = ">=" if t.group("plus") else _TRAILING[_space_key(t.group("t"))]
                 pos = t.end()
@@ -828,7 +841,7 @@ class _ValueParser:
         # "of age"/"old" stay out of the span unless a comparator follows them
         if age_after:
             c = self.nc(age_after.end())[0]
-        t = _TRAIL_RE.match(low, age_after.end() if age_after else pos) if c and c in "+,oa&" else None
+        t = self.trail_at(age_after.end() if age_after else pos) if c and c in "+,oa&" else None
         trail_op: str | None = None
         if t and not (t.group("plus") and unit is not None):
             trail_op = ">=" if t.group("plus") else _TRAILING[_space_key(t.group("t"))]
@@ -900,7 +913,7 @@ class _ValueParser:
                 self.add(s, m.end(), operator="between", low=float(r1), high=float(_ROMAN_VALUES[m.group("r2")]))
                 continue
             end = m.end("r1")
-            t = _TRAIL_RE.match(self.low, end)
+            t = self.trail_at(end)
             if op is None and t and not t.group("plus"):
                 op = _TRAILING[_space_key(t.group("t"))]
                 end = t.end()

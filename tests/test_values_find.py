@@ -330,3 +330,9 @@ def test_values_restated_in_brackets() -> None:
     assert [(m.value.text, m.value.operator, m.value.unit) for m in found] == [
         ("at least 60 kg", ">=", "kg"), ("132 lbs", ">=", "lb")
     ]
+
+
+def test_values_list_number_on_next_line() -> None:
+    text = "3. ISI score of 8 or above\n4. Age > 18"
+    found = find_values(text)
+    assert [(m.value.text, m.value.operator) for m in found] == [("8 or above", ">="), ("> 18", ">")]
