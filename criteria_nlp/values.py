@@ -1046,7 +1046,10 @@ _DNUM = rf"(?:[0-9]{{1,4}}(?:[.,][0-9]{{1,3}})?|{_WORDNUM}|an?)"
 _DUR_AT_RE = re.compile(
     rf"(?P<n1>{_DNUM})(?: {{0,2}}\( {{0,2}}[0-9]{{1,4}} {{0,2}}\))?"
     rf"(?:(?P<rc> {{0,3}}(?:-|to|or|and) {{0,3}})(?P<n2>{_DNUM})(?: {{0,2}}\( {{0,2}}[0-9]{{1,4}} {{0,2}}\))?)?"
-    rf"(?: {{0,3}}|-)(?:calendar {{1,3}}|consecutive {{1,3}})?(?P<u>{_TIMEU})(?![a-z])(?!-? ?old)"
+    rf"(?: {{0,3}}|-)(?:calendar {{1,3}}|consecutive {{1,3}}|(?P<adj2>{_ADJ_ALT}) {{1,3}})?(?P<u>{_TIMEU})(?![a-z])(?!-? ?old)"
+    # "1 month (30 days)", "72 hours or less": kept in the span
+    rf"(?: {{0,2}}\( {{0,2}}[0-9]{{1,4}}(?:[.,][0-9]{{1,3}})? {{0,2}}{_TIMEU} {{0,2}}\))?"
+    r"(?: {1,3}or {1,3}(?:less|more|longer|fewer|shorter|greater)(?![a-z]))?"
     rf"|(?P<adj>{_ADJ_ALT}) {{1,3}}(?:calendar {{1,3}})?(?P<bu>year|month|week|day|decade|fortnight)(?![a-z])"
 )
 _BARE_UNIT = r" {1,3}(?:calendar {1,3})?(?:year|month|week|day|hour|decade|fortnight)"
@@ -1219,7 +1222,7 @@ class _WindowParser:
                     return None  # "dose 2 or 1 month after": the window starts at the second number
                 n = n2
             unit = _TIME_ALIASES[_space_key(m.group("u"))]
-            adj = None
+            adj = m.group("adj2")  # "in the 5 previous years"
         if n is None:
             return None
         start = m.start()
@@ -1268,7 +1271,9 @@ class _WindowParser:
         if adj is not None and cue is None:
             direction = "past" if adj in _PAST_ADJ else "future"
         if cue is None and adj is None:
-            if prep is None or prep not in _STRONG_PREPS:
+            if prep == ("in",) and _FUTURE_CTX_RE.search(low[max(0, start - 100):start]):
+                direction = "future"  # "plan to receive ... in 6 months"
+            elif prep is None or prep not in _STRONG_PREPS:
                 return None
             if prep == ("since",):
                 direction = "past"

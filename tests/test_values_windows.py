@@ -104,3 +104,17 @@ def test_values_windows_offsets() -> None:
     assert [text[w.start:w.end] for w in found] == ["for 3 months", "within the last 6 months prior to screening"]
     s = text.index("MI")
     assert [(w.start, w.end) for w in find_windows(text, s)] == [(found[1].start, found[1].end)]
+
+
+@pytest.mark.parametrize(
+    "text,span,iso,direction",
+    [
+        ("other cancer in the 5 previous years, except", "in the 5 previous years", "P5Y", "past"),
+        ("pregnancy test 72 hours or less prior to dosing", "72 hours or less prior to dosing", "PT72H", "past"),
+        ("MI within the past 60 days (2 months) or", "within the past 60 days (2 months)", "P60D", "past"),
+        ("plans to receive the treatment in 6 months.", "in 6 months", "P6M", "future"),
+    ],
+)
+def test_values_windows_more_forms(text: str, span: str, iso: str, direction: str) -> None:
+    (w,) = find_windows(text)
+    assert (w.window.text, w.window.iso8601, w.window.direction) == (span, iso, direction)
