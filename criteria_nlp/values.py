@@ -32,14 +32,22 @@ Decisions, where the text allows more than one reading:
 * Ages: a value after "age"/"aged", or with "older"/"younger", has unit "years"
   when none is written.
 * Blood pressure "140/90 mmHg" is one value whose ``low`` is the systolic figure
-  (the schema has no field for the second); its text keeps both.
+  (the schema has no field for the second); its text keeps both. "MMSE < 24/30"
+  is ``<`` 24 ``of`` 30.
+* "at least 60 kg (132 lbs)": the bracketed restatement takes the comparator.
+* "of age"/"old" after an age stay out of the span unless a comparator follows
+  ("18 years of age or older").
 * Windows: ``duration_days`` of a range ("3-6 months") is its longer end; a
   window introduced by a bare "within" is "past" unless the words before it
   speak of the future ("planned ... within 6 months"); "within N days of X" is
-  "around". ``anchor`` is one of the normalised anchors in the lexicon
-  ("randomization", "first dose", ...), "day 1"/"visit 2" as written, or, when
-  the text names another event ("prior to TAVI procedure"), that event in lower
-  case (up to four words); None only when no anchor is stated.
+  "around"; "for 2 weeks" has no direction. ``anchor`` is one of the normalised
+  anchors of the lexicon (the brief's eight, plus "last dose" and "end of
+  study"), "day 1"/"visit 2" as written, or, when the text names another event
+  ("prior to TAVI procedure"), that event in lower case (up to four words); None
+  only when no anchor is stated. Windows without a duration come from a cue and a
+  listed anchor ("prior to randomization", "during the study", "since
+  diagnosis"); "at screening"/"on Day 1" are time points: no duration, no
+  direction, an anchor.
 """
 
 from __future__ import annotations
