@@ -252,7 +252,6 @@ _BARE_AFTER = {_toks(p) for p in LEX.bare_value_after}
 _NOT_VALUE_AFTER = frozenset(LEX.not_value_after)
 _MONTHS = frozenset(LEX.month_names)
 _LIMIT_QUALIFIERS = frozenset(LEX.limit_qualifiers)
-_MAX_PHRASE = max(len(k) for k in [*_COMPARATORS, *_OPENERS, *_BARE_AFTER, *_AGE_WORDS])
 _COMP_INDEX = _Index(_COMPARATORS)
 _OPENER_INDEX = _Index(_OPENERS)
 _BARE_INDEX = _Index(_BARE_AFTER)
@@ -322,7 +321,7 @@ _UNIT_RE = re.compile(
     rf"|(?:{_COUNTW} {{0,3}})?{_SEP}{_ATOM}(?:{_SEP}{_ATOM}){{0,3}}"
     rf"|{_ATOM}(?:{_SEP}{_ATOM}){{0,3}}{_PERIODIC}?"
     rf"|(?:{_COUNTW} {{0,3}})?" + _alt(list(PERIODIC_WORDS)) + r"(?![a-z])"
-    rf")"
+    r")"
 )
 
 _LIMITQ = r"(?:" + _alt(sorted(_LIMIT_QUALIFIERS)) + r" {1,3}){0,3}"
@@ -731,9 +730,6 @@ class _ValueParser:
         lo_v: float | None = v
         hi_v: float | None = None
         unit: str | None = None
-        uln: float | None = None
-        lln: float | None = None
-        of: float | None = None
         is_range = False
         start = left.start if left.op is not None and left.start is not None else i
 
