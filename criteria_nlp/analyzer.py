@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -11,7 +12,7 @@ from spacy.tokens import Doc
 from .errors import AnalysisError, CriteriaNLPError
 from .pipeline import load
 from .read import trial_from_text
-from .schema import Criterion, Duplicate, Trial, TrialAnalysis
+from .schema import Criterion, Duplicate, Entity, Trial, TrialAnalysis
 
 KINDS = ("inclusion", "exclusion")
 
@@ -92,13 +93,48 @@ class Analyzer:
 
     def analysis_from_doc(self, trial: Trial, doc: Doc) -> TrialAnalysis:
         """Collect the components' results from ``doc`` into a ``TrialAnalysis``."""
+        criteria = [Criterion.model_validate(c) for c in doc._.criteria or []]
         analysis = TrialAnalysis(
             trial=trial,
-            criteria=[Criterion.model_validate(c) for c in doc._.criteria or []],
+            criteria=criteria,
             duplicates=[Duplicate.model_validate(d) for d in doc._.duplicates or []],
+            entities=entities_from_doc(doc, criteria),
         )
         analysis._doc = doc
         return analysis
+
+
+def entities_from_doc(doc: Doc, criteria: list[Criterion]) -> list[Entity]:
+    """The tagged entities of ``doc`` that lie in a criterion, with their context, values, windows and codes."""
+    starts = [c.start for c in criteria]
+    ents = [e for e in doc.ents]
+    ids = {(e.start_char, e.end_char): f"e{i + 1}" for i, e in enumerate(ents)}
+    out: list[Entity] = []
+    for ent in ents:
+        index = bisect_right(starts, ent.start_char) - 1
+        if index < 0 or ent.end_char > criteria[index].end:
+            continue
+        qualifies = ent._.qualifies
+        out.append(
+            Entity(
+                id=ids[(ent.start_char, ent.end_char)],
+                criterion=criteria[index].id,
+                label=ent.label_,
+                text=ent.text,
+                start=ent.start_char,
+                end=ent.end_char,
+                negated=bool(ent._.is_negated),
+                historical=bool(ent._.is_historical),
+                hypothetical=bool(ent._.is_hypothetical),
+                family=bool(ent._.is_family),
+                excepted=bool(ent._.excepted),
+                concept=ent._.concept,
+                value=ent._.value,
+                window=ent._.time_window,
+                qualifies=ids.get(tuple(qualifies)) if qualifies else None,
+            )
+        )
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,7 @@ SPAN_EXTENSIONS: dict[str, Any] = {
     "criterion_id": None,  # str | None: id of the criterion the span lies in
     "concept": None,  # dict | None: schema.Concept
     "value": None,  # dict | None: schema.Value
-    "window": None,  # dict | None: schema.Window
+    "time_window": None,  # dict | None: schema.Window (medspaCy already owns Span._.window)
     "qualifies": None,  # list[int] | None: (start_char, end_char) of the entity a VALUE/TEMPORAL qualifies
     "excepted": False,  # bool: named in an exception ("other than X")
     "source": None,  # str | None: which matcher or model proposed the span
@@ -41,13 +41,22 @@ SPAN_EXTENSIONS: dict[str, Any] = {
 
 
 def register_extensions() -> None:
-    """Register every extension; calling it again changes nothing."""
-    for name, default in DOC_EXTENSIONS.items():
-        if not Doc.has_extension(name):
-            Doc.set_extension(name, default=default)
-    for name, default in SPAN_EXTENSIONS.items():
-        if not Span.has_extension(name):
-            Span.set_extension(name, default=default)
+    """Register every extension; calling it again changes nothing.
+
+    An extension another library registered under the same name as a method or
+    getter (medspaCy owns ``Span._.window``, for one) is a conflict and raises.
+    """
+    for cls, wanted in ((Doc, DOC_EXTENSIONS), (Span, SPAN_EXTENSIONS)):
+        for name, default in wanted.items():
+            if not cls.has_extension(name):
+                cls.set_extension(name, default=default)
+                continue
+            _, method, getter, _ = cls.get_extension(name)
+            if method is not None or getter is not None:
+                raise RuntimeError(
+                    f"{cls.__name__}._.{name} is already registered by another library as a "
+                    f"{'method' if method else 'getter'}; criteria_nlp needs it as a plain attribute"
+                )
 
 
 register_extensions()

@@ -3,7 +3,8 @@
 ``load()`` returns a ``Language`` with the criteria tokenizer and the
 components of each stage, in the order data flows through them::
 
-    tokenizer -> criteria_segmenter -> ...
+    tokenizer -> criteria_segmenter -> criteria_abbreviations -> criteria_tagger
+              -> criteria_context -> criteria_linker -> criteria_coder
 
 Components are found by their registered factory names, so the same pipeline
 can also be written as a spaCy config.
@@ -18,12 +19,17 @@ from typing import Iterable
 import spacy
 from spacy.language import Language
 
-from . import extensions  # noqa: F401  (registers Doc/Span extensions)
-from . import segment  # noqa: F401  (registers criteria_segmenter)
-from . import tokenizer  # noqa: F401  (registers criteria_nlp.tokenizer.v1)
+from . import abbreviations, coder, context, extensions, linker, segment, tag, tokenizer  # noqa: F401  (register factories)
 
-#: The components ``load()`` adds, in order.
-PIPELINE: tuple[str, ...] = ("criteria_segmenter",)
+#: The components ``load()`` adds, in the order data flows through them.
+PIPELINE: tuple[str, ...] = (
+    "criteria_segmenter",
+    "criteria_abbreviations",
+    "criteria_tagger",
+    "criteria_context",
+    "criteria_linker",
+    "criteria_coder",
+)
 
 TOKENIZER_CONFIG = {"nlp": {"tokenizer": {"@tokenizers": "criteria_nlp.tokenizer.v1"}}}
 

@@ -28,7 +28,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
+import numpy
 from pydantic import BaseModel, ConfigDict, ValidationError
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import ensure_path
@@ -139,15 +141,15 @@ class _CompiledRules:
         )
 
 
-@lru_cache(maxsize=8)
-def _compiled(rules_json: str) -> _CompiledRules:
-    return _CompiledRules(SegmenterRules.model_validate_json(rules_json))
-
-
 @lru_cache(maxsize=1)
 def default_rules() -> SegmenterRules:
     """The packaged segmenter rules (loaded once)."""
     return SegmenterRules.load()
+
+
+@lru_cache(maxsize=1)
+def _default_compiled() -> _CompiledRules:
+    return _CompiledRules(default_rules())
 
 
 # --------------------------------------------------------------------------- lines
@@ -547,7 +549,7 @@ def segment_text(
     text: str,
     *,
     default_kind: str | None = None,
-    rules: SegmenterRules | None = None,
+    rules: "SegmenterRules | _CompiledRules | None" = None,
     record: str = "<text>",
 ) -> tuple[list[Criterion], list[Duplicate]]:
     """Segment eligibility text into criteria (offsets into ``text``) and repeated criteria.
@@ -557,7 +559,12 @@ def segment_text(
     """
     if default_kind is not None and default_kind not in KINDS:
         raise CriteriaNLPError("S001", record=record, detail=default_kind)
-    compiled = _compiled((rules or default_rules()).model_dump_json())
+    if rules is None or rules is default_rules():
+        compiled = _default_compiled()
+    elif isinstance(rules, _CompiledRules):
+        compiled = rules
+    else:
+        compiled = _CompiledRules(rules)
     nodes = _Segmenter(text, compiled, default_kind).run()
     criteria: list[Criterion] = []
     duplicates: list[Duplicate] = []
@@ -608,15 +615,17 @@ class CriteriaSegmenter:
         self.name = name
         self.spans_key = spans_key
         self.rules: SegmenterRules = default_rules()
+        self._compiled = _default_compiled()
 
     def initialize(self, get_examples: Callable[[], Iterable[Any]] | None = None, *, nlp: Language | None = None,
                    rules_path: str | None = None) -> None:
         """Load the rules: ``rules_path`` (a JSON file like ``resources/segmenter.json``) or the packaged ones."""
         self.rules = SegmenterRules.load(rules_path) if rules_path else default_rules()
+        self._compiled = _CompiledRules(self.rules)
 
     def __call__(self, doc: Doc) -> Doc:
         record = doc._.trial_id or "<doc>"
-        criteria, duplicates = segment_text(doc.text, default_kind=doc._.default_kind, rules=self.rules, record=record)
+        criteria, duplicates = segment_text(doc.text, default_kind=doc._.default_kind, rules=self._compiled, record=record)
         doc._.criteria = [c.model_dump() for c in criteria]
         doc._.duplicates = [d.model_dump() for d in duplicates]
         spans = []
@@ -632,8 +641,12 @@ class CriteriaSegmenter:
                 starts.add(span.end)
         doc.spans[self.spans_key] = spans
         if len(doc):
-            for token in doc:
-                token.is_sent_start = token.i in starts or token.i == 0
+            # one array write: setting token.is_sent_start token by token re-checks the whole doc each time
+            flags = numpy.full(len(doc), -1, dtype="int64")
+            flags[0] = 1
+            for i in starts:
+                flags[i] = 1
+            doc.from_array([SENT_START], flags.astype("uint64"))  # -1 wraps around, as spaCy expects
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
@@ -645,6 +658,7 @@ class CriteriaSegmenter:
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> "CriteriaSegmenter":
         """Read the rules written by ``to_disk``."""
         self.rules = SegmenterRules.load(ensure_path(path) / RESOURCE)
+        self._compiled = _CompiledRules(self.rules)
         return self
 
 

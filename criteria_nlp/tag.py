@@ -1,0 +1,439 @@
+"""Tagging: what each criterion talks about (factory ``criteria_tagger``).
+
+The tagger proposes candidate spans from several sources and keeps one span per
+token, longest first and, among equally long ones, the most specific source:
+
+=============  ========  ====================================================
+source         priority  what
+=============  ========  ====================================================
+``value``      first     comparisons and time windows (``values.find_values``,
+                         ``values.find_windows``), placed before anything else
+``lexicon``    4         the curated vocabularies (labs, scores, conditions,
+                         drug classes, procedures, observations, devices)
+``terms``      4         ages, sexes, qualitative results, time words
+                         (``resources/tagger_terms.json``)
+``gazetteer``  3         terms learned from the Chia training split
+                         (``resources/gazetteer.jsonl``)
+``drugs``      2         drug names of ``drug-named-entity-recognition``
+``icd10``      2         short ICD-10-CM descriptions
+``model``      1         ``doc.ents`` set by a statistical NER before the tagger
+=============  ========  ====================================================
+
+It keeps spans inside criteria only, carries a lexicon entry's concept onto
+``span._.concept``, resolves coordinated short forms ("hepatitis B/C" also
+yields hepatitis C on "C"), extends conditions over a preceding class or stage
+("Class 3 or 4 resistant lupus nephritis"), and tags short forms whose long form
+it tagged ("LVEF" after "left ventricular ejection fraction (LVEF)").
+"""
+
+# no "from __future__ import annotations": spaCy reads the factory's annotations at run time
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import ensure_path
+
+from . import extensions  # noqa: F401  (registers the extensions set here)
+from .errors import ResourceError
+from .schema import Concept, Value, Window
+from .terms import TermIndex
+from .values import find_values, find_windows
+
+TERMS_RESOURCE = "tagger_terms.json"
+GAZETTEER_RESOURCE = "gazetteer.jsonl"
+DRUG_TERMS_RESOURCE = "drug_terms.json"
+ICD10_TERMS_RESOURCE = "icd10_terms.json"
+LABELS = ("CONDITION", "DRUG", "PROCEDURE", "LAB", "SCORE", "OBSERVATION", "DEVICE", "AGE", "SEX", "VALUE", "TEMPORAL")
+PRIORITY = {"lexicon": 4, "terms": 4, "gazetteer": 3, "drugs": 2, "icd10": 2, "model": 1}
+QUALITATIVE_OPERATORS = {
+    "positive": {"operator": "positive"},
+    "negative": {"operator": "negative"},
+    "abnormal": {"operator": "abnormal"},
+    "normal": {"operator": "normal"},
+    "elevated": {"operator": ">", "uln_multiple": 1.0},
+    "decreased": {"operator": "<", "lln_multiple": 1.0},
+}
+# "Class 3 or 4", "class III/IV", "stage II-III", "grade 2" before a condition
+_CLASS_PREFIX = re.compile(
+    r"(?i)\b(?:class(?:es)?|stage|grade|type|WHO class|ISN/RPS class)\s+(?:[0-9]+|[IVX]+[a-c]?)"
+    r"(?:\s*(?:or|and|to|-|–|/|,)\s*(?:[0-9]+|[IVX]+[a-c]?))*(?:\s+[a-z][a-z-]+){0,2}\s*$"
+)
+
+
+class TaggerTerms(BaseModel):
+    """The resource ``tagger_terms.json``, validated on load."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    version: str
+    description: str = ""
+    age: dict[str, list[str]]
+    sex: dict[str, list[str]]
+    sex_words: list[str]
+    qualitative: dict[str, list[str]]
+    temporal: dict[str, list[str]]
+
+
+class GazetteerEntry(BaseModel):
+    """One learned term: its label, and how often it was an entity where it occurred in training text."""
+
+    model_config = ConfigDict(extra="forbid")
+    term: str
+    label: str
+    count: int
+    precision: float
+
+
+class VocabularyGroup(BaseModel):
+    """The terms of one concept in a vocabulary term list."""
+
+    model_config = ConfigDict(extra="forbid")
+    concept: Concept
+    terms: list[str]
+
+
+class VocabularyTerms(BaseModel):
+    """A term list derived from a vocabulary package (``drug_terms.json``, ``icd10_terms.json``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    version: str
+    source: str
+    description: str = ""
+    entries: list[VocabularyGroup]
+
+
+def load_vocabulary_terms(name: str, path: Optional[Path] = None) -> VocabularyTerms:
+    """Load and validate a derived vocabulary term list (packaged, or from ``path``)."""
+    record, text = _resource_text(name, path)
+    try:
+        return VocabularyTerms.model_validate_json(text)
+    except ValidationError as exc:
+        raise ResourceError("X001", record=record, detail=str(exc).splitlines()[0]) from None
+
+
+def _resource_text(name: str, path: Optional[Path]) -> tuple[str, str]:
+    record = str(path) if path is not None else f"criteria_nlp/resources/{name}"
+    try:
+        if path is None:
+            return record, resources.files("criteria_nlp.resources").joinpath(name).read_text("utf-8")
+        return record, Path(path).read_text("utf-8")
+    except FileNotFoundError:
+        raise ResourceError("X002", record=record) from None
+
+
+def load_terms(path: Optional[Path] = None) -> TaggerTerms:
+    """Load and validate ``tagger_terms.json`` (packaged, or from ``path``)."""
+    record, text = _resource_text(TERMS_RESOURCE, path)
+    try:
+        return TaggerTerms.model_validate(json.loads(text))
+    except (ValidationError, json.JSONDecodeError) as exc:
+        raise ResourceError("X001", record=record, detail=str(exc).splitlines()[0]) from None
+
+
+def load_gazetteer(path: Optional[Path] = None) -> list[GazetteerEntry]:
+    """Load and validate ``gazetteer.jsonl`` (packaged, or from ``path``); empty when absent."""
+    try:
+        record, text = _resource_text(GAZETTEER_RESOURCE, path)
+    except ResourceError:
+        return []
+    entries = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = GazetteerEntry.model_validate_json(line)
+        except ValidationError as exc:
+            raise ResourceError("X001", record=f"{record}:{number}", detail=str(exc).splitlines()[0]) from None
+        if entry.label not in LABELS:
+            raise ResourceError("X001", record=f"{record}:{number}", detail=f"unknown label {entry.label!r}")
+        entries.append(entry)
+    return entries
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    label: str
+    priority: int
+    payload: int  # index into TermIndex.payloads, -1 for model predictions
+    source: str
+
+
+def _plural_variants(term: str) -> list[str]:
+    """The term and the other number of its last word ("infection"/"infections", "therapy"/"therapies",
+    "transaminases"/"transaminase", "viruses"/"virus"); extra forms that are not words do no harm."""
+    head, _, last = term.rpartition(" ")
+    if len(last) < 4 or not last.isalpha() or last.isupper():
+        return [term]
+    prefix = f"{head} " if head else ""
+    others: list[str] = []
+    if last.endswith("ies"):
+        others.append(last[:-3] + "y")
+    elif last.endswith("es"):
+        others += [last[:-1], last[:-2]]
+    elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        others.append(last[:-1])
+    elif last.endswith("y") and last[-2] not in "aeiou":
+        others.append(last[:-1] + "ies")
+    elif last.endswith(("s", "x", "ch", "sh")):
+        others.append(last + "es")
+    else:
+        others.append(last + "s")
+    return [term, *(prefix + other for other in others)]
+
+
+class CriteriaTagger:
+    """spaCy component: set ``doc.ents`` to the entities of every criterion."""
+
+    def __init__(self, nlp: Language, name: str = "criteria_tagger", *, use_gazetteer: bool = True,
+                 use_drug_vocabulary: bool = True, use_icd10: bool = True) -> None:
+        self.nlp = nlp
+        self.name = name
+        self.use_gazetteer = use_gazetteer
+        self.use_drug_vocabulary = use_drug_vocabulary
+        self.use_icd10 = use_icd10
+        self.terms: Optional[TaggerTerms] = None
+        self.gazetteer: list[GazetteerEntry] = []
+        self.vocabularies: list[VocabularyTerms] = []
+        self.index = TermIndex()  # payloads: {label, source, concept, value, window}
+        self._lexicon: Any = None
+        self._built = False
+
+    # ------------------------------------------------------------------ set-up
+
+    def initialize(self, get_examples: Optional[Callable[[], Iterable[Any]]] = None, *, nlp: Optional[Language] = None,
+                   terms_path: Optional[str] = None, gazetteer_path: Optional[str] = None,
+                   lexicon_path: Optional[str] = None) -> None:
+        """Load the word lists and vocabularies and build the matchers."""
+        from .lexicon import Lexicon
+
+        self.terms = load_terms(Path(terms_path) if terms_path else None)
+        self.gazetteer = load_gazetteer(Path(gazetteer_path) if gazetteer_path else None) if self.use_gazetteer else []
+        self.vocabularies = self._load_vocabularies(None)
+        self._lexicon = Lexicon.from_disk(lexicon_path) if lexicon_path else Lexicon.load()
+        self._build()
+
+    def _load_vocabularies(self, folder: Optional[Path]) -> list[VocabularyTerms]:
+        names = ([DRUG_TERMS_RESOURCE] if self.use_drug_vocabulary else []) + ([ICD10_TERMS_RESOURCE] if self.use_icd10 else [])
+        return [load_vocabulary_terms(n, folder / n if folder is not None else None) for n in names]
+
+    def _add(self, payload: dict[str, Any], phrases: Iterable[str], *, case_sensitive: Iterable[str] = ()) -> None:
+        exact = {p.strip() for p in case_sensitive}
+        forms = {v for p in phrases if p.strip() and p.strip() not in exact for v in _plural_variants(p.strip())}
+        if forms or exact:
+            self.index.add(sorted(forms | exact), self.index.add_payload(payload), case_sensitive=exact)
+
+    def _build(self) -> None:
+        self.index = TermIndex()
+        assert self.terms is not None and self._lexicon is not None
+        for entry in self._lexicon.entries():
+            concept = entry.concept.model_dump() if entry.concept is not None else None
+            self._add({"label": entry.label, "source": "lexicon", "concept": concept, "entry": entry.id},
+                      entry.surface_forms(), case_sensitive=entry.case_sensitive)
+        terms = self.terms
+        for group, phrases in terms.age.items():
+            concept = None if group == "age" else {"system": "AGE_GROUP", "code": group, "name": group.replace("_", " ")}
+            self._add({"label": "AGE", "source": "terms", "concept": concept}, phrases)
+        for sex, phrases in terms.sex.items():
+            self._add({"label": "SEX", "source": "terms", "concept": {"system": "SEX", "code": sex, "name": sex}}, phrases)
+        self._add({"label": "SEX", "source": "terms", "concept": None}, terms.sex_words)
+        for kind, phrases in terms.qualitative.items():
+            self._add({"label": "VALUE", "source": "terms", "value": QUALITATIVE_OPERATORS[kind]}, phrases)
+        for direction, phrases in terms.temporal.items():
+            self._add({"label": "TEMPORAL", "source": "terms", "window": {"direction": direction}}, phrases)
+        by_label: dict[str, list[str]] = {}
+        for gaz in self.gazetteer:
+            by_label.setdefault(gaz.label, []).append(gaz.term)
+        for label, phrases in by_label.items():
+            self._add({"label": label, "source": "gazetteer", "concept": None}, phrases)
+        for vocabulary in self.vocabularies:
+            source, label = ("drugs", "DRUG") if vocabulary.name == "drug_terms" else ("icd10", "CONDITION")
+            for group in vocabulary.entries:
+                self._add({"label": label, "source": source, "concept": group.concept.model_dump()}, group.terms)
+        self._built = True
+
+    # ------------------------------------------------------------------ tagging
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not self._built:
+            self.initialize()
+        spans = list(doc.spans.get("criteria", []))
+        if not spans:
+            doc.ents = []
+            return doc
+        inside = bytearray(len(doc))  # token lies in a criterion
+        crit_start = [0] * len(doc)  # first token of the criterion a token lies in
+        for span in spans:
+            inside[span.start:span.end] = b"\x01" * (span.end - span.start)
+            crit_start[span.start:span.end] = [span.start] * (span.end - span.start)
+        taken = bytearray(len(doc))
+        chosen: list[Span] = []
+        # 1. comparisons and time windows, per criterion
+        text = doc.text  # computed from the tokens on every access: read it once
+        for crit in spans:
+            for mention in find_windows(text, crit.start_char, crit.end_char):
+                self._place(doc, chosen, taken, mention.start, mention.end, "TEMPORAL", window=mention.window)
+            for mention in find_values(text, crit.start_char, crit.end_char):
+                self._place(doc, chosen, taken, mention.start, mention.end, "VALUE", value=mention.value)
+        # 2. everything else, longest first, then most specific source
+        candidates = [c for c in self._candidates(doc) if all(inside[c.start:c.end])]
+        candidates.sort(key=lambda c: (-(c.end - c.start), -c.priority, c.start))
+        for cand in candidates:
+            if any(taken[cand.start:cand.end]):
+                continue
+            info = self.index.payloads[cand.payload] if cand.payload >= 0 else {}
+            span = Span(doc, cand.start, cand.end, label=cand.label)
+            span = self._extend_condition(doc, span, taken, crit_start[cand.start]) if cand.label == "CONDITION" else span
+            if any(taken[span.start:span.end]):
+                span = Span(doc, cand.start, cand.end, label=cand.label)
+            taken[span.start:span.end] = b"\x01" * len(span)
+            span._.source = cand.source
+            span._.concept = info.get("concept")
+            if "value" in info:
+                span._.value = Value(text=span.text, **info["value"]).model_dump()
+            if "window" in info:
+                span._.time_window = Window(text=span.text, **info["window"]).model_dump()
+            chosen.append(span)
+        chosen.extend(self._coordinated(doc, chosen, taken, inside))
+        chosen.extend(self._short_forms(doc, chosen, taken, inside))
+        chosen.sort(key=lambda s: s.start)
+        doc.ents = chosen
+        # extension values are stored per (start, end, label): set them again on the final spans
+        for span, final in zip(chosen, doc.ents):
+            for attr in ("source", "concept", "value", "window"):
+                setattr(final._, attr, getattr(span._, attr))
+        return doc
+
+    def _candidates(self, doc: Doc) -> Iterator[_Candidate]:
+        lower = [t.lower_ for t in doc]
+        orth = [t.text for t in doc]
+        barrier = [t.is_space for t in doc]
+        payloads = self.index.payloads
+        for start, end, pid in self.index.match(lower, orth, barrier):
+            info = payloads[pid]
+            yield _Candidate(start, end, info["label"], PRIORITY[info["source"]], pid, info["source"])
+        for ent in doc.ents:  # a statistical NER that ran before the tagger
+            if ent.label_ in LABELS:
+                yield _Candidate(ent.start, ent.end, ent.label_, PRIORITY["model"], -1, "model")
+
+    def _place(self, doc: Doc, chosen: list[Span], taken: bytearray, start_char: int, end_char: int, label: str,
+               value: Optional[Value] = None, window: Optional[Window] = None) -> None:
+        span = doc.char_span(start_char, end_char, label=label, alignment_mode="expand")
+        if span is None or len(span) == 0 or any(taken[span.start:span.end]):
+            return
+        taken[span.start:span.end] = b"\x01" * len(span)
+        span._.source = "values"
+        if value is not None:
+            span._.value = value.model_dump()
+        if window is not None:
+            span._.time_window = window.model_dump()
+        chosen.append(span)
+
+    def _extend_condition(self, doc: Doc, span: Span, taken: bytearray, sent_start: int) -> Span:
+        """Take in a class/stage/grade written before a condition ("Class 3 or 4 resistant lupus nephritis")."""
+        if span.start == sent_start:
+            return span
+        left = doc[max(sent_start, span.start - 8): span.start]
+        m = _CLASS_PREFIX.search(left.text)
+        if not m:
+            return span
+        start_char = left.start_char + m.start()
+        extended = doc.char_span(start_char, span.end_char, label=span.label_, alignment_mode="expand")
+        if extended is None or any(taken[extended.start:span.start]):
+            return span
+        return extended
+
+    def _coordinated(self, doc: Doc, chosen: list[Span], taken: bytearray, inside: bytearray) -> list[Span]:
+        """"hepatitis B/C": the "C" after a tagged "hepatitis B" is hepatitis C."""
+        extra = []
+        for span in chosen:
+            if span.label_ in ("VALUE", "TEMPORAL") or len(span) < 2 or span.end + 1 >= len(doc):
+                continue
+            sep, other = doc[span.end], doc[span.end + 1]
+            if sep.text not in ("/", "or", "and", ",", "&") or taken[other.i] or not inside[other.i]:
+                continue
+            if len(other.text) > 3 or not other.text.isalnum():
+                continue
+            phrase = f"{doc[span.start:span.end - 1].text} {other.text}"
+            entry = self._lexicon.lookup(phrase, span.label_) if self._lexicon is not None else None
+            if entry is None:
+                continue
+            new = Span(doc, other.i, other.i + 1, label=span.label_)
+            new._.source = "lexicon"
+            new._.concept = entry.concept.model_dump() if entry.concept is not None else None
+            taken[other.i] = 1
+            extra.append(new)
+        return extra
+
+    def _short_forms(self, doc: Doc, chosen: list[Span], taken: bytearray, inside: bytearray) -> list[Span]:
+        """Tag an abbreviation wherever its long form was tagged ("LVEF" after "left ventricular ejection fraction (LVEF)")."""
+        pairs = doc._.abbreviations if Doc.has_extension("abbreviations") else None
+        if not pairs:
+            return []
+        by_text = {(s.start_char, s.end_char): s for s in chosen}
+        extra = []
+        for pair in pairs:
+            if not isinstance(pair, dict):
+                continue
+            long_span = doc[pair["long_start"]:pair["long_end"]]
+            source = by_text.get((long_span.start_char, long_span.end_char))
+            if source is None or source.label_ in ("VALUE", "TEMPORAL"):
+                continue
+            start, end = pair["short_start"], pair["short_end"]
+            if any(taken[start:end]) or not all(inside[start:end]):
+                continue
+            new = Span(doc, start, end, label=source.label_)
+            new._.source = "abbreviation"
+            new._.concept = source._.concept
+            taken[start:end] = b"\x01" * (end - start)
+            extra.append(new)
+        return extra
+
+    # ------------------------------------------------------------------ serialisation
+
+    def to_disk(self, path: "str | Path", *, exclude: Iterable[str] = ()) -> None:
+        """Write the word lists, gazetteer and vocabularies this tagger was built from."""
+        out = ensure_path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        if self.terms is None:
+            self.initialize()
+        assert self.terms is not None
+        (out / TERMS_RESOURCE).write_text(self.terms.model_dump_json(indent=1), encoding="utf-8")
+        (out / GAZETTEER_RESOURCE).write_text("".join(g.model_dump_json() + "\n" for g in self.gazetteer), encoding="utf-8")
+        for vocabulary in self.vocabularies:
+            (out / f"{vocabulary.name}.json").write_text(vocabulary.model_dump_json(), encoding="utf-8")
+        self._lexicon.to_disk(out / "lexicon")
+
+    def from_disk(self, path: "str | Path", *, exclude: Iterable[str] = ()) -> "CriteriaTagger":
+        """Read what ``to_disk`` wrote and rebuild the matchers."""
+        from .lexicon import Lexicon
+
+        src = ensure_path(path)
+        self.terms = load_terms(src / TERMS_RESOURCE)
+        self.gazetteer = load_gazetteer(src / GAZETTEER_RESOURCE) if self.use_gazetteer else []
+        self.vocabularies = self._load_vocabularies(src)
+        self._lexicon = Lexicon.from_disk(src / "lexicon")
+        self._build()
+        return self
+
+
+@Language.factory(
+    "criteria_tagger",
+    assigns=["doc.ents", "span._.concept", "span._.value", "span._.time_window", "span._.source"],
+    requires=["doc.spans"],
+    default_config={"use_gazetteer": True, "use_drug_vocabulary": True, "use_icd10": True},
+)
+def make_criteria_tagger(nlp: Language, name: str, use_gazetteer: bool, use_drug_vocabulary: bool,
+                         use_icd10: bool) -> CriteriaTagger:
+    """Factory for ``nlp.add_pipe("criteria_tagger")``."""
+    return CriteriaTagger(nlp, name, use_gazetteer=use_gazetteer, use_drug_vocabulary=use_drug_vocabulary,
+                          use_icd10=use_icd10)
