@@ -637,7 +637,7 @@ class EvaluationReport(_Model):
         if self.issues:
             codes = Counter(i.code for i in self.issues)
             notes.append(
-                f"{len(self.issues)} annotation issues ("
+                f"{len(self.issues)} annotation issue{'' if len(self.issues) == 1 else 's'} ("
                 + ", ".join(f"{c} x{n}" for c, n in sorted(codes.items()))
                 + "); see `issues`."
             )

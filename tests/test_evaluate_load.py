@@ -14,7 +14,7 @@ from criteria_nlp.evaluate import (
     read_split_file,
     split_of,
 )
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, shared_path
 
 CHIA = FIXTURES / "chia"
 
@@ -197,3 +197,20 @@ def test_evaluate_load_invalid_split_file(tmp_path: Path) -> None:
     with pytest.raises(EvaluationError) as info:
         list(load_chia(CHIA, split="dev", split_file=bad))
     assert info.value.code == "E008"
+
+
+@pytest.mark.shared
+def test_evaluate_load_whole_shared_corpus() -> None:
+    chia = shared_path("data", "chia")
+    files = list(load_chia(chia))
+    assert len(files) == 1574
+    issues = sorted((i.code, i.record, i.line) for f in files for i in f.issues)
+    # Chia's own slips: a Measurement spanning three lines, a relation name used as an entity type, a Visit whose text differs
+    assert issues == [
+        ("E002", "NCT03460002_inc.ann", 6),
+        ("E003", "NCT02590822_inc.ann", 17),
+        ("E004", "NCT02867618_exc.ann", 43),
+    ]
+    dev = {f.trial_id for f in load_chia(chia, split="dev", split_file=REPO / "annotations" / "chia_split.json")}
+    assert dev == {f.trial_id for f in load_chia(chia, split="dev")}
+    assert len(dev) == 153
