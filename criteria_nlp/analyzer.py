@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 from .errors import AnalysisError, CriteriaNLPError
 from .pipeline import load
 from .read import trial_from_text
+from .rules import build_rules
 from .schema import Criterion, Duplicate, Entity, Trial, TrialAnalysis
 
 KINDS = ("inclusion", "exclusion")
@@ -100,6 +101,7 @@ class Analyzer:
             duplicates=[Duplicate.model_validate(d) for d in doc._.duplicates or []],
             entities=entities_from_doc(doc, criteria),
         )
+        analysis.rules = build_rules(analysis)
         analysis._doc = doc
         return analysis
 

@@ -95,7 +95,7 @@ class CriteriaLinker:
             return left[-1]
         if right and right[0].start - value.end <= 1:
             return right[0]
-        if value._.value.get("low") is None and value._.value.get("uln_multiple") is None:
+        if value._.source == "terms":
             return None  # a word such as "positive" or "high" qualifies only what stands next to it
         for entity in reversed(left):
             if entity.label_ in MEASURABLE:

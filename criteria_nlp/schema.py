@@ -141,12 +141,19 @@ class Value(_Model):
 
 
 class Window(_Model):
-    """A time window such as "within the past 6 months"."""
+    """A time window such as "within the past 6 months".
+
+    ``bound`` says which side the duration limits: ``within`` (the event lies
+    inside the window: "within the past 6 months") or ``at_least`` (the event
+    lies at least that far from the anchor: "at least 30 days before
+    randomization"); None when the text does not say.
+    """
 
     duration_days: float | None = None
     iso8601: str | None = None
     direction: Literal["past", "future", "around"] | None = None
     anchor: str | None = None
+    bound: Literal["within", "at_least"] | None = None
     text: str
 
 
@@ -170,6 +177,66 @@ class Entity(_Model):
     qualifies: str | None = None
 
 
+RuleCategory = Literal["age", "sex", "condition", "drug", "procedure", "lab", "score", "pregnancy", "observation", "other"]
+RuleStatus = Literal["current", "history", "planned", "family"]
+
+
+class RuleException(_Model):
+    """A carve-out of a rule: "other than basal cell carcinoma", "unless due to active lupus"."""
+
+    concept: Concept | None = None
+    text: str
+    entity: str | None = None
+
+
+class Rule(_Model):
+    """One computable statement of eligibility (or one non-computable criterion, kept as text).
+
+    ``polarity`` combines the criterion's kind with negation: ``require`` (the
+    patient must satisfy it) or ``exclude`` (a patient who satisfies it is
+    excluded). Rules sharing a ``group`` are alternatives (any of them); the
+    rules of one kind otherwise combine as all-of. ``status`` says which time
+    the statement is about: ``current``, ``history`` ("history of", "prior"),
+    ``planned`` ("planned", "suspected", "if"), ``family`` ("family history of").
+    ``source`` is ``text`` for rules read from the criteria and ``structured``
+    for the registry's own fields.
+    """
+
+    id: str
+    criterion: str | None = None
+    kind: Kind
+    category: RuleCategory
+    concept: Concept | None = None
+    polarity: Literal["require", "exclude"]
+    status: RuleStatus = "current"
+    operator: str | None = None
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None
+    uln_multiple: float | None = None
+    lln_multiple: float | None = None
+    of: float | None = None
+    window: Window | None = None
+    exceptions: list[RuleException] = Field(default_factory=list)
+    group: str | None = None
+    entity: str | None = None
+    source: Literal["text", "structured"] = "text"
+    text: str
+    evidence: str | None = None
+    computable: bool = True
+    reason: str | None = None
+
+
+class Issue(_Model):
+    """A problem with a trial's criteria, for the people who write them (``criteria-nlp lint``)."""
+
+    code: str
+    severity: Literal["error", "warning", "info"]
+    message: str
+    criterion: str | None = None
+    rule: str | None = None
+
+
 class TrialAnalysis(BaseModel):
     """The analysis of one trial: the trial, its criteria and what later stages add.
 
@@ -185,6 +252,8 @@ class TrialAnalysis(BaseModel):
     criteria: list[Criterion] = Field(default_factory=list)
     duplicates: list[Duplicate] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+    issues: list[Issue] = Field(default_factory=list)
 
     _doc: Any = PrivateAttr(default=None)
 
@@ -216,6 +285,22 @@ class TrialAnalysis(BaseModel):
     def criteria_of(self, kind: Kind) -> list[Criterion]:
         """The criteria (not lead-ins) of one kind, in text order."""
         return [c for c in self.criteria if c.kind == kind and c.role == "criterion"]
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        """The criterion with this id; ``KeyError`` when there is none."""
+        for c in self.criteria:
+            if c.id == criterion_id:
+                return c
+        raise KeyError(criterion_id)
+
+    @property
+    def computable_share(self) -> float | None:
+        """Share of text criteria with at least one computable rule (None without criteria)."""
+        ids = {c.id for c in self.criteria if c.role == "criterion"}
+        if not ids:
+            return None
+        covered = {r.criterion for r in self.rules if r.computable and r.source == "text"}
+        return len(ids & covered) / len(ids)
 
 
 def _first_error(exc: ValidationError) -> str:

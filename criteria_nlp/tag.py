@@ -178,8 +178,10 @@ def _plural_variants(term: str) -> list[str]:
     others: list[str] = []
     if last.endswith("ies"):
         others.append(last[:-3] + "y")
+    elif last.endswith(("sses", "xes", "ches", "shes", "zes", "uses")):
+        others.append(last[:-2])  # "boxes" -> "box", "viruses" -> "virus"
     elif last.endswith("es"):
-        others += [last[:-1], last[:-2]]
+        others.append(last[:-1])  # "transaminases" -> "transaminase", "hives" -> "hive" (never "hiv")
     elif last.endswith("s") and not last.endswith(("ss", "us", "is")):
         others.append(last[:-1])
     elif last.endswith("y") and last[-2] not in "aeiou":

@@ -1,7 +1,7 @@
 """A dictionary matcher for large term lists, independent of how terms are tokenised.
 
-A term's key is its text lower-cased with whitespace removed ("Hepatitis B" ->
-"hepatitisb"). A span of a ``Doc`` matches when the concatenated lower-cased
+A term's key is its text lower-cased with whitespace and hyphens removed
+("Hepatitis B" -> "hepatitisb", "breast-feeding" -> "breastfeeding"). A span of a ``Doc`` matches when the concatenated lower-cased
 texts of its tokens equal a key, so a term matches whatever way the tokenizer
 splits it ("anti-dsDNA", "LVEF)≥"), and nothing is tokenised or added to the
 vocabulary when the lists are loaded: 150,000 terms load in well under a second,
@@ -23,14 +23,22 @@ MAX_TOKENS = 12
 HEAD = 6  # every key's first HEAD characters (or fewer) are kept in ``heads`` to stop extending early
 
 
+HYPHENS = str.maketrans("", "", "-‐‑‒–")
+
+
 def term_key(text: str) -> str:
-    """The matching key of a term: lower case, no whitespace."""
-    return "".join(text.split()).lower()
+    """The matching key of a term: lower case, no whitespace, no hyphens ("Breast-feeding" -> "breastfeeding")."""
+    return "".join(text.split()).lower().translate(HYPHENS)
 
 
 def exact_key(text: str) -> str:
-    """The matching key of a case-sensitive term: no whitespace, case kept."""
-    return "".join(text.split())
+    """The matching key of a case-sensitive term: no whitespace or hyphens, case kept."""
+    return "".join(text.split()).translate(HYPHENS)
+
+
+def token_keys(texts: Sequence[str]) -> list[str]:
+    """Token texts as they enter keys (hyphens removed); a bare hyphen token becomes ""."""
+    return [t.translate(HYPHENS) for t in texts]
 
 
 @dataclass
@@ -77,28 +85,31 @@ class TermIndex:
         """Every (start, end, payload id) over tokens given by their lower-case and verbatim texts.
 
         ``barrier[i]`` marks tokens no match may include (whitespace);
-        ``allowed[i]``, when given, marks tokens a match may cover.
+        ``allowed[i]``, when given, marks tokens a match may cover. A match
+        neither starts nor ends on a bare hyphen.
         """
+        lower, orth = token_keys(lower), token_keys(orth)
         out: list[tuple[int, int, int]] = []
         n = len(lower)
         max_chars = self.max_chars
         lower_index, exact_index, heads = self.lower, self.exact, self.heads
         for i in range(n):
-            if barrier[i] or (allowed is not None and not allowed[i]):
+            if barrier[i] or not lower[i] or (allowed is not None and not allowed[i]):
                 continue
             low = ""
-            exact = ""
             for j in range(i, min(n, i + MAX_TOKENS)):
                 if barrier[j] or (allowed is not None and not allowed[j]):
                     break
                 low += lower[j]
                 if len(low) > max_chars or low[:HEAD] not in heads:
                     break
+                if not lower[j]:
+                    continue
                 ids = lower_index.get(low)
                 if ids:
                     out.extend((i, j + 1, pid) for pid in ids)
                 if exact_index:
-                    exact += orth[j]
+                    exact = "".join(orth[i:j + 1])
                     ids = exact_index.get(exact)
                     if ids:
                         out.extend((i, j + 1, pid) for pid in ids)
