@@ -1063,6 +1063,8 @@ _DUR_WORD_CAND_RE = re.compile(
 )
 _PREPS = {_toks(p): p for p in _WLEX.prepositions}
 _STRONG_PREPS = {_toks(p) for p in _WLEX.strong_prepositions}
+#: first words of prepositions that put the event inside the window
+_WITHIN_PREPS = frozenset({"within", "in", "during", "over", "throughout"})
 _MAX_PREP = max(len(k) for k in _PREPS)
 _CUE_DIRECTION = {_space_key(p): d for d, ps in _WLEX.right_cues.items() for p in ps}
 _CUES_TAKING_ANCHOR = frozenset(_space_key(p) for p in _WLEX.cues_taking_anchor)
@@ -1243,7 +1245,11 @@ class _WindowParser:
                 first = j
         k = _COMP_INDEX.suffix(words, j)
         comp = False
+        bound: str | None = None
         if k:
+            op = _COMPARATORS.get(tuple(words[j - k:j]))
+            # "at least 30 days before": the event lies that far or farther; "less than 6 months ago": inside
+            bound = "at_least" if op in (">=", ">") else "within" if op in ("<=", "<") else None
             j -= k
             first = j
             comp = True
@@ -1288,8 +1294,11 @@ class _WindowParser:
             direction = "past"
         if prep is None and not comp and adj is None and start == m.start() and cue is None:
             return None
+        if bound is None and (adj is not None or (prep is not None and prep[0] in _WITHIN_PREPS)):
+            bound = "within"  # "within the past 6 months", "in the last 5 years", "during the previous year"
         days, iso = _iso(n, unit)
-        self.out.append((start, end, {"duration_days": days, "iso8601": iso, "direction": direction, "anchor": anchor}))
+        self.out.append((start, end, {"duration_days": days, "iso8601": iso, "direction": direction, "anchor": anchor,
+                                      "bound": bound}))
         return end
 
 
