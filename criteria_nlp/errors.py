@@ -46,6 +46,12 @@ class Errors:
     # batch
     B001 = "{record}: the output format is not supported ({detail})."
     B002 = "{record}: the checkpoint does not belong to this run ({detail})."
+    B003 = "{record}: the output already exists ({detail})."
+    B004 = "{record}: the pipeline failed on this record ({detail})."
+    B005 = "{record}: cannot write the output ({detail}); free the space or fix the cause, then run again with --resume."
+    B006 = "{record}: no results to read ({detail})."
+    B007 = "{record}: invalid option ({detail})."
+    B008 = "{record}: the Dask engine cannot start ({detail})."
     # command line
     C001 = "{record}: {detail}"
     # values, units and time windows
