@@ -52,6 +52,7 @@ class Errors:
     B006 = "{record}: no results to read ({detail})."
     B007 = "{record}: invalid option ({detail})."
     B008 = "{record}: the Dask engine cannot start ({detail})."
+    B009 = "{record}: the analysis does not fit the output tables ({detail})."
     # command line
     C001 = "{record}: {detail}"
     # values, units and time windows
