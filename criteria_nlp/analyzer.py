@@ -45,12 +45,13 @@ def _check_kind(kind: str | None, record: str) -> None:
 class Analyzer:
     """Runs the criteria pipeline over trials and returns ``TrialAnalysis`` objects.
 
-    ``Analyzer()`` builds the default pipeline once; reuse the instance for many
-    trials.
+    ``Analyzer()`` builds the default (rules-only) pipeline once; reuse the
+    instance for many trials. ``Analyzer(model="chia_ner")`` adds the statistical
+    NER trained on Chia in front of the tagger.
     """
 
-    def __init__(self, nlp: Language | None = None) -> None:
-        self.nlp = nlp if nlp is not None else load()
+    def __init__(self, nlp: Language | None = None, *, model: str | None = None) -> None:
+        self.nlp = nlp if nlp is not None else load(model=model)
 
     def make_doc(self, trial: Trial, kind: str | None = None) -> Doc:
         """Tokenise a trial's eligibility text and attach what the components need."""

@@ -108,6 +108,19 @@ class ContextRules(BaseModel):
         return out
 
 
+_LIST_GLUE = frozenset({",", "or", "and", "/", "nor", "and/or", ";", "either", "any", "other"})
+
+
+def _mark(doc: Doc, target: Span, category: str, cue: Optional[Span]) -> None:
+    attr = ATTRIBUTES.get(category)
+    if attr is None or cue is None:
+        return
+    setattr(target._, attr, True)
+    cues = list(target._.context_cues or [])
+    cues.append({"category": category, "text": cue.text, "start": cue.start_char, "end": cue.end_char})
+    target._.context_cues = cues
+
+
 @lru_cache(maxsize=1)
 def default_rules() -> ContextRules:
     """The packaged ConText rules (loaded once)."""
@@ -161,16 +174,24 @@ class CriteriaContext:
             graph.update_scopes()
             graph.apply_modifiers()
             for target, modifier in graph.edges:
-                attr = ATTRIBUTES.get(modifier.category)
-                if attr is None:
-                    continue
-                setattr(target._, attr, True)
                 m_start, m_end = modifier.modifier_span
-                cue = doc[m_start:m_end]
-                cues = list(target._.context_cues or [])
-                cues.append({"category": modifier.category, "text": cue.text, "start": cue.start_char, "end": cue.end_char})
-                target._.context_cues = cues
+                _mark(doc, target, modifier.category, doc[m_start:m_end])
+            self._spread_over_lists(doc, by_sent_targets[sent])
         return doc
+
+    @staticmethod
+    def _spread_over_lists(doc: Doc, targets: list[Span]) -> None:
+        """A negation reaches the rest of a list it starts ("no heart failure, stroke or unstable angina"),
+        however long, while in running prose it stops after a few words (the rules' ``max_scope``)."""
+        for first, second in zip(targets, targets[1:]):
+            if not first._.is_negated or second._.is_negated or second._.excepted:
+                continue
+            between = doc[first.end:second.start]
+            if len(between) > 3 or any(t.lower_ not in _LIST_GLUE for t in between):
+                continue
+            cue = next((c for c in first._.context_cues or [] if c["category"] == "NEGATED_EXISTENCE"), None)
+            if cue is not None:
+                _mark(doc, second, "NEGATED_EXISTENCE", doc.char_span(cue["start"], cue["end"], alignment_mode="expand"))
 
     def to_disk(self, path: "str | Path", *, exclude: Iterable[str] = ()) -> None:
         """Write the rules as ``context_rules.json`` inside ``path``."""

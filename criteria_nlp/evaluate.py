@@ -149,6 +149,11 @@ class ChiaFile(_Model):
     entities: list[GoldEntity]
     or_groups: list[list[str]] = Field(default_factory=list)
     skipped: dict[str, int] = Field(default_factory=dict, description="Chia's odd entity types skipped, by type")
+    unannotated: list[tuple[int, int, str]] = Field(
+        default_factory=list,
+        description="(start, end, type) of the text Chia marked with its odd types (Informed_consent, "
+        "Non-query-able, ...): criteria its annotators left out of entity annotation",
+    )
     clipped: int = Field(0, description="gold spans that ran into a line terminator and were clipped to the line")
     issues: list[Issue] = Field(default_factory=list)
 
@@ -258,6 +263,7 @@ class _AnnReader:
         self.line_starts = [s for s, _ in self.lines]
         self.issues: list[Issue] = []
         self.skipped: Counter[str] = Counter()
+        self.unannotated: list[tuple[int, int, str]] = []
         self.clipped = 0
 
     def issue(self, code: str, line: int, detail: str) -> None:
@@ -282,6 +288,7 @@ class _AnnReader:
         fragments = sorted(fragments)  # Chia writes some fragments out of text order
         if chia_type in KNOWN_ODD_TYPES:
             self.skipped[chia_type] += 1
+            self.unannotated.append((fragments[0][0], fragments[-1][1], chia_type))
             return None
         if chia_type not in CHIA_TYPES and chia_type not in UNSCORED_TYPES:
             self.issue("E004", number, chia_type)
@@ -388,6 +395,7 @@ def read_chia_file(path: str | Path) -> ChiaFile:
         entities=ordered,
         or_groups=or_groups,
         skipped=dict(sorted(reader.skipped.items())),
+        unannotated=sorted(reader.unannotated),
         clipped=reader.clipped,
         issues=reader.issues,
     )
@@ -605,6 +613,9 @@ class EvaluationReport(_Model):
     micro: Row
     negation: NegationScores
     unscored_predictions: int = 0
+    ignored_predictions: int = Field(
+        0, description="predictions inside text Chia left out of entity annotation (its odd types), overlapping no gold entity"
+    )
     discontinuous: int = Field(0, description="gold entities with discontinuous spans, scored on their full extent")
     clipped: int = 0
     skipped: dict[str, int] = Field(default_factory=dict)
@@ -626,6 +637,11 @@ class EvaluationReport(_Model):
         ]
         if self.unscored_predictions:
             notes.append(f"{self.unscored_predictions} predictions with labels outside these rows were not scored.")
+        if self.ignored_predictions:
+            notes.append(
+                f"{self.ignored_predictions} predictions lying in text Chia's annotators left unannotated (its odd types "
+                "such as Informed_consent or Non-query-able) and overlapping no gold entity were not scored."
+            )
         if self.skipped:
             notes.append(
                 "Chia's own odd annotation types skipped: "
@@ -698,14 +714,36 @@ def gold_spans(chia_file: ChiaFile) -> list[Span]:
     ]
 
 
+def _drop_unannotated(files: list[ChiaFile], gold: list[Span], pred: list[Span]) -> tuple[list[Span], int]:
+    """Predictions inside text Chia left unannotated, and touching no gold entity, are not scored."""
+    holes: dict[str, list[tuple[int, int]]] = {f.id: [(s, e) for s, e, _ in f.unannotated] for f in files}
+    golds: dict[str, list[tuple[int, int]]] = {}
+    for g in gold:
+        golds.setdefault(g.doc, []).append((g.start, g.end))
+    kept: list[Span] = []
+    for p in pred:
+        in_hole = any(s < p.end and p.start < e for s, e in holes.get(p.doc, ()))
+        if in_hole and not any(s < p.end and p.start < e for s, e in golds.get(p.doc, ())):
+            continue
+        kept.append(p)
+    return kept, len(pred) - len(kept)
+
+
 def evaluate_files(
     files: Iterable[ChiaFile],
     predict: Predictor,
     *,
     split: str | None = None,
     batch_size: int = 512,
+    ignore_unannotated: bool = True,
 ) -> EvaluationReport:
-    """Run ``predict`` over the criterion lines of ``files`` and score it against their gold entities."""
+    """Run ``predict`` over the criterion lines of ``files`` and score it against their gold entities.
+
+    With ``ignore_unannotated`` (the default), predictions inside text Chia's
+    annotators left out of entity annotation (its odd types: Informed_consent,
+    Non-query-able, Post-eligibility, ...) that overlap no gold entity are not
+    scored; their number is reported.
+    """
     chia_files = list(files)
     jobs: list[tuple[ChiaFile, int]] = [(f, i) for f in chia_files for i in range(len(f.lines))]
     gold: list[Span] = [span for f in chia_files for span in gold_spans(f)]
@@ -741,6 +779,7 @@ def evaluate_files(
                         negated=entity.negated,
                     )
                 )
+    pred, ignored = _drop_unannotated(chia_files, gold, pred) if ignore_unannotated else (pred, 0)
     scores = score(gold, pred)
     return EvaluationReport(
         split=split,
@@ -751,6 +790,7 @@ def evaluate_files(
         micro=scores.micro,
         negation=scores.negation,
         unscored_predictions=scores.unscored_predictions,
+        ignored_predictions=ignored,
         discontinuous=sum(1 for f in chia_files for e in f.entities if e.label is not None and e.discontinuous),
         clipped=sum(f.clipped for f in chia_files),
         skipped=dict(sorted(sum((Counter(f.skipped) for f in chia_files), Counter()).items())),
@@ -767,6 +807,7 @@ def evaluate_chia(
     ids: Iterable[str] | None = None,
     split_file: str | Path | None = None,
     batch_size: int = 512,
+    ignore_unannotated: bool = True,
 ) -> EvaluationReport:
     """Evaluate ``predict`` on the criterion lines of a Chia split (``None``: every file).
 
@@ -775,7 +816,7 @@ def evaluate_chia(
     objects with offsets into that line; they are shifted to file offsets here.
     """
     files = load_chia(directory, ids=ids, split=split, split_file=split_file)
-    return evaluate_files(files, predict, split=split, batch_size=batch_size)
+    return evaluate_files(files, predict, split=split, batch_size=batch_size, ignore_unannotated=ignore_unannotated)
 
 
 # --------------------------------------------------------------------------- predictors
@@ -795,7 +836,8 @@ def analyzer_predictor(analyzer: Any, *, batch_size: int = 64) -> Predictor:
             analyses = analyzer.pipe([texts[i] for i in positions], kind=kind, batch_size=batch_size)
             for i, analysis in zip(positions, analyses):
                 results[i] = [
-                    PredictedEntity(label=e.label, start=e.start, end=e.end, negated=e.negated)
+                    # Chia marks excepted mentions ("other than X") with Has_negation: score them as negated
+                    PredictedEntity(label=e.label, start=e.start, end=e.end, negated=e.negated or e.excepted)
                     for e in analysis.entities
                 ]
         return results

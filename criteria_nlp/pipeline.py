@@ -52,18 +52,46 @@ def blank() -> Language:
     return spacy.blank("en", config=TOKENIZER_CONFIG)
 
 
-def load(path: str | Path | None = None, *, exclude: Iterable[str] = ()) -> Language:
+#: statistical models that ship with the package, by name
+MODELS = {"chia_ner": ("resources", "models", "chia_ner")}
+
+
+def model_path(name_or_path: str | Path) -> Path:
+    """The folder of a packaged model (``"chia_ner"``) or of a saved spaCy pipeline."""
+    if isinstance(name_or_path, str) and name_or_path in MODELS:
+        from importlib import resources
+
+        return Path(str(resources.files("criteria_nlp").joinpath(*MODELS[name_or_path])))
+    return Path(name_or_path)
+
+
+def load(path: str | Path | None = None, *, model: str | Path | None = None, exclude: Iterable[str] = ()) -> Language:
     """Load a saved pipeline from ``path``, or build and initialise the default one.
 
-    ``exclude`` names components of ``PIPELINE`` to leave out.
+    ``model`` adds a statistical NER in front of the tagger: ``"chia_ner"`` (trained
+    on the Chia training split, shipped in the package) or the path of a spaCy
+    pipeline with ``tok2vec`` and ``ner`` components trained with the criteria
+    tokenizer. Its spans join the tagger's candidates; without it the pipeline is
+    rules only. ``exclude`` names components of ``PIPELINE`` to leave out.
     """
     quiet_third_party_logging()
     if path is not None:
         return spacy.load(path, exclude=list(exclude))
     nlp = blank()
     skipped = set(exclude)
+    source = spacy.load(model_path(model)) if model is not None else None
     for name in PIPELINE:
-        if name not in skipped:
-            nlp.add_pipe(name)
+        if name in skipped:
+            continue
+        if name == "criteria_tagger" and source is not None:
+            for component in ("tok2vec", "ner"):
+                nlp.add_pipe(component, source=source)
+        nlp.add_pipe(name)
+    if source is not None:
+        # the sourced components are trained: initialise only the rule components
+        for name, component in nlp.pipeline:
+            if name not in ("tok2vec", "ner") and hasattr(component, "initialize"):
+                component.initialize(lambda: [], nlp=nlp)
+        return nlp
     nlp.initialize()
     return nlp

@@ -50,11 +50,11 @@ LABEL_CATEGORY = {
     "DEVICE": "other",
 }
 PREGNANCY_CODES = {"Z33.1", "Z33.2", "Z33.3", "Z39.1", "Z32.01", "Z32.00", "Z34.90"}
-PREGNANCY_ENTRIES = {"obs:childbearing-potential", "obs:contraception"}
+PREGNANCY_ENTRIES = {"obs:childbearing-potential", "proc:contraception"}
 PREGNANCY_TEXT = re.compile(r"(?i)\b(pregnan\w*|lactat\w*|breast[- ]?feed\w*|nursing|childbearing|contracept\w*)")
 #: observations a structured patient record can answer
 COMPUTABLE_OBSERVATIONS = {"obs:smoking", "obs:alcohol-use", "obs:drug-use", "obs:childbearing-potential",
-                           "obs:postmenopausal", "obs:contraception"}
+                           "obs:postmenopausal"}
 AGE_GROUPS: dict[str, tuple[str, float | None, float | None]] = {
     # code -> operator, low, high (years)
     "adult": (">=", 18.0, None),

@@ -116,3 +116,13 @@ def test_context_invalid_rules_raise(tmp_path: Path, content: str) -> None:
     with pytest.raises(ResourceError) as err:
         ContextRules.load(path)
     assert err.value.code == "X001" and str(path) in str(err.value)
+
+
+def test_context_negation_reaches_along_a_list_but_not_far_into_prose(ctx_nlp: Language) -> None:
+    listed = _doc(ctx_nlp, "No history of congestive heart failure, myocardial infarction, stroke or unstable angina",
+                  [("congestive heart failure", "CONDITION"), ("myocardial infarction", "CONDITION"),
+                   ("stroke", "CONDITION"), ("unstable angina", "CONDITION")])
+    assert all(flags[0] for flags in _flags(listed).values())
+    prose = _doc(ctx_nlp, "No known reason to expect that the patient would be unable to tolerate prednisone",
+                 [("prednisone", "DRUG")])
+    assert _flags(prose)["prednisone"] == NONE

@@ -143,10 +143,13 @@ def test_evaluate_report_shifts_line_offsets_to_the_file() -> None:
         seen.extend(zip(texts, kinds))
         return [[PredictedEntity(label="CONDITION", start=0, end=len(t.split()[0]))] for t in texts]
 
-    report = evaluate_chia(CHIA, first_word, split=None)
+    report = evaluate_chia(CHIA, first_word, split=None, ignore_unannotated=False)
     assert seen[0] == (load_chia(CHIA).__next__().line_text(0), "inclusion")
     assert seen[-1][1] == "exclusion"
     assert report.micro.predicted == 5
+    # one of the five first words lies in a criterion Chia marked Informed_consent and left unannotated
+    kept = evaluate_chia(CHIA, first_word, split=None)
+    assert (kept.micro.predicted, kept.ignored_predictions) == (4, 1)
     # "Patients" of line 1 and "The" of line 2 overlap no gold Condition; "Any" neither
     assert report.micro.overlap_tp == 0
 
