@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "Analyzer": "analyzer",
     "analyze": "analyzer",
+    "compare": "compare",
+    "lint": "lint",
     "load": "pipeline",
     "iter_records": "read",
     "read_trial": "read",
@@ -78,7 +80,9 @@ __all__ = [
     "UnsafeXMLError",
     "__version__",
     "analyze",
+    "compare",
     "iter_records",
+    "lint",
     "load",
     "read_trial",
     "read_trials",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ._util import app
+from .compare import compare_cli  # noqa: F401  (registers the command)
 from .evaluate import evaluate_cli
+from .lint import lint_cli  # noqa: F401  (registers the command)
 from .read import read_cli
 
 __all__ = ["app", "evaluate_cli", "read_cli"]
