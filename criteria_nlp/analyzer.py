@@ -10,6 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .errors import AnalysisError, CriteriaNLPError
+from .extensions import entity_data
 from .pipeline import load
 from .read import trial_from_text
 from .rules import build_rules
@@ -110,14 +111,15 @@ class Analyzer:
 def entities_from_doc(doc: Doc, criteria: list[Criterion]) -> list[Entity]:
     """The tagged entities of ``doc`` that lie in a criterion, with their context, values, windows and codes."""
     starts = [c.start for c in criteria]
-    ents = [e for e in doc.ents]
+    ents = list(doc.ents)
+    data = entity_data(doc)
     ids = {(e.start_char, e.end_char): f"e{i + 1}" for i, e in enumerate(ents)}
     out: list[Entity] = []
-    for ent in ents:
+    for ent, info in zip(ents, data):
         index = bisect_right(starts, ent.start_char) - 1
         if index < 0 or ent.end_char > criteria[index].end:
             continue
-        qualifies = ent._.qualifies
+        qualifies = info.get("qualifies")
         out.append(
             Entity(
                 id=ids[(ent.start_char, ent.end_char)],
@@ -126,14 +128,14 @@ def entities_from_doc(doc: Doc, criteria: list[Criterion]) -> list[Entity]:
                 text=ent.text,
                 start=ent.start_char,
                 end=ent.end_char,
-                negated=bool(ent._.is_negated),
-                historical=bool(ent._.is_historical),
-                hypothetical=bool(ent._.is_hypothetical),
-                family=bool(ent._.is_family),
-                excepted=bool(ent._.excepted),
-                concept=ent._.concept,
-                value=ent._.value,
-                window=ent._.time_window,
+                negated=bool(info.get("negated")),
+                historical=bool(info.get("historical")),
+                hypothetical=bool(info.get("hypothetical")),
+                family=bool(info.get("family")),
+                excepted=bool(info.get("excepted")),
+                concept=info.get("concept"),
+                value=info.get("value"),
+                window=info.get("window"),
                 qualifies=ids.get(tuple(qualifies)) if qualifies else None,
             )
         )

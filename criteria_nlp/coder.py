@@ -20,7 +20,7 @@ from typing import Any, Optional
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from . import extensions  # noqa: F401  (registers the extensions set here)
+from .extensions import entity_data
 from .lexicon import Lexicon, normalize
 from .schema import Concept, Value
 from .values import canonicalize
@@ -29,7 +29,7 @@ SKIP = ("VALUE", "TEMPORAL", "AGE", "SEX")
 
 
 class CriteriaCoder:
-    """spaCy component: set ``span._.concept`` and canonical values on ``doc.ents``."""
+    """spaCy component: set the concept and canonical values of ``doc.ents`` in ``doc._.entity_data``."""
 
     def __init__(self, nlp: Language, name: str = "criteria_coder", *, deep: bool = False) -> None:
         self.nlp = nlp
@@ -76,15 +76,15 @@ class CriteriaCoder:
             for pair in (doc._.abbreviations if Doc.has_extension("abbreviations") else None) or []
             if isinstance(pair, dict)
         }
-        for ent in doc.ents:
+        for ent, info in zip(doc.ents, entity_data(doc)):
             label = ent.label_
-            if label not in SKIP and ent._.concept is None:
+            if label not in SKIP and info.get("concept") is None:
                 concept = self._code(label, long_forms.get(ent.text, ent.text))
                 if concept is None and ent.text in long_forms:
                     concept = self._code(label, ent.text)
-                ent._.concept = concept
-            if label in ("LAB", "AGE") and ent._.value:
-                ent._.value = self._canonical(label, ent._.concept, ent._.value)
+                info["concept"] = concept
+            if label in ("LAB", "AGE") and info.get("value"):
+                info["value"] = self._canonical(label, info.get("concept"), info["value"])
         return doc
 
     def _canonical(self, label: str, concept: Optional[dict[str, Any]], value: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +100,7 @@ class CriteriaCoder:
 
 @Language.factory(
     "criteria_coder",
-    assigns=["span._.concept", "span._.value"],
+    assigns=["doc._.entity_data"],
     requires=["doc.ents"],
     default_config={"deep": False},
 )

@@ -8,10 +8,11 @@ medspaCy's ``medspacy_context`` component in three ways:
 * the graph is built per criterion (the segmenter makes each criterion a
   sentence), so the cost grows with the size of a criterion, not of the record;
 * ``EXCEPTION`` cues ("other than", "except", "unless", "excluding") mark what
-  follows as excepted (``span._.excepted``) and end the scope of the cues
+  follows as excepted and end the scope of the cues
   before them, so an excepted entity does not inherit the criterion's meaning;
-* results are stored as JSON-friendly values (``span._.context_cues``), not
-  ConText objects, so docs cross process boundaries.
+* results are stored as JSON-friendly values in ``doc._.entity_data`` (flags and
+  the cues that set them), not ConText objects, so docs cross process
+  boundaries; medspaCy's ``span._.is_negated`` etc. are set too.
 """
 
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
@@ -32,19 +33,27 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
-from . import extensions  # noqa: F401  (registers the Span extensions set here)
+from .extensions import entity_data
 from .errors import ResourceError
 
 RESOURCE = "context_rules.json"
 
-#: ConText category -> Span attribute it sets
+#: ConText category -> field of doc._.entity_data it sets
+FIELDS: dict[str, str] = {
+    "NEGATED_EXISTENCE": "negated",
+    "HISTORICAL": "historical",
+    "HYPOTHETICAL": "hypothetical",
+    "FAMILY": "family",
+    "POSSIBLE_EXISTENCE": "uncertain",
+    "EXCEPTION": "excepted",
+}
+#: ConText category -> medspaCy's Span attribute, also set on the modified spans
 ATTRIBUTES: dict[str, str] = {
     "NEGATED_EXISTENCE": "is_negated",
     "HISTORICAL": "is_historical",
     "HYPOTHETICAL": "is_hypothetical",
     "FAMILY": "is_family",
     "POSSIBLE_EXISTENCE": "is_uncertain",
-    "EXCEPTION": "excepted",
 }
 
 
@@ -111,14 +120,16 @@ class ContextRules(BaseModel):
 _LIST_GLUE = frozenset({",", "or", "and", "/", "nor", "and/or", ";", "either", "any", "other"})
 
 
-def _mark(doc: Doc, target: Span, category: str, cue: Optional[Span]) -> None:
-    attr = ATTRIBUTES.get(category)
-    if attr is None or cue is None:
+def _mark(target: Span, data: dict[str, Any], category: str, cue: Optional[Span]) -> None:
+    """Record a cue's effect in the entity's data, and on the span under medspaCy's attribute names."""
+    field = FIELDS.get(category)
+    if field is None or cue is None:
         return
-    setattr(target._, attr, True)
-    cues = list(target._.context_cues or [])
-    cues.append({"category": category, "text": cue.text, "start": cue.start_char, "end": cue.end_char})
-    target._.context_cues = cues
+    data[field] = True
+    data.setdefault("cues", []).append({"category": category, "text": cue.text, "start": cue.start_char, "end": cue.end_char})
+    attribute = ATTRIBUTES.get(category)
+    if attribute is not None:
+        setattr(target._, attribute, True)
 
 
 @lru_cache(maxsize=1)
@@ -128,8 +139,7 @@ def default_rules() -> ContextRules:
 
 
 class CriteriaContext:
-    """spaCy component: set ``is_negated``, ``is_historical``, ``is_hypothetical``,
-    ``is_family``, ``excepted`` and ``context_cues`` on ``doc.ents``."""
+    """spaCy component: negation, history, hypotheticals, family and exceptions of ``doc.ents``."""
 
     def __init__(self, nlp: Language, name: str = "criteria_context", *, max_scope: Optional[int] = None) -> None:
         self.nlp = nlp
@@ -148,7 +158,10 @@ class CriteriaContext:
         self._build(ContextRules.load(rules_path) if rules_path else default_rules())
 
     def __call__(self, doc: Doc) -> Doc:
-        targets = [ent for ent in doc.ents if ent.label_ not in ("VALUE", "TEMPORAL")]
+        ents = list(doc.ents)
+        data = entity_data(doc)
+        index = {(ent.start, ent.end): i for i, ent in enumerate(ents)}
+        targets = [ent for ent in ents if ent.label_ not in ("VALUE", "TEMPORAL")]
         if not targets:
             return doc
         matches = self.matcher(doc)
@@ -175,23 +188,25 @@ class CriteriaContext:
             graph.apply_modifiers()
             for target, modifier in graph.edges:
                 m_start, m_end = modifier.modifier_span
-                _mark(doc, target, modifier.category, doc[m_start:m_end])
-            self._spread_over_lists(doc, by_sent_targets[sent])
+                _mark(target, data[index[(target.start, target.end)]], modifier.category, doc[m_start:m_end])
+            self._spread_over_lists(doc, by_sent_targets[sent], data, index)
         return doc
 
     @staticmethod
-    def _spread_over_lists(doc: Doc, targets: list[Span]) -> None:
+    def _spread_over_lists(doc: Doc, targets: list[Span], data: list[dict[str, Any]],
+                           index: dict[tuple[int, int], int]) -> None:
         """A negation reaches the rest of a list it starts ("no heart failure, stroke or unstable angina"),
         however long, while in running prose it stops after a few words (the rules' ``max_scope``)."""
         for first, second in zip(targets, targets[1:]):
-            if not first._.is_negated or second._.is_negated or second._.excepted:
+            one, two = data[index[(first.start, first.end)]], data[index[(second.start, second.end)]]
+            if not one.get("negated") or two.get("negated") or two.get("excepted"):
                 continue
             between = doc[first.end:second.start]
             if len(between) > 3 or any(t.lower_ not in _LIST_GLUE for t in between):
                 continue
-            cue = next((c for c in first._.context_cues or [] if c["category"] == "NEGATED_EXISTENCE"), None)
+            cue = next((c for c in one.get("cues", ()) if c["category"] == "NEGATED_EXISTENCE"), None)
             if cue is not None:
-                _mark(doc, second, "NEGATED_EXISTENCE", doc.char_span(cue["start"], cue["end"], alignment_mode="expand"))
+                _mark(second, two, "NEGATED_EXISTENCE", doc.char_span(cue["start"], cue["end"], alignment_mode="expand"))
 
     def to_disk(self, path: "str | Path", *, exclude: Iterable[str] = ()) -> None:
         """Write the rules as ``context_rules.json`` inside ``path``."""
@@ -207,8 +222,8 @@ class CriteriaContext:
 
 @Language.factory(
     "criteria_context",
-    assigns=["span._.is_negated", "span._.is_historical", "span._.is_hypothetical", "span._.is_family",
-             "span._.excepted", "span._.context_cues"],
+    assigns=["doc._.entity_data", "span._.is_negated", "span._.is_historical", "span._.is_hypothetical",
+             "span._.is_family"],
     requires=["doc.ents", "token.is_sent_start"],
     default_config={"max_scope": None},
 )

@@ -19,25 +19,53 @@ DOC_EXTENSIONS: dict[str, Any] = {
     # set by criteria_segmenter
     "criteria": None,  # list[dict]: schema.Criterion dicts, char offsets into doc.text
     "duplicates": None,  # list[dict]: schema.Duplicate dicts
+    # set by criteria_tagger, completed by criteria_context, criteria_linker, criteria_coder:
+    # one dict per entity of doc.ents, in the same order (see ENTITY_FIELDS)
+    "entity_data": None,
+}
+
+#: what ``doc._.entity_data[i]`` holds for ``doc.ents[i]``
+ENTITY_FIELDS: dict[str, str] = {
+    "source": "str: which matcher or model proposed the span",
+    "concept": "dict | None: schema.Concept",
+    "value": "dict | None: schema.Value",
+    "window": "dict | None: schema.Window",
+    "qualifies": "list[int] | None: (start_char, end_char) of the entity a VALUE/TEMPORAL qualifies",
+    "negated, historical, hypothetical, family, excepted": "bool: assertion context (criteria_context)",
+    "cues": "list[dict]: {category, text, start, end} of the context cues that modified the entity",
 }
 
 #: name -> default, for ``Span._``
 SPAN_EXTENSIONS: dict[str, Any] = {
-    "criterion_id": None,  # str | None: id of the criterion the span lies in
-    "concept": None,  # dict | None: schema.Concept
-    "value": None,  # dict | None: schema.Value
-    "time_window": None,  # dict | None: schema.Window (medspaCy already owns Span._.window)
-    "qualifies": None,  # list[int] | None: (start_char, end_char) of the entity a VALUE/TEMPORAL qualifies
-    "excepted": False,  # bool: named in an exception ("other than X")
-    "source": None,  # str | None: which matcher or model proposed the span
-    # set by criteria_context (medspaCy's names, so medspaCy tools read them too)
+    # set by criteria_context on the entities it modifies (medspaCy's names, so medspaCy tools
+    # read them too); the same facts are in doc._.entity_data for every entity
     "is_negated": False,
     "is_historical": False,
     "is_hypothetical": False,
     "is_family": False,
     "is_uncertain": False,
-    "context_cues": None,  # list[dict] | None: {category, text, start, end} of the cues that modified the span
 }
+
+
+def _span_entity(span: Span) -> dict[str, Any] | None:
+    """``span._.entity``: the entity data of a span of ``doc.ents`` (None for other spans)."""
+    data = span.doc._.entity_data
+    if not data:
+        return None
+    for index, ent in enumerate(span.doc.ents):
+        if ent.start == span.start and ent.end == span.end:
+            return data[index] if index < len(data) else None
+    return None
+
+
+def entity_data(doc: Doc) -> list[dict[str, Any]]:
+    """``doc._.entity_data``, one dict per entity of ``doc.ents`` (empty dicts when no component filled it)."""
+    data = doc._.entity_data
+    count = len(doc.ents)
+    if data is None or len(data) != count:
+        data = [{} for _ in range(count)]
+        doc._.entity_data = data
+    return data
 
 
 def register_extensions() -> None:
@@ -46,6 +74,8 @@ def register_extensions() -> None:
     An extension another library registered under the same name as a method or
     getter (medspaCy owns ``Span._.window``, for one) is a conflict and raises.
     """
+    if not Span.has_extension("entity"):
+        Span.set_extension("entity", getter=_span_entity)
     for cls, wanted in ((Doc, DOC_EXTENSIONS), (Span, SPAN_EXTENSIONS)):
         for name, default in wanted.items():
             if not cls.has_extension(name):

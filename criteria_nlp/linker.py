@@ -15,8 +15,8 @@ Within one criterion (sentence):
   6 months"), else those on its right ("within 4 weeks before enrollment: any
   chemotherapy").
 
-The entity gets ``span._.value`` / ``span._.time_window``; the value or window span
-gets ``span._.qualifies`` = [start_char, end_char] of the (first) entity.
+In ``doc._.entity_data`` the entity gets ``value`` / ``window``; the value or
+window gets ``qualifies`` = [start_char, end_char] of the (first) entity.
 """
 
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
@@ -25,7 +25,7 @@ from typing import Any, Optional
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from . import extensions  # noqa: F401  (registers the extensions set here)
+from .extensions import entity_data
 
 MEASURABLE = ("LAB", "SCORE", "AGE")
 EVENTS = ("CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE", "LAB", "SCORE")
@@ -51,14 +51,15 @@ class CriteriaLinker:
         ents = list(doc.ents)
         if not ents:
             return doc
+        data = entity_data(doc)
         sentence_of = [0] * len(doc)
         for number, sent in enumerate(doc.sents):
             sentence_of[sent.start:sent.end] = [number] * (sent.end - sent.start)
-        groups: dict[int, list[Span]] = {}
-        for ent in ents:
-            groups.setdefault(sentence_of[ent.start], []).append(ent)
+        groups: dict[int, list[tuple[Span, dict[str, Any]]]] = {}
+        for ent, info in zip(ents, data):
+            groups.setdefault(sentence_of[ent.start], []).append((ent, info))
         for group in groups.values():
-            if any(e.label_ in QUALIFIERS for e in group):
+            if any(e.label_ in QUALIFIERS for e, _ in group):
                 self._link_values(doc, group)
                 self._link_windows(group)
         return doc
@@ -68,23 +69,24 @@ class CriteriaLinker:
     def _only_filler(self, doc: Doc, start: int, end: int) -> bool:
         return end - start <= self.max_gap and all(t.lower_ in FILLER or t.is_space or t.is_punct for t in doc[start:end])
 
-    def _link_values(self, doc: Doc, group: list[Span]) -> None:
-        for position, value in enumerate(group):
-            if value.label_ != "VALUE" or value._.value is None:
+    def _link_values(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]]) -> None:
+        spans = [span for span, _ in group]
+        for position, (value, info) in enumerate(group):
+            if value.label_ != "VALUE" or info.get("value") is None:
                 continue
             target = self._value_target(doc, group, position)
             if target is None:
                 continue
-            targets = [target, *self._coordinated_before(doc, group, group.index(target))]
-            for entity in targets:
-                if entity._.value is None:
-                    entity._.value = dict(value._.value)
-            value._.qualifies = [target.start_char, target.end_char]
+            where = spans.index(target)
+            for index in [where, *self._coordinated_before(doc, spans, where)]:
+                if group[index][1].get("value") is None:
+                    group[index][1]["value"] = dict(info["value"])
+            info["qualifies"] = [target.start_char, target.end_char]
 
-    def _value_target(self, doc: Doc, group: list[Span], position: int) -> Optional[Span]:
-        value = group[position]
-        left = [e for e in group[:position] if e.label_ not in QUALIFIERS]
-        right = [e for e in group[position + 1:] if e.label_ not in QUALIFIERS]
+    def _value_target(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]], position: int) -> Optional[Span]:
+        value, info = group[position]
+        left = [e for e, _ in group[:position] if e.label_ not in QUALIFIERS]
+        right = [e for e, _ in group[position + 1:] if e.label_ not in QUALIFIERS]
         if left and left[-1].label_ in MEASURABLE and self._only_filler(doc, left[-1].end, value.start):
             return left[-1]
         if right and right[0].label_ in MEASURABLE and right[0].start - value.end <= 3:
@@ -95,44 +97,47 @@ class CriteriaLinker:
             return left[-1]
         if right and right[0].start - value.end <= 1:
             return right[0]
-        if value._.source == "terms":
+        if info.get("source") == "terms":
             return None  # a word such as "positive" or "high" qualifies only what stands next to it
         for entity in reversed(left):
             if entity.label_ in MEASURABLE:
                 return entity
         return left[-1] if left else None
 
-    def _coordinated_before(self, doc: Doc, group: list[Span], index: int) -> list[Span]:
-        """Entities of the same label listed before ``group[index]`` with only commas/conjunctions between."""
-        out: list[Span] = []
-        current = group[index]
-        for entity in reversed(group[:index]):
+    def _coordinated_before(self, doc: Doc, spans: list[Span], index: int) -> list[int]:
+        """Positions of entities of the same label listed before ``spans[index]`` with only commas/conjunctions between."""
+        out: list[int] = []
+        current = spans[index]
+        for position in range(index - 1, -1, -1):
+            entity = spans[position]
+            if entity.label_ in QUALIFIERS:
+                continue
             if entity.label_ != current.label_:
                 break
             between = doc[entity.end:current.start]
             if len(between) > 3 or not all(t.lower_ in COORDINATION or t.lower_ in FILLER for t in between):
                 break
-            out.append(entity)
+            out.append(position)
             current = entity
         return out
 
     # ---------------------------------------------------------------- windows
 
-    def _link_windows(self, group: list[Span]) -> None:
+    def _link_windows(self, group: list[tuple[Span, dict[str, Any]]]) -> None:
         previous = -1
-        windows = [i for i, e in enumerate(group) if e.label_ == "TEMPORAL" and _has_extent(e._.time_window)]
+        windows = [i for i, (e, info) in enumerate(group) if e.label_ == "TEMPORAL" and _has_extent(info.get("window"))]
         for i in windows:
-            events = [e for e in group[previous + 1:i] if e.label_ in EVENTS]
+            events = [(e, info) for e, info in group[previous + 1:i] if e.label_ in EVENTS]
             if not events:
                 following = [j for j in windows if j > i]
                 stop = following[0] if following else len(group)
-                events = [e for e in group[i + 1:stop] if e.label_ in EVENTS]
-            window = group[i]
-            for entity in events:
-                if entity._.time_window is None:
-                    entity._.time_window = dict(window._.time_window)
+                events = [(e, info) for e, info in group[i + 1:stop] if e.label_ in EVENTS]
+            window = group[i][1]["window"]
+            for _, info in events:
+                if info.get("window") is None:
+                    info["window"] = dict(window)
             if events:
-                window._.qualifies = [events[0].start_char, events[0].end_char]
+                group[i][1]["qualifies"] = [events[0][0].start_char, events[0][0].end_char]
             previous = i
 
 
@@ -142,7 +147,7 @@ def _has_extent(window: Optional[dict[str, Any]]) -> bool:
 
 @Language.factory(
     "criteria_linker",
-    assigns=["span._.value", "span._.time_window", "span._.qualifies"],
+    assigns=["doc._.entity_data"],
     requires=["doc.ents", "token.is_sent_start"],
     default_config={"max_gap": 6},
 )

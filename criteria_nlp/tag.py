@@ -19,8 +19,8 @@ source         priority  what
 ``model``      1         ``doc.ents`` set by a statistical NER before the tagger
 =============  ========  ====================================================
 
-It keeps spans inside criteria only, carries a lexicon entry's concept onto
-``span._.concept``, resolves coordinated short forms ("hepatitis B/C" also
+It keeps spans inside criteria only, records each entity's source and a
+lexicon entry's concept in ``doc._.entity_data``, resolves coordinated short forms ("hepatitis B/C" also
 yields hepatitis C on "C"), extends conditions over a preceding class or stage
 ("Class 3 or 4 resistant lupus nephritis"), and tags short forms whose long form
 it tagged ("LVEF" after "left ventricular ejection fraction (LVEF)").
@@ -278,14 +278,14 @@ class CriteriaTagger:
             inside[span.start:span.end] = b"\x01" * (span.end - span.start)
             crit_start[span.start:span.end] = [span.start] * (span.end - span.start)
         taken = bytearray(len(doc))
-        chosen: list[Span] = []
+        chosen: list[tuple[Span, dict[str, Any]]] = []
         # 1. comparisons and time windows, per criterion
         text = doc.text  # computed from the tokens on every access: read it once
         for crit in spans:
             for mention in find_windows(text, crit.start_char, crit.end_char):
-                self._place(doc, chosen, taken, mention.start, mention.end, "TEMPORAL", window=mention.window)
+                self._place(doc, chosen, taken, mention.start, mention.end, "TEMPORAL", {"window": mention.window.model_dump()})
             for mention in find_values(text, crit.start_char, crit.end_char):
-                self._place(doc, chosen, taken, mention.start, mention.end, "VALUE", value=mention.value)
+                self._place(doc, chosen, taken, mention.start, mention.end, "VALUE", {"value": mention.value.model_dump()})
         # 2. everything else, longest first, then most specific source
         candidates = [c for c in self._candidates(doc) if all(inside[c.start:c.end])]
         candidates.sort(key=lambda c: (-(c.end - c.start), -c.priority, c.start))
@@ -298,21 +298,17 @@ class CriteriaTagger:
             if any(taken[span.start:span.end]):
                 span = Span(doc, cand.start, cand.end, label=cand.label)
             taken[span.start:span.end] = b"\x01" * len(span)
-            span._.source = cand.source
-            span._.concept = info.get("concept")
+            data: dict[str, Any] = {"source": cand.source, "concept": info.get("concept")}
             if "value" in info:
-                span._.value = Value(text=span.text, **info["value"]).model_dump()
+                data["value"] = Value(text=span.text, **info["value"]).model_dump()
             if "window" in info:
-                span._.time_window = Window(text=span.text, **info["window"]).model_dump()
-            chosen.append(span)
+                data["window"] = Window(text=span.text, **info["window"]).model_dump()
+            chosen.append((span, data))
         chosen.extend(self._coordinated(doc, chosen, taken, inside))
         chosen.extend(self._short_forms(doc, chosen, taken, inside))
-        chosen.sort(key=lambda s: s.start)
-        doc.ents = chosen
-        # extension values are stored per (start, end, label): set them again on the final spans
-        for span, final in zip(chosen, doc.ents):
-            for attr in ("source", "concept", "value", "window"):
-                setattr(final._, attr, getattr(span._, attr))
+        chosen.sort(key=lambda pair: pair[0].start)
+        doc.ents = [span for span, _ in chosen]
+        doc._.entity_data = [data for _, data in chosen]
         return doc
 
     def _candidates(self, doc: Doc) -> Iterator[_Candidate]:
@@ -327,18 +323,13 @@ class CriteriaTagger:
             if ent.label_ in LABELS:
                 yield _Candidate(ent.start, ent.end, ent.label_, PRIORITY["model"], -1, "model")
 
-    def _place(self, doc: Doc, chosen: list[Span], taken: bytearray, start_char: int, end_char: int, label: str,
-               value: Optional[Value] = None, window: Optional[Window] = None) -> None:
+    def _place(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray, start_char: int,
+               end_char: int, label: str, data: dict[str, Any]) -> None:
         span = doc.char_span(start_char, end_char, label=label, alignment_mode="expand")
         if span is None or len(span) == 0 or any(taken[span.start:span.end]):
             return
         taken[span.start:span.end] = b"\x01" * len(span)
-        span._.source = "values"
-        if value is not None:
-            span._.value = value.model_dump()
-        if window is not None:
-            span._.time_window = window.model_dump()
-        chosen.append(span)
+        chosen.append((span, {"source": "values", **data}))
 
     def _extend_condition(self, doc: Doc, span: Span, taken: bytearray, sent_start: int) -> Span:
         """Take in a class/stage/grade written before a condition ("Class 3 or 4 resistant lupus nephritis")."""
@@ -354,10 +345,11 @@ class CriteriaTagger:
             return span
         return extended
 
-    def _coordinated(self, doc: Doc, chosen: list[Span], taken: bytearray, inside: bytearray) -> list[Span]:
+    def _coordinated(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray,
+                     inside: bytearray) -> list[tuple[Span, dict[str, Any]]]:
         """"hepatitis B/C": the "C" after a tagged "hepatitis B" is hepatitis C."""
         extra = []
-        for span in chosen:
+        for span, _ in chosen:
             if span.label_ in ("VALUE", "TEMPORAL") or len(span) < 2 or span.end + 1 >= len(doc):
                 continue
             sep, other = doc[span.end], doc[span.end + 1]
@@ -369,35 +361,31 @@ class CriteriaTagger:
             entry = self._lexicon.lookup(phrase, span.label_) if self._lexicon is not None else None
             if entry is None:
                 continue
-            new = Span(doc, other.i, other.i + 1, label=span.label_)
-            new._.source = "lexicon"
-            new._.concept = entry.concept.model_dump() if entry.concept is not None else None
             taken[other.i] = 1
-            extra.append(new)
+            concept = entry.concept.model_dump() if entry.concept is not None else None
+            extra.append((Span(doc, other.i, other.i + 1, label=span.label_), {"source": "lexicon", "concept": concept}))
         return extra
 
-    def _short_forms(self, doc: Doc, chosen: list[Span], taken: bytearray, inside: bytearray) -> list[Span]:
+    def _short_forms(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray,
+                     inside: bytearray) -> list[tuple[Span, dict[str, Any]]]:
         """Tag an abbreviation wherever its long form was tagged ("LVEF" after "left ventricular ejection fraction (LVEF)")."""
         pairs = doc._.abbreviations if Doc.has_extension("abbreviations") else None
         if not pairs:
             return []
-        by_text = {(s.start_char, s.end_char): s for s in chosen}
+        by_offsets = {(s.start_char, s.end_char): (s, d) for s, d in chosen}
         extra = []
         for pair in pairs:
             if not isinstance(pair, dict):
                 continue
             long_span = doc[pair["long_start"]:pair["long_end"]]
-            source = by_text.get((long_span.start_char, long_span.end_char))
-            if source is None or source.label_ in ("VALUE", "TEMPORAL"):
+            found = by_offsets.get((long_span.start_char, long_span.end_char))
+            if found is None or found[0].label_ in ("VALUE", "TEMPORAL"):
                 continue
             start, end = pair["short_start"], pair["short_end"]
             if any(taken[start:end]) or not all(inside[start:end]):
                 continue
-            new = Span(doc, start, end, label=source.label_)
-            new._.source = "abbreviation"
-            new._.concept = source._.concept
             taken[start:end] = b"\x01" * (end - start)
-            extra.append(new)
+            extra.append((Span(doc, start, end, label=found[0].label_), {"source": "abbreviation", "concept": found[1].get("concept")}))
         return extra
 
     # ------------------------------------------------------------------ serialisation
@@ -430,7 +418,7 @@ class CriteriaTagger:
 
 @Language.factory(
     "criteria_tagger",
-    assigns=["doc.ents", "span._.concept", "span._.value", "span._.time_window", "span._.source"],
+    assigns=["doc.ents", "doc._.entity_data"],
     requires=["doc.spans"],
     default_config={"use_gazetteer": True, "use_drug_vocabulary": True, "use_icd10": True},
 )

@@ -37,10 +37,14 @@ def _doc(nlp: Language, text: str, ents: list[tuple[str, str]]) -> Doc:
 
 
 def _flags(doc: Doc) -> dict[str, tuple[bool, bool, bool, bool, bool]]:
-    return {
-        e.text: (e._.is_negated, e._.is_historical, e._.is_hypothetical, e._.is_family, e._.excepted)
-        for e in doc.ents
-    }
+    out = {}
+    for e in doc.ents:
+        data = e._.entity
+        flags = tuple(bool(data.get(f)) for f in ("negated", "historical", "hypothetical", "family", "excepted"))
+        # medspaCy's span attributes say the same
+        assert flags[:4] == (e._.is_negated, e._.is_historical, e._.is_hypothetical, e._.is_family)
+        out[e.text] = flags
+    return out
 
 
 N, H, Y, F, X = (True, False, False, False, False), (False, True, False, False, False), \
@@ -98,7 +102,7 @@ def test_context_scope_never_crosses_criteria(ctx_nlp: Language) -> None:
 
 def test_context_cues_are_recorded_as_json(ctx_nlp: Language) -> None:
     doc = _doc(ctx_nlp, "No history of seizures", [("seizures", "CONDITION")])
-    cues = doc.ents[0]._.context_cues
+    cues = doc.ents[0]._.entity["cues"]
     assert cues == [{"category": "NEGATED_EXISTENCE", "text": "No history of", "start": 0, "end": 13}]
     json.dumps(cues)
 
