@@ -365,16 +365,17 @@ def requirement(rule: Rule, alternatives: Iterable[str] = ()) -> str:
     ``alternatives`` are short labels of the rules it is an any-of group with.
     """
     value = value_text(rule)
+    qualifiers: list[str] = []
     if rule.polarity == "require":
         if value is None:
             base = "required"
         elif rule.category in ("lab", "score", "age"):
             base = value
         else:
-            base = f"required ({value})"
+            base = "required"
+            qualifiers.append(value)  # "required (3-4)": a class or grade of a condition
     else:
         base = "excluded" if value is None else f"excluded if {value}"
-    qualifiers: list[str] = []
     if rule.status != "current":
         qualifiers.append({"history": "history", "planned": "planned", "family": "family history"}[rule.status])
     window = window_text(rule.window)
