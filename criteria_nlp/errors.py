@@ -43,6 +43,11 @@ class Errors:
     P001 = "{record}: the patient record is invalid ({detail})."
     P002 = "{record}: the FHIR bundle is invalid ({detail})."
     P003 = "{record}: cannot convert {detail}."
+    P004 = "{record}: no such patient file."
+    P005 = "{record}: cannot read the patient file ({detail})."
+    P006 = "{record}: malformed JSON ({detail})."
+    P007 = "{record}: the patient table is invalid ({detail})."
+    P008 = "{record}: cannot match against {detail}; pass a TrialAnalysis or its to_dict() output."
     # batch
     B001 = "{record}: the output format is not supported ({detail})."
     B002 = "{record}: the checkpoint does not belong to this run ({detail})."

@@ -1,0 +1,117 @@
+"""``criteria-nlp match``: match one patient against trials."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from ._util import app, as_sources, console, report_error, write_json_line
+
+_STYLE = {"met": "green", "not_met": "red", "unknown": "yellow"}
+_VERDICT_STYLE = {"eligible": "bold green", "indeterminate": "bold yellow", "ineligible": "bold red"}
+
+
+def _analysis_records(path: Path) -> list[dict[str, Any]] | None:
+    """The analyses in a .json/.jsonl file written by ``criteria-nlp read`` (None: not such a file)."""
+    if path.suffix.lower() not in (".json", ".jsonl") or not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        data = json.loads(text)
+        rows = data if isinstance(data, list) else [data]
+    except json.JSONDecodeError:
+        try:
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError:
+            return None
+    if rows and all(isinstance(r, dict) and "trial" in r and "rules" in r for r in rows):
+        return rows
+    return None
+
+
+def iter_analyses(sources: list[str]) -> Iterator[Any]:
+    """Analyses (or coded errors) from sources: analysis JSON/JSONL files are read, trial records analysed."""
+    from ..analyzer import default_analyzer
+    from ..errors import CriteriaNLPError
+    from ..schema import TrialAnalysis
+
+    for source in as_sources(sources):
+        rows = _analysis_records(source) if isinstance(source, Path) else None
+        if rows is not None:
+            for row in rows:
+                try:
+                    yield TrialAnalysis.from_dict(row)
+                except CriteriaNLPError as exc:
+                    yield exc
+            continue
+        yield from default_analyzer().analyze_sources([source])
+
+
+def _table(result: Any, show_all: bool) -> Table:
+    verdict = result.verdict
+    title = f"{result.trial_id}: [{_VERDICT_STYLE[verdict]}]{verdict}[/] for patient {result.patient_id} on {result.as_of}"
+    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("", no_wrap=True)
+    table.add_column("criterion")
+    table.add_column("result", no_wrap=True)
+    table.add_column("why")
+    decided = set(result.decided_by)
+    for r in result.rules:
+        if not r.computable:
+            continue
+        if not show_all and r.rule not in decided:
+            continue
+        why = r.reason + (f" [dim](needs: {'; '.join(r.needs)})[/]" if r.needs else "")
+        table.add_row(r.rule + (f" {r.group}" if r.group else ""), r.polarity, r.text, f"[{_STYLE[r.result]}]{r.result}[/]", why)
+    table.caption = (f"{result.met} met, {result.not_met} not met, {result.unknown} unknown"
+                     + (f"; {len(result.manual_review)} rule(s) need manual review" if result.manual_review else ""))
+    table.caption_justify = "left"
+    return table
+
+
+@app.command("match")
+def match_cli(
+    sources: list[str] = typer.Argument(..., help="Trial records (any format `read` takes) or analyses written by `criteria-nlp read`."),
+    patient: Path = typer.Option(..., "--patient", "-p", help="Patient JSON file (our format or a FHIR R4 Bundle)."),
+    as_json: bool = typer.Option(False, "--json", help="Write one JSON result per trial (JSON Lines) to stdout."),
+    show_all: bool = typer.Option(False, "--all", help="List every computable rule, not only those that decided the verdict."),
+) -> None:
+    """Match a patient against trials: a verdict per trial (eligible, indeterminate, ineligible) and the rules behind it."""
+    import sys
+
+    from ..errors import CriteriaNLPError
+    from ..match import rank
+    from ..patient import read_patient
+
+    try:
+        person = read_patient(patient)
+    except CriteriaNLPError as exc:
+        report_error(exc)
+        raise typer.Exit(code=1) from None
+    analyses = []
+    failed = 0
+    for item in iter_analyses(sources):
+        if isinstance(item, Exception):
+            failed += 1
+            report_error(item)
+            continue
+        analyses.append(item)
+    results = rank(person, analyses)
+    for result in results:
+        if as_json:
+            write_json_line(sys.stdout, result.to_dict())
+        else:
+            console.print(_table(result, show_all), highlight=False)
+    if not as_json:
+        console.print(f"{len(results)} trial(s) matched, {failed} failed", highlight=False)
+    if failed:
+        raise typer.Exit(code=1)
