@@ -31,6 +31,12 @@ from .schema import Age, Criterion, Eligibility, Entity, Intervention, Trial, Tr
 
 if TYPE_CHECKING:
     from .analyzer import Analyzer, analyze
+    from .comparison import compare
+    from .fhir import patient_from_fhir
+    from .match import MatchResult, match, rank
+    from .patient import Patient, read_patient
+    from .quality import lint
+    from .screen import screen
     from .pipeline import load
     from .read import iter_records, read_trial, read_trials, trial_from_text
 
@@ -38,13 +44,20 @@ if TYPE_CHECKING:
 _LAZY = {
     "Analyzer": "analyzer",
     "analyze": "analyzer",
-    "compare": "compare",
-    "lint": "lint",
+    "compare": "comparison",
+    "lint": "quality",
     "load": "pipeline",
     "iter_records": "read",
     "read_trial": "read",
     "read_trials": "read",
     "trial_from_text": "read",
+    "Patient": "patient",
+    "read_patient": "patient",
+    "patient_from_fhir": "fhir",
+    "MatchResult": "match",
+    "match": "match",
+    "rank": "match",
+    "screen": "screen",
 }
 
 
@@ -73,6 +86,8 @@ __all__ = [
     "Errors",
     "Intervention",
     "MalformedRecordError",
+    "MatchResult",
+    "Patient",
     "ReadError",
     "Trial",
     "TrialAnalysis",
@@ -84,7 +99,12 @@ __all__ = [
     "iter_records",
     "lint",
     "load",
+    "match",
+    "patient_from_fhir",
+    "rank",
+    "read_patient",
     "read_trial",
     "read_trials",
+    "screen",
     "trial_from_text",
 ]

@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 from .errors import AnalysisError, CriteriaNLPError
 from .extensions import entity_data
 from .pipeline import load
+from .quality import lint
 from .read import trial_from_text
 from .rules import build_rules
 from .schema import Criterion, Duplicate, Entity, Trial, TrialAnalysis
@@ -104,6 +105,7 @@ class Analyzer:
             entities=entities_from_doc(doc, criteria),
         )
         analysis.rules = build_rules(analysis)
+        analysis.issues = lint(analysis)
         analysis._doc = doc
         return analysis
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from criteria_nlp import Analyzer
 from criteria_nlp.cli import app
-from criteria_nlp.compare import long_columns
+from criteria_nlp.comparison import long_columns
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden" / "compare_seeds.csv"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from criteria_nlp.compare import (
+from criteria_nlp.comparison import (
     AgeBounds,
     age_interval,
     duration_text,

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from criteria_nlp import Analyzer, read_trial
-from criteria_nlp.compare import compare
+from criteria_nlp.comparison import compare
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOLDEN = FIXTURES / "golden" / "compare_seeds.csv"

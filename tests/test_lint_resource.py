@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from criteria_nlp.compare import LintResource, lint_resource
-from criteria_nlp.lint import issue_codes
+from criteria_nlp.comparison import LintResource, lint_resource
+from criteria_nlp.quality import issue_codes
 
 
 def packaged() -> dict[str, Any]:
@@ -62,7 +62,7 @@ def test_lint_resource_lexicon_categories_are_real() -> None:
 
 @pytest.mark.slow
 def test_lint_resource_medical_words_come_from_the_sources() -> None:
-    from criteria_nlp.lint import generate_medical_words
+    from criteria_nlp.quality import generate_medical_words
 
     listed = set(lint_resource().spelling.medical_words)
     generated = set(generate_medical_words())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from criteria_nlp import Analyzer, TrialAnalysis, read_trial
-from criteria_nlp.lint import lint
+from criteria_nlp.quality import lint
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 

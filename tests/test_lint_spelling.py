@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from criteria_nlp.lint import misspellings
+from criteria_nlp.quality import misspellings
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ from ._util import app
 from .compare import compare_cli  # noqa: F401  (registers the command)
 from .evaluate import evaluate_cli
 from .lint import lint_cli  # noqa: F401  (registers the command)
+from .match import match_cli  # noqa: F401  (registers the command)
 from .read import read_cli
 
 __all__ = ["app", "evaluate_cli", "read_cli"]

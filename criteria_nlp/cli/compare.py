@@ -65,7 +65,7 @@ def compare_cli(
 ) -> None:
     """Compare the eligibility rules of several trials in one table."""
     from ..analyzer import Analyzer
-    from ..compare import compare
+    from ..comparison import compare
     from ..errors import CriteriaNLPError
 
     if output is not None and output.suffix.lower() not in FORMATS:

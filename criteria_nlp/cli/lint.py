@@ -25,7 +25,7 @@ def lint_cli(
     from rich.markup import escape
 
     from ..analyzer import Analyzer
-    from ..lint import lint, summarize
+    from ..quality import lint, summarize
 
     analyzer = Analyzer()
     totals = {"error": 0, "warning": 0, "info": 0}

@@ -43,15 +43,13 @@ import bisect
 import functools
 import json
 import re
-import sys
-import types
 import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from .compare import (
+from .comparison import (
     Severity,
     concept_label,
     format_age_bounds,
@@ -827,14 +825,3 @@ def summarize(issues: Iterable[Issue]) -> dict[str, int]:
     for issue in issues:
         counts[issue.severity] += 1
     return counts
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as ``lint()``: ``criteria_nlp.lint`` names the module once it is imported,
-    and the package exports the function under the same name."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return lint(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -35,8 +35,6 @@ import functools
 import json
 import math
 import re
-import sys
-import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -661,14 +659,3 @@ def compare(
         raise CriteriaNLPError("B001", record="compare", detail=f"form {form!r}; use 'wide' or 'long'")
     frame.attrs["titles"] = {column: a.trial.title or "" for column, a in zip(columns, items)}
     return frame
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as ``compare()``: ``criteria_nlp.compare`` names the module once it is imported,
-    and the package exports the function under the same name."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return compare(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
