@@ -171,8 +171,8 @@ class _Builder:
         seen: set[tuple[Any, ...]] = set()
         kept: list[Rule] = []
         for rule in self.rules[start:]:
-            key = (rule.category, rule.concept.code if rule.concept else rule.evidence, rule.polarity, rule.status,
-                   rule.operator, rule.low, rule.high, rule.uln_multiple)
+            what = None if rule.category in ("age", "sex") else (rule.concept.code if rule.concept else rule.evidence)
+            key = (rule.category, what, rule.polarity, rule.status, rule.operator, rule.low, rule.high, rule.uln_multiple)
             if key in seen:
                 continue
             seen.add(key)
@@ -235,7 +235,7 @@ class _Builder:
                     low=_years(value, "low"), high=_years(value, "high"), unit="years",
                     entity=entity.id, text=criterion.text, evidence=f"{entity.text} {value.text}"))
                 used.add(entity.id)
-            elif entity.concept is not None and entity.concept.code in AGE_GROUPS and not criterion.text.strip().lower().startswith(("pregnan",)):
+            elif entity.concept is not None and entity.concept.code in AGE_GROUPS and self._age_group_is_subject(criterion, entity, entities):
                 operator, low, high = AGE_GROUPS[entity.concept.code]
                 out.append(self.add(
                     criterion=criterion.id, kind=criterion.kind, category="age",
@@ -261,9 +261,18 @@ class _Builder:
                 entity=entity.id, text=criterion.text, evidence=value.text))
         return out
 
+    def _age_group_is_subject(self, criterion: Criterion, entity: Entity, entities: list[Entity]) -> bool:
+        """"Adults" in "Adults aged 18-65" or "Children" alone, not "having an infant at home" or
+        "adults unable to consent" (where the group qualifies something else)."""
+        words_before = len(criterion.text[: entity.start - criterion.start].split())
+        if words_before > 1:
+            return False
+        others = [e for e in entities if e.label not in SEX_ONLY_LABELS and not e.excepted]
+        return not others or (criterion.kind == "inclusion" and len(others) <= 1)
+
     def sex(self, criterion: Criterion, entities: list[Entity]) -> Rule | None:
-        if criterion.kind != "inclusion":
-            return None
+        if criterion.kind != "inclusion" or len(criterion.text.split()) > 8:
+            return None  # "Female subjects must either be of non-reproductive potential or ..." is about something else
         sexes = [e for e in entities if e.label == "SEX" and e.concept is not None and not e.negated]
         if not sexes or any(e.label not in SEX_ONLY_LABELS for e in entities):
             return None
@@ -309,6 +318,33 @@ def _window_has_extent(window: Window) -> bool:
     return window.duration_days is not None or window.anchor is not None
 
 
+def _family(concept: Concept | None) -> str | None:
+    """A condition's ICD-10-CM category ("M32" for M32.14), the unit population mentions are compared in."""
+    if concept is None or concept.system != "ICD-10-CM":
+        return None
+    return concept.code.split(".")[0]
+
+
+def _mark_population_mentions(rules: list[Rule]) -> None:
+    """In "SLE with severe infection" (an exclusion of a lupus trial), SLE names who the exclusion is about,
+    not a condition that excludes: such a rule stays, marked non-computable."""
+    required = {_family(r.concept) for r in rules if r.category == "condition" and r.polarity == "require"
+                and r.kind == "inclusion" and r.computable}
+    required.discard(None)
+    by_criterion: dict[str, list[Rule]] = {}
+    for rule in rules:
+        if rule.criterion is not None and rule.kind == "exclusion" and rule.category == "condition":
+            by_criterion.setdefault(rule.criterion, []).append(rule)
+    for group in by_criterion.values():
+        if len(group) < 2:
+            continue
+        population = [r for r in group if r.polarity == "exclude" and _family(r.concept) in required]
+        if population and len(population) < len(group):
+            for rule in population:
+                rule.computable = False
+                rule.reason = "names the trial's own population (the condition it requires), not a reason to exclude"
+
+
 def build_rules(analysis: TrialAnalysis) -> list[Rule]:
     """The rules of an analysis: structured ones first, then one or more per text criterion."""
     builder = _Builder(analysis)
@@ -316,6 +352,7 @@ def build_rules(analysis: TrialAnalysis) -> list[Rule]:
     for criterion in analysis.criteria:
         if criterion.role == "criterion":
             builder.criterion(criterion)
+    _mark_population_mentions(builder.rules)
     return builder.rules
 
 
