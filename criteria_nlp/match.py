@@ -876,7 +876,7 @@ class _CodedEvaluator(Evaluator):
         list_name = list_name or self.list_name
         when_ = f" ({when})" if when else ""
         if counted:
-            return Outcome(T, counted[0], f"the {list_name} holds {counted[0]}, {self.concept_name()}{when_}")
+            return Outcome(T, counted[0], f"the {list_name} holds {counted[0]}: {self.concept_name()}{when_}")
         notes = ""
         if excepted:
             notes += f"; {', '.join(excepted)} fall(s) under the exception"
@@ -1637,8 +1637,8 @@ class CompiledTrial:
         review: list[ManualReview] = []
         truth: dict[str, int] = {}
         for rule in self.rules:
-            base = dict(rule=rule.id, criterion=rule.criterion, category=rule.category, text=rule.text,
-                        evidence=rule.evidence, polarity=rule.polarity, status=rule.status, group=rule.group)
+            base: dict[str, Any] = dict(rule=rule.id, criterion=rule.criterion, category=rule.category, text=rule.text,
+                                        evidence=rule.evidence, polarity=rule.polarity, status=rule.status, group=rule.group)
             if not rule.computable:
                 reason = f"not computable: {rule.reason or 'no reason given'}"
                 results.append(RuleResult.model_construct(**base, computable=False, holds=None, result="unknown", fact=None,

@@ -42,7 +42,7 @@ error ``P007``):
                             optional ``<col>_unit`` (default: the lab's
                             canonical unit), ``<col>_date`` (default: as_of),
                             ``<col>_low``/``<col>_high`` (the lab's own
-                            reference range)
+                            reference range, in the row's unit)
 ``score:<ID>`` or ``<ID>``  a score by catalogue id ("SELENA-SLEDAI"), with
                             optional ``<col>_date``
 ``obs:<id>``                an observation ("obs:smoking"): True/False or
@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,7 +86,7 @@ from .schema import Concept, TrialAnalysis
 #: a numpy array (one value per patient, or per item of a long list)
 Array = npt.NDArray[Any]
 
-__all__ = ["Cohort", "CodeList", "screen", "patients_from_frame", "synthetic_patients", "LIST_COLUMNS"]
+__all__ = ["Cohort", "CodeList", "LIST_COLUMNS", "cohort_from_frame", "patients_from_frame", "screen", "synthetic_patients"]
 
 #: list name -> (column, kind) pairs
 LIST_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -500,14 +500,17 @@ def cohort_from_frame(df: pd.DataFrame, as_of: dt.date | None = None) -> Cohort:
 # --------------------------------------------------------------------------- screening
 
 
-def screen(patients_df: pd.DataFrame, analysis: TrialAnalysis | Mapping[str, Any], *, as_of: dt.date | None = None) -> pd.DataFrame:
+def screen(patients_df: "pd.DataFrame | Cohort", analysis: TrialAnalysis | Mapping[str, Any], *,
+           as_of: dt.date | None = None) -> pd.DataFrame:
     """One trial over a table of patients: a row per patient with the verdict and a column per rule.
 
     ``as_of`` is the date for rows without an ``as_of`` column (default today).
     The answers are those of :func:`criteria_nlp.match` on :func:`patients_from_frame`.
+    To screen one table against many trials, prepare it once with
+    :func:`cohort_from_frame` and pass the :class:`Cohort` instead of the frame.
     """
     compiled = compile_trial(analysis)
-    cohort = cohort_from_frame(patients_df, as_of)
+    cohort = patients_df if isinstance(patients_df, Cohort) else cohort_from_frame(patients_df, as_of)
     truth, verdict = compiled.evaluate_cohort(cohort)
     cats = ["met", "not_met", "unknown"]
     code_of = {1: 0, 0: 1, U: 2}
@@ -639,7 +642,7 @@ def synthetic_patients(n: int, *, seed: int = 0, as_of: dt.date = dt.date(2026, 
     """
     rng = np.random.default_rng(seed)
 
-    def pick_lists(pool: list[str], p_missing: float, max_items: int, weights: list[float] | None = None) -> list[Any]:
+    def pick_lists(pool: list[str], p_missing: float, max_items: int, weights: Sequence[float] | None = None) -> list[Any]:
         count = rng.integers(0, max_items + 1, size=n)
         missing = rng.random(n) < p_missing
         p = np.array(weights, dtype=float) / np.sum(weights) if weights is not None else None

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ._util import app, as_sources, console, report_error, write_json_line
 
 _STYLE = {"met": "green", "not_met": "red", "unknown": "yellow"}
 _VERDICT_STYLE = {"eligible": "bold green", "indeterminate": "bold yellow", "ineligible": "bold red"}
+_TEXT_WIDTH = 90
 
 
 def _analysis_records(path: Path) -> list[dict[str, Any]] | None:
@@ -38,9 +40,12 @@ def _analysis_records(path: Path) -> list[dict[str, Any]] | None:
 
 
 def iter_analyses(sources: list[str]) -> Iterator[Any]:
-    """Analyses (or coded errors) from sources: analysis JSON/JSONL files are read, trial records analysed."""
-    from ..analyzer import default_analyzer
+    """Analyses (or coded errors) from sources: analysis JSON/JSONL files are read, trial records analysed.
+
+    The pipeline is loaded only when a trial record needs it.
+    """
     from ..errors import CriteriaNLPError
+    from ..read import iter_records
     from ..schema import TrialAnalysis
 
     for source in as_sources(sources):
@@ -52,7 +57,16 @@ def iter_analyses(sources: list[str]) -> Iterator[Any]:
                 except CriteriaNLPError as exc:
                     yield exc
             continue
-        yield from default_analyzer().analyze_sources([source])
+        for record in iter_records([source]):
+            if isinstance(record, CriteriaNLPError):
+                yield record
+                continue
+            from ..analyzer import default_analyzer
+
+            try:
+                yield default_analyzer()(record)
+            except CriteriaNLPError as exc:
+                yield exc
 
 
 def _table(result: Any, show_all: bool) -> Table:
@@ -70,8 +84,9 @@ def _table(result: Any, show_all: bool) -> Table:
             continue
         if not show_all and r.rule not in decided:
             continue
-        why = r.reason + (f" [dim](needs: {'; '.join(r.needs)})[/]" if r.needs else "")
-        table.add_row(r.rule + (f" {r.group}" if r.group else ""), r.polarity, r.text, f"[{_STYLE[r.result]}]{r.result}[/]", why)
+        why = escape(r.reason) + (f" [dim](needs: {escape('; '.join(r.needs))})[/]" if r.needs else "")
+        text = r.text if len(r.text) <= _TEXT_WIDTH else r.text[: _TEXT_WIDTH - 1].rstrip() + "…"
+        table.add_row(r.rule + (f" {r.group}" if r.group else ""), r.polarity, escape(text), f"[{_STYLE[r.result]}]{r.result}[/]", why)
     table.caption = (f"{result.met} met, {result.not_met} not met, {result.unknown} unknown"
                      + (f"; {len(result.manual_review)} rule(s) need manual review" if result.manual_review else ""))
     table.caption_justify = "left"
@@ -109,8 +124,13 @@ def match_cli(
     for result in results:
         if as_json:
             write_json_line(sys.stdout, result.to_dict())
-        else:
+        elif result.decided_by or show_all:
             console.print(_table(result, show_all), highlight=False)
+        else:
+            console.print(f"{result.trial_id}: [{_VERDICT_STYLE[result.verdict]}]{result.verdict}[/] for patient "
+                          f"{result.patient_id} on {result.as_of} ({result.met} met"
+                          + (f"; {len(result.manual_review)} rule(s) need manual review" if result.manual_review else "") + ")",
+                          highlight=False)
     if not as_json:
         console.print(f"{len(results)} trial(s) matched, {failed} failed", highlight=False)
     if failed:

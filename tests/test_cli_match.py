@@ -1,0 +1,78 @@
+"""criteria-nlp match, through typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from criteria_nlp.cli import app
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PATIENTS = FIXTURES / "patients"
+ANALYSES = PATIENTS / "analyses"
+runner = CliRunner()
+
+
+def analyses_jsonl(tmp_path: Path, *trial_ids: str) -> Path:
+    """The analyses of some seeds as `criteria-nlp read` writes them (JSON Lines)."""
+    out = tmp_path / "trials.jsonl"
+    lines = [json.dumps(json.loads((ANALYSES / f"{t}.json").read_text(encoding="utf-8"))) for t in trial_ids]
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return out
+
+
+def test_cli_match_json_ranks_trials(tmp_path: Path) -> None:
+    source = analyses_jsonl(tmp_path, "NCT00659217", "NCT04184258", "NCT05921058")
+    result = runner.invoke(app, ["match", "--patient", str(PATIENTS / "lupus_candidate.json"), str(source), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    # both eligible (the one with more rules met first), then NCT00659217 (no cyclophosphamide, no renal biopsy)
+    assert [(r["trial_id"], r["verdict"]) for r in rows] == [
+        ("NCT04184258", "eligible"), ("NCT05921058", "eligible"), ("NCT00659217", "ineligible")]
+    assert all(r["patient_id"] == "lupus-candidate" and isinstance(r["rules"], list) for r in rows)
+
+
+def test_cli_match_table_shows_verdict_and_deciding_rules(tmp_path: Path) -> None:
+    source = analyses_jsonl(tmp_path, "NCT04184258")
+    result = runner.invoke(app, ["match", "-p", str(PATIENTS / "dialysis_bundle.json"), str(source)])
+    assert result.exit_code == 0, result.output
+    assert "NCT04184258" in result.output and "ineligible" in result.output
+    assert "need for dialysis" in result.output and "not_met" in result.output
+    assert "1 trial(s) matched, 0 failed" in result.output
+
+
+def test_cli_match_all_rules(tmp_path: Path) -> None:
+    source = ANALYSES / "NCT05921058.json"  # a single analysis as JSON
+    result = runner.invoke(app, ["match", "-p", str(PATIENTS / "lupus_candidate.json"), str(source), "--all"])
+    assert result.exit_code == 0, result.output
+    assert "eligible" in result.output and "Minimum age" in result.output and "Pregnancy" in result.output
+
+
+def test_cli_match_missing_patient_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["match", "-p", str(tmp_path / "nobody.json"), str(ANALYSES / "NCT05921058.json")])
+    assert result.exit_code == 1
+    assert "P004" in result.output and "nobody.json" in result.output
+
+
+def test_cli_match_bad_source_is_reported_and_others_kept(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["match", "-p", str(PATIENTS / "lupus_candidate.json"), str(ANALYSES / "NCT05921058.json"),
+                                 str(tmp_path / "missing.json"), "--json"])
+    assert result.exit_code == 1
+    assert "R008" in result.output and "missing.json" in result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["trial_id"] for r in rows] == ["NCT05921058"]
+
+
+@pytest.mark.slow
+def test_cli_match_reads_and_analyses_trial_records() -> None:
+    # runs the pipeline on the seed record (model load: several seconds)
+    seed = FIXTURES / "seeds" / "001_02baf3a22c3ac0c0.txt"
+    result = runner.invoke(app, ["match", "-p", str(PATIENTS / "dialysis_bundle.json"), str(seed), "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert row["trial_id"] == "NCT04184258" and row["verdict"] == "ineligible"
+    dialysis = [r for r in row["rules"] if r["evidence"] and "dialysis" in r["evidence"]]
+    assert dialysis and dialysis[0]["result"] == "not_met"

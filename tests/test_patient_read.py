@@ -1,0 +1,172 @@
+"""Patient records: validation, coding on load, readers, errors, the concept table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from criteria_nlp.errors import PatientError
+from criteria_nlp.lexicon import Lexicon
+from criteria_nlp.patient import (
+    ConceptRanges,
+    Patient,
+    concept_ranges,
+    normalize_icd,
+    procedure_concept,
+    read_patient,
+)
+
+
+def test_patient_read_codes_facts_on_load() -> None:
+    p = Patient.from_dict({
+        "id": 7, "sex": "F", "as_of": "2026-01-01", "birth_date": "1990-05-01T00:00:00Z",
+        "conditions": [{"code": "m3214"}, {"name": "lupus"}, {"code": "55464009", "system": "http://snomed.info/sct", "name": "SLE"}],
+        "procedures": [{"code": "SNOMED:302497006"}, {"code": "302497006", "system": "http://snomed.info/sct"},
+                       {"name": "kidney biopsy"}, {"code": "proc:renal-biopsy", "status": "planned"}],
+        "labs": [{"name": "serum creatinine", "value": "1,2", "unit": "mg/dL"}, {"code": "5130-0", "value": "Detected"}],
+        "scores": [{"name": "NYHA class", "value": "III"}, {"code": "SELENA-SLEDAI", "value": 4}],
+        "observations": {"smoking": "former", "alcohol use": False},
+    })
+    assert p.id == "7" and p.sex == "female" and p.birth_date == dt.date(1990, 5, 1)
+    assert [c.concept.code if c.concept else None for c in p.conditions or []] == ["M32.14", "M32.9", "M32.9"]
+    assert [c.concept.code if c.concept else None for c in p.procedures or []] == [
+        "proc:hemodialysis", "proc:hemodialysis", "proc:renal-biopsy", "proc:renal-biopsy"]
+    assert p.labs[0].concept is not None and p.labs[0].concept.code == "2160-0" and p.labs[0].value == 1.2
+    assert p.labs[1].result == "positive" and p.labs[1].value is None
+    assert [s.value for s in p.scores] == [3.0, 4.0] and p.scores[0].concept is not None and p.scores[0].concept.code == "NYHA"
+    smoking, alcohol = p.observations
+    assert smoking.concept is not None and smoking.concept.code == "obs:smoking" and (smoking.present, smoking.ever) == (False, True)
+    assert alcohol.concept is not None and alcohol.concept.code == "obs:alcohol-use" and (alcohol.present, alcohol.ever) == (False, None)
+
+
+def test_patient_read_round_trips_through_json(tmp_path: Path) -> None:
+    p = Patient.from_dict({"id": "a", "age": 40.5, "sex": "male", "as_of": "2026-01-01", "conditions": [],
+                           "medications": [{"code": "H02AB07", "start": "2025-01-01"}], "dates": {"Randomization": "2026-02-01"}})
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(p.to_dict()), encoding="utf-8")
+    again = read_patient(path)
+    assert again == p
+    assert again.dates == {"randomization": dt.date(2026, 2, 1)}
+    assert again.anchor("RANDOMIZATION") == (dt.date(2026, 2, 1), True)
+    assert again.anchor("screening") == (dt.date(2026, 1, 1), False)
+
+
+@pytest.mark.parametrize(("data", "completed", "exact"), [
+    ({"birth_date": "2008-03-02", "as_of": "2026-03-01"}, 17.0, 17.996),
+    ({"birth_date": "2008-03-01", "as_of": "2026-03-01"}, 18.0, 17.999),
+    ({"age": 33.7, "as_of": "2026-03-01"}, 33.0, 33.7),
+    ({"age": 20, "birth_date": "1990-01-01", "as_of": "2026-03-01"}, 36.0, 36.16),  # the birth date wins
+])
+def test_patient_read_age_on(data: dict[str, Any], completed: float, exact: float) -> None:
+    age = Patient.from_dict({"id": "p", **data}).age_on()
+    assert age is not None and age[0] == completed and age[1] == pytest.approx(exact, abs=0.01)
+
+
+def test_patient_read_age_missing() -> None:
+    assert Patient.from_dict({"id": "p"}).age_on() is None
+
+
+@pytest.mark.parametrize(("data", "fragment"), [
+    ({"sex": "female"}, "id"),
+    ({"id": "p", "sex": "robot"}, "sex"),
+    ({"id": "p", "age": -3}, "age"),
+    ({"id": "p", "labs": [{"code": "2160-0", "value": "high-ish"}]}, "labs.0"),
+    ({"id": "p", "labs": [{"code": "2160-0"}]}, "a lab needs a value"),
+    ({"id": "p", "scores": [{"code": "NYHA", "value": "V"}]}, "not a number or a grade"),
+    ({"id": "p", "observations": {"smoking": "sometimes"}}, "observation value"),
+    ({"id": "p", "birth_date": "2030-01-01", "as_of": "2026-01-01"}, "after as_of"),
+    ({"id": "p", "favourite_colour": "blue"}, "favourite_colour"),
+])
+def test_patient_read_invalid_records_raise_p001(data: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(PatientError) as info:
+        Patient.from_dict(data)
+    assert info.value.code == "P001" and fragment in str(info.value)
+
+
+@pytest.mark.parametrize(("content", "code"), [(None, "P004"), (b"{not json", "P006"), (b"\xff\xfe\x00", "P005"), (b"[1, 2]", "P001")])
+def test_patient_read_file_errors(tmp_path: Path, content: bytes | None, code: str) -> None:
+    path = tmp_path / "patient.json"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(PatientError) as info:
+        read_patient(path)
+    assert info.value.code == code and str(path) in str(info.value)
+
+
+def test_patient_read_detects_fhir_bundles() -> None:
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resourceType": "Patient", "id": "x", "gender": "male"}}]}
+    p = read_patient(bundle)
+    assert (p.id, p.sex) == ("x", "male")
+
+
+@pytest.mark.parametrize(("code", "expected"), [("M32.14", "M32.14"), ("m3214", "M32.14"), ("B20", "B20"), ("O9A.111", "O9A.111"),
+                                               ("T88.9XXA", "T88.9XXA"), ("302497006", None), ("DB00635", None), ("", None)])
+def test_patient_read_normalize_icd(code: str, expected: str | None) -> None:
+    assert normalize_icd(code) == expected
+
+
+@pytest.mark.parametrize(("code", "system", "name", "expected"), [
+    ("90935", "CPT", None, "proc:hemodialysis"),
+    ("5A1D70Z", "http://www.cms.gov/Medicare/Coding/ICD10", None, "proc:hemodialysis"),
+    ("71192002", "SNOMED", None, "proc:peritoneal-dialysis"),
+    ("999999", "SNOMED", "Hemodialysis", "proc:hemodialysis"),  # unknown code: the name decides
+    (None, None, "renal replacement therapy", "proc:rrt"),
+    (None, None, "appendectomy", "proc:gi-surgery"),
+    (None, None, "a walk in the park", None),
+])
+def test_patient_read_procedure_codes(code: str | None, system: str | None, name: str | None, expected: str | None) -> None:
+    concept = procedure_concept(code, system, name)
+    assert (concept.code if concept is not None else None) == expected
+
+
+# --------------------------------------------------------------------------- the concept table
+
+
+def test_patient_read_concept_table_is_valid_and_consistent() -> None:
+    table = concept_ranges()
+    lex = Lexicon.load()
+    ids = {e.id for e in lex.entries()}
+    for item in table.procedures:
+        assert item.id in ids and set(item.covers) <= ids, item.id
+    for code in [*table.procedure_codes, *table.observation_codes]:
+        assert code.entry in ids or code.entry == "pregnancy", code.code
+    for group in table.lab_groups:
+        assert group.entry in ids and set(group.members) <= ids
+    for cond in table.conditions:
+        for entry in cond.entries or []:
+            assert entry in ids and lex.get(entry).concept.code == cond.code, (cond.code, entry)
+
+
+@pytest.mark.slow
+def test_patient_read_concept_table_codes_exist_in_icd10cm() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm as icd
+
+    table = concept_ranges()
+    specs = [c.code for c in table.conditions]
+    for cond in table.conditions:
+        specs.extend(cond.covers)
+        specs.extend(cond.except_)
+    specs.extend(table.history_codes + table.pregnancy.pregnant + table.pregnancy.lactating)
+    bad = [part for spec in specs for part in spec.split("-") if not icd.is_valid_item(part)]
+    assert bad == []
+
+
+@pytest.mark.parametrize(("patch", "fragment"), [
+    ({"conditions": [{"code": "B99.9", "name": "x", "covers": ["B99-A00"]}]}, "reversed"),
+    ({"conditions": [{"code": "b999", "name": "x", "covers": ["A00"]}]}, "dotted ICD-10-CM"),
+    ({"conditions": [{"code": "B99.9", "name": "x", "covers": ["infections"]}]}, "neither"),
+    ({"lab_groups": [{"entry": "lab:alt", "members": ["lab:alt"]}]}, "at least 2"),
+])
+def test_patient_read_concept_table_rejects_bad_entries(patch: dict[str, Any], fragment: str) -> None:
+    data = concept_ranges().model_dump(by_alias=True)
+    data.update(patch)
+    with pytest.raises(ValueError, match=fragment):
+        ConceptRanges.model_validate(data)
