@@ -307,3 +307,14 @@ def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err.get("loc", ()))
     return f"{loc}: {err.get('msg', '')}" + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else "")
+
+
+SCHEMA_RESOURCE = "trial_analysis.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``TrialAnalysis.to_dict()`` output, generated from the pydantic models."""
+    schema = TrialAnalysis.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://criteria-nlp.example/schema/trial_analysis/{SCHEMA_VERSION}"
+    return schema
