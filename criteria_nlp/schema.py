@@ -293,6 +293,22 @@ class TrialAnalysis(BaseModel):
                 return c
         raise KeyError(criterion_id)
 
+    def frame(self, section: str = "criteria") -> Any:
+        """One section (``criteria``, ``entities``, ``rules``, ``issues``, ``duplicates``) as a pandas DataFrame,
+        nested fields flattened (``concept.code`` -> ``concept_code``)."""
+        import pandas as pd
+
+        rows = self.to_dict()[section]
+        frame = pd.json_normalize(rows, sep="_") if rows else pd.DataFrame()
+        frame.insert(0, "trial_id", self.trial.id)
+        return frame
+
+    def _repr_html_(self) -> str:
+        """A notebook view: the trial, then its criteria with their kind and rules."""
+        from .display import analysis_html
+
+        return analysis_html(self)
+
     @property
     def computable_share(self) -> float | None:
         """Share of text criteria with at least one computable rule (None without criteria)."""
