@@ -640,7 +640,8 @@ class Evaluator:
     # a subclass gives the statement; exceptions of another kind are applied here
     def statement(self, v: View) -> Outcome:
         """The statement's truth for one patient, before exceptions of another kind."""
-        return Outcome(U, reason=f"no evaluator for a {self.rule.category} rule", needs=[])
+        concept = self.rule.concept.code if self.rule.concept is not None else "no concept"
+        return Outcome(U, reason=f"no evaluator for a rule of category {self.rule.category} ({concept})", needs=[])
 
     def statement_many(self, c: "Cohort") -> Array:
         """The statement's truth for every row of a cohort."""
@@ -1745,7 +1746,7 @@ _COMPILED: dict[int, tuple[TrialAnalysis, CompiledTrial]] = {}
 
 
 def compile_trial(analysis: TrialAnalysis | Mapping[str, Any]) -> CompiledTrial:
-    """The evaluators of a trial's rules (cached for the same analysis object)."""
+    """The evaluators of a trial's rules, cached for the same analysis object (build a new one after editing its rules)."""
     a = as_analysis(analysis)
     key = id(a)
     hit = _COMPILED.get(key)
