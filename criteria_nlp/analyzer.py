@@ -114,7 +114,7 @@ def entities_from_doc(doc: Doc, criteria: list[Criterion]) -> list[Entity]:
     """The tagged entities of ``doc`` that lie in a criterion, with their context, values, windows and codes."""
     starts = [c.start for c in criteria]
     ents = list(doc.ents)
-    data = entity_data(doc)
+    data = entity_data(doc, ents)
     ids = {(e.start_char, e.end_char): f"e{i + 1}" for i, e in enumerate(ents)}
     out: list[Entity] = []
     for ent, info in zip(ents, data):

@@ -76,7 +76,8 @@ class CriteriaCoder:
             for pair in (doc._.abbreviations if Doc.has_extension("abbreviations") else None) or []
             if isinstance(pair, dict)
         }
-        for ent, info in zip(doc.ents, entity_data(doc)):
+        ents = doc.ents
+        for ent, info in zip(ents, entity_data(doc, ents)):
             label = ent.label_
             if label not in SKIP and info.get("concept") is None:
                 concept = self._code(label, long_forms.get(ent.text, ent.text))

@@ -159,7 +159,7 @@ class CriteriaContext:
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
-        data = entity_data(doc)
+        data = entity_data(doc, ents)
         index = {(ent.start, ent.end): i for i, ent in enumerate(ents)}
         targets = [ent for ent in ents if ent.label_ not in ("VALUE", "TEMPORAL")]
         if not targets:

@@ -58,10 +58,13 @@ def _span_entity(span: Span) -> dict[str, Any] | None:
     return None
 
 
-def entity_data(doc: Doc) -> list[dict[str, Any]]:
-    """``doc._.entity_data``, one dict per entity of ``doc.ents`` (empty dicts when no component filled it)."""
+def entity_data(doc: Doc, ents: Any = None) -> list[dict[str, Any]]:
+    """``doc._.entity_data``, one dict per entity of ``doc.ents`` (empty dicts when no component filled it).
+
+    Pass ``ents`` when you hold ``doc.ents`` already: spaCy builds every span anew on each access.
+    """
     data = doc._.entity_data
-    count = len(doc.ents)
+    count = len(ents if ents is not None else doc.ents)
     if data is None or len(data) != count:
         data = [{} for _ in range(count)]
         doc._.entity_data = data

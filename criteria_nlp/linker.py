@@ -51,7 +51,7 @@ class CriteriaLinker:
         ents = list(doc.ents)
         if not ents:
             return doc
-        data = entity_data(doc)
+        data = entity_data(doc, ents)
         sentence_of = [0] * len(doc)
         for number, sent in enumerate(doc.sents):
             sentence_of[sent.start:sent.end] = [number] * (sent.end - sent.start)

@@ -720,11 +720,13 @@ def misspellings(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Misspe
     config = lint_resource().spelling
     speller = _speller()
     spans = sorted(skip)
+    span_starts = [s for s, _ in spans]
     out: list[Misspelling] = []
     for match in _WORD.finditer(text):
         word = match.group()
         start, end = match.span()
-        if any(s <= start < e for s, e in spans):
+        k = bisect.bisect_right(span_starts, start) - 1
+        if k >= 0 and start < spans[k][1]:
             continue
         before = text[start - 1] if start else " "
         after = text[end] if end < len(text) else " "
@@ -758,16 +760,27 @@ def _sentence_start(text: str, start: int) -> bool:
 
 
 def _confusion(text: str, start: int, end: int, lower: str) -> str | None:
-    for confusion in lint_resource().spelling.confusions:
-        if lower != confusion.word:
-            continue
-        following = text[end:].lstrip().lower()
+    confusions = _confusions_by_word().get(lower)
+    if not confusions:
+        return None
+    # a window around the word: slicing the whole rest of a long text for every hit would be quadratic
+    following = text[end:end + 200].lstrip().lower()
+    preceding = text[max(0, start - 200):start].lower()
+    for confusion in confusions:
         if confusion.next is not None and not re.match(confusion.next, following):
             continue
-        if confusion.previous is not None and not re.search(confusion.previous, text[:start].lower()):
+        if confusion.previous is not None and not re.search(confusion.previous, preceding):
             continue
         return confusion.suggestion
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _confusions_by_word() -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for confusion in lint_resource().spelling.confusions:
+        grouped.setdefault(confusion.word, []).append(confusion)
+    return grouped
 
 
 def _match_case(word: str, suggestion: str) -> str:
