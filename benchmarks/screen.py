@@ -1,6 +1,6 @@
 """Benchmark ``screen`` (vectorised cohort screening) against a per-patient ``match`` loop.
 
-Builds a synthetic cohort (``criteria_nlp.screen.synthetic_patients``: random
+Builds a synthetic cohort (``criteria_nlp.screening.synthetic_patients``: random
 lupus-trial facts with gaps, not clinical data) and screens it against the
 seed trials (``tests/fixtures/seeds``, analysed with the default pipeline, or
 saved analyses with ``--analyses``). Reports, per trial:
@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=None, help="write the figures as JSON here")
     args = parser.parse_args(argv)
 
-    from criteria_nlp.match import match
-    from criteria_nlp.screen import cohort_from_frame, patients_from_frame, screen, synthetic_patients
+    from criteria_nlp.matching import match
+    from criteria_nlp.screening import cohort_from_frame, patients_from_frame, screen, synthetic_patients
 
     as_of = dt.date(2026, 1, 1)
     analyses = load_analyses(args.analyses)

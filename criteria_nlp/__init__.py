@@ -33,10 +33,10 @@ if TYPE_CHECKING:
     from .analyzer import Analyzer, analyze
     from .comparison import compare
     from .fhir import patient_from_fhir
-    from .match import MatchResult, match, rank
+    from .matching import MatchResult, match, rank
     from .patient import Patient, read_patient
     from .quality import lint
-    from .screen import screen
+    from .screening import screen
     from .pipeline import load
     from .read import iter_records, read_trial, read_trials, trial_from_text
 
@@ -54,10 +54,10 @@ _LAZY = {
     "Patient": "patient",
     "read_patient": "patient",
     "patient_from_fhir": "fhir",
-    "MatchResult": "match",
-    "match": "match",
-    "rank": "match",
-    "screen": "screen",
+    "MatchResult": "matching",
+    "match": "matching",
+    "rank": "matching",
+    "screen": "screening",
 }
 
 

@@ -27,7 +27,7 @@ Coding happens on load: every fact gets a ``concept`` (the code matching uses).
 * observations: the lexicon's observation ids (``obs:smoking``).
 
 A fact that cannot be coded keeps ``concept=None``; matching then cannot rule
-anything out from its list (see :mod:`criteria_nlp.match`).
+anything out from its list (see :mod:`criteria_nlp.matching`).
 
 Completeness: a list given as ``None`` is unknown; a list given (even empty) is
 complete for conditions, medications, procedures and family history (what is

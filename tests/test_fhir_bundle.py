@@ -13,7 +13,7 @@ import pytest
 
 from criteria_nlp.errors import PatientError
 from criteria_nlp.fhir import patient_from_fhir
-from criteria_nlp.match import match
+from criteria_nlp.matching import match
 from criteria_nlp.patient import read_patient
 from criteria_nlp.schema import TrialAnalysis
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from criteria_nlp.match import match
+from criteria_nlp.matching import match
 from criteria_nlp.patient import Patient, read_patient
 from criteria_nlp.read import read_trial
 from criteria_nlp.schema import TrialAnalysis

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from criteria_nlp.match import ConditionCover, compare, describe_limit, linear, match, sig
+from criteria_nlp.matching import ConditionCover, compare, describe_limit, linear, match, sig
 from criteria_nlp.patient import Patient, icd_in
 from criteria_nlp.schema import Concept, Rule, RuleException, Trial, TrialAnalysis, Window
 

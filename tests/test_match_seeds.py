@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from criteria_nlp.match import MatchResult, match, rank
+from criteria_nlp.matching import MatchResult, match, rank
 from criteria_nlp.patient import Patient
 from criteria_nlp.schema import TrialAnalysis
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from criteria_nlp.match import match
+from criteria_nlp.matching import match
 from criteria_nlp.schema import TrialAnalysis
-from criteria_nlp.screen import cohort_from_frame, patients_from_frame, screen, synthetic_patients
+from criteria_nlp.screening import cohort_from_frame, patients_from_frame, screen, synthetic_patients
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "patients"
 TRIALS = ("NCT05921058", "NCT04184258", "NCT03219801", "IR.KUMS.REC.1400.198", "NCT00659217", "FEATURE-TRIAL")

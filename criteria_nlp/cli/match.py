@@ -104,7 +104,7 @@ def match_cli(
     import sys
 
     from ..errors import CriteriaNLPError
-    from ..match import rank
+    from ..matching import rank
     from ..patient import read_patient
 
     try:

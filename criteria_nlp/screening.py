@@ -68,7 +68,7 @@ import pandas as pd  # type: ignore[import-untyped]
 
 from .errors import PatientError
 from .lexicon import Lexicon
-from .match import RESULT_NAMES, VERDICTS, U, compile_trial
+from .matching import RESULT_NAMES, VERDICTS, U, compile_trial
 from .patient import (
     Patient,
     condition_concept,
@@ -227,7 +227,7 @@ class ScoreColumn:
 
 @dataclass
 class Cohort:
-    """A patient table prepared for the evaluators of :mod:`criteria_nlp.match`."""
+    """A patient table prepared for the evaluators of :mod:`criteria_nlp.matching`."""
 
     n: int
     ids: Array

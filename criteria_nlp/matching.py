@@ -4,7 +4,7 @@
 :class:`~criteria_nlp.schema.TrialAnalysis` on a
 :class:`~criteria_nlp.patient.Patient` and returns a :class:`MatchResult`;
 ``rank(patient, analyses)`` orders several trials for one patient. The same
-rule evaluators run over a whole cohort in :func:`criteria_nlp.screen.screen`.
+rule evaluators run over a whole cohort in :func:`criteria_nlp.screening.screen`.
 
 Results
 -------
@@ -127,7 +127,7 @@ from .patient import (
 from .schema import YEARS_PER_UNIT, Concept, Rule, RuleException, TrialAnalysis, Window
 
 if TYPE_CHECKING:
-    from .screen import Cohort
+    from .screening import Cohort
 
 #: a numpy array (one value per patient, or per item of a long list)
 Array = npt.NDArray[Any]
