@@ -50,6 +50,7 @@ class TermIndex:
     payloads: list[Any] = field(default_factory=list)
     max_chars: int = 0
     heads: set[str] = field(default_factory=set)
+    exact_lower: set[str] = field(default_factory=set)  # case-sensitive keys, lower-cased: a cheap first test
 
     def add_payload(self, payload: Any) -> int:
         """Store a payload and return its id."""
@@ -70,6 +71,7 @@ class TermIndex:
             key = exact_key(form)
             if key and payload_id not in self.exact.setdefault(key, []):
                 self.exact[key].append(payload_id)
+                self.exact_lower.add(key.lower())
                 self._note(key.lower())
 
     def _note(self, key: str) -> None:
@@ -92,7 +94,7 @@ class TermIndex:
         out: list[tuple[int, int, int]] = []
         n = len(lower)
         max_chars = self.max_chars
-        lower_index, exact_index, heads = self.lower, self.exact, self.heads
+        lower_index, exact_index, heads, exact_lower = self.lower, self.exact, self.heads, self.exact_lower
         for i in range(n):
             if barrier[i] or not lower[i] or (allowed is not None and not allowed[i]):
                 continue
@@ -108,7 +110,7 @@ class TermIndex:
                 ids = lower_index.get(low)
                 if ids:
                     out.extend((i, j + 1, pid) for pid in ids)
-                if exact_index:
+                if low in exact_lower:
                     exact = "".join(orth[i:j + 1])
                     ids = exact_index.get(exact)
                     if ids:
