@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._util import app
+from .annotate import annotate_cli  # noqa: F401  (registers the command)
 from .compare import compare_cli  # noqa: F401  (registers the command)
 from .evaluate import evaluate_cli
 from .lint import lint_cli  # noqa: F401  (registers the command)
