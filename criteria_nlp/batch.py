@@ -71,6 +71,8 @@ from .schema import SCHEMA_VERSION, Trial
 DEFAULT_BATCH_SIZE = 256
 #: most trials sent to a worker at once
 CHUNK_SIZE = 16
+#: trials analysed in this process before workers are forked from it (see ``_Run.run``)
+WARM_RECORDS = 32
 KINDS = ("inclusion", "exclusion")
 Engine = Literal["local", "dask"]
 
@@ -139,9 +141,34 @@ def worker_analyzer() -> Any:
         if _ANALYZER is None:
             from .analyzer import Analyzer
 
-            _ANALYZER = Analyzer()
+            analyzer = Analyzer()
+            warm_up(analyzer)
+            _ANALYZER = analyzer
             LOADS += 1
         return _ANALYZER
+
+
+#: analysed once when a process builds its pipeline, so that what components build on first use
+#: (indexes, the speller, caches) is built before workers are forked from it, not once per worker
+WARM_UP_TEXT = """Inclusion Criteria:
+- Men and women aged 18 years or older with systemic lupus erythematosus (SLE)
+- Hemoglobin >= 9 g/dL, ALT <= 2.5 x ULN, eGFR > 30 mL/min/1.73 m2, HbA1c between 7% and 10%
+- Stable dose of hydroxychloroquine or prednisone 10 mg/day for at least 8 weeks
+Exclusion Criteria:
+- History of myocardial infarction or stroke within the past 6 months
+- Prior treatment with rituximab, methotrexate or cyclophosphamide
+- Pregnant or breastfeeding women; active hepatitis B, hepatitis C or HIV infection
+- Malignancy within 5 years, other than basal cell carcinoma of the skin
+- Diabetis melitus requiring insulin; glomerulonefritis; ECOG performance status of 2 or more
+"""
+
+
+def warm_up(analyzer: Any) -> None:
+    """Analyse a small sample so that components build what they build lazily (once per process)."""
+    try:
+        analyzer(WARM_UP_TEXT)
+    except Exception:  # a broken component shows on the first real record, with its record named
+        pass
 
 
 def set_worker_analyzer(analyzer: Any) -> None:
@@ -660,19 +687,36 @@ class _Run:
         self.buffer = []
         self.current = None
 
-    def run(self, executor: Executor | None, max_in_flight: int, chunk_size: int) -> None:
-        """Analyse everything not yet committed, in order, with at most ``max_in_flight`` chunks out."""
+    def run(
+        self, make_executor: Callable[[], Executor | None], max_in_flight: int, chunk_size: int, warm_records: int = 0
+    ) -> None:
+        """Analyse everything not yet committed, in order, with at most ``max_in_flight`` chunks out.
+
+        The first ``warm_records`` trials are analysed here before ``make_executor``
+        is called, so that workers forked afterwards inherit what the pipeline
+        builds on first use (indexes, caches) instead of each building it again.
+        """
         pending: collections.deque[_Slot] = collections.deque()
-        analyzer = worker_analyzer() if executor is None else None
         fmt = self.layout.fmt
+        executor: Executor | None = None
+        analyzer: Any = None
+        started = warm_records <= 0
         try:
             for item in self.produce(chunk_size):
                 if isinstance(item, _Slot):
                     pending.append(item)
-                elif executor is None:
+                elif not started and warm_records > 0:
+                    analyzer = analyzer or worker_analyzer()
                     pending.append(_Slot(ready=[analyse_one(analyzer, r, t, self.kind, fmt) for r, t in item]))
+                    warm_records -= len(item)
                 else:
-                    pending.append(_Slot(future=executor.submit(analyse_chunk, item, self.kind, fmt)))
+                    if not started:
+                        executor, started = make_executor(), True
+                    if executor is None:
+                        analyzer = analyzer or worker_analyzer()
+                        pending.append(_Slot(ready=[analyse_one(analyzer, r, t, self.kind, fmt) for r, t in item]))
+                    else:
+                        pending.append(_Slot(future=executor.submit(analyse_chunk, item, self.kind, fmt)))
                 while pending and (len(pending) > max_in_flight or pending[0].done()):
                     self.consume(pending.popleft().result())
             while pending:
@@ -889,12 +933,17 @@ def annotate(
     total = estimate_total(sources)
     if total is not None and limit is not None:
         total = min(total, limit)
+    startup = 0.0
+    forking = engine == "local" and n_process > 1 and sys.platform.startswith("linux")
+    if engine == "local" and (n_process == 1 or forking):
+        loading = time.monotonic()
+        worker_analyzer()  # built once here (and inherited by forked workers)
+        startup = time.monotonic() - loading
     bar = _Progress(progress, total, previous)
     run = _Run(
         sources, layout, batch_size=batch_size, kind=kind, limit=limit, checkpoint=checkpoint,
         writer=writer, errors=errors_writer, progress=bar, on_error=on_error,
     )
-    startup = 0.0
     with ExitStack() as stack:
         stack.callback(bar.close)
         stack.callback(errors_writer.close)
@@ -903,14 +952,14 @@ def annotate(
             from .distributed import dask_executor
 
             executor, slots = stack.enter_context(dask_executor(scheduler=scheduler, client=client, n_workers=n_process))
-            run.run(executor, max_in_flight=slots, chunk_size=CHUNK_SIZE)
+            run.run(lambda: executor, max_in_flight=slots, chunk_size=CHUNK_SIZE)
         else:
-            if n_process == 1 or sys.platform.startswith("linux"):
-                loading = time.monotonic()
-                worker_analyzer()  # loaded once here (and inherited by forked workers)
-                startup = time.monotonic() - loading
-            executor = stack.enter_context(_local_executor(n_process))
-            run.run(executor, max_in_flight=2 * n_process + 1, chunk_size=min(CHUNK_SIZE, batch_size))
+            run.run(
+                lambda: stack.enter_context(_local_executor(n_process)),
+                max_in_flight=2 * n_process + 1,
+                chunk_size=min(CHUNK_SIZE, batch_size),
+                warm_records=WARM_RECORDS if forking else 0,
+            )
     errors_writer.close()
     writer.close()
     _finalize(layout, checkpoint)

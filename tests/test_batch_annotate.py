@@ -72,9 +72,12 @@ def test_batch_annotate_jsonl_equals_analyze(tmp_path: Path, analyzer: Any) -> N
     assert [TrialAnalysis.from_dict(json.loads(line)) for line in lines] == [analyzer(t) for t in trials]
 
 
-def test_batch_annotate_parallel_same_output(tmp_path: Path) -> None:
-    one = annotate(STUDIES, tmp_path / "one.jsonl", batch_size=5)
-    two = annotate(STUDIES, tmp_path / "two.jsonl", batch_size=5, n_process=2)
+@pytest.mark.parametrize("warm", [0, 32])
+def test_batch_annotate_parallel_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warm: int) -> None:
+    monkeypatch.setattr(batch, "WARM_RECORDS", warm)  # records analysed here before the workers are forked
+    sources = [STUDIES] * 3
+    one = annotate(sources, tmp_path / "one.jsonl", batch_size=5)
+    two = annotate(sources, tmp_path / "two.jsonl", batch_size=5, n_process=2)
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
     assert one.model_dump(exclude={"output", "seconds", "startup_seconds"}) == two.model_dump(exclude={"output", "seconds", "startup_seconds"})
 
