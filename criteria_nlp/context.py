@@ -117,6 +117,9 @@ class ContextRules(BaseModel):
         return out
 
 
+#: above this many cues in one criterion, ConText runs per block of CHUNK tokens
+MAX_CUES = 64
+CHUNK = 200
 _LIST_GLUE = frozenset({",", "or", "and", "/", "nor", "and/or", ";", "either", "any", "other"})
 
 
@@ -167,19 +170,35 @@ class CriteriaContext:
         matches = self.matcher(doc)
         if not matches:
             return doc
-        # group targets and modifiers by sentence (criterion)
+        # group targets and modifiers by sentence (criterion); in a criterion crowded with cues, by block
+        # of CHUNK tokens: ConText compares every pair of cues, which a pathological criterion (thousands
+        # of "no history of") would make quadratic
         starts = [sent.start for sent in doc.sents]
-        by_sent_targets: dict[int, list[Span]] = defaultdict(list)
+        cues_per_sentence: dict[int, int] = defaultdict(int)
+        for _, start, _ in matches:
+            cues_per_sentence[bisect_right(starts, start) - 1] += 1
+
+        def unit(token: int) -> tuple[int, int]:
+            sent = bisect_right(starts, token) - 1
+            block = (token - starts[sent]) // CHUNK if cues_per_sentence[sent] > MAX_CUES else 0
+            return sent, block
+
+        by_sent_targets: dict[tuple[int, int], list[Span]] = defaultdict(list)
         for ent in targets:
-            by_sent_targets[bisect_right(starts, ent.start) - 1].append(ent)
-        by_sent_mods: dict[int, list[ConTextModifier]] = defaultdict(list)
+            by_sent_targets[unit(ent.start)].append(ent)
+        by_sent_mods: dict[tuple[int, int], list[ConTextModifier]] = defaultdict(list)
         rule_map = self.matcher.rule_map
         for match_id, start, end in matches:
-            sent = bisect_right(starts, start) - 1
-            if sent not in by_sent_targets:
+            key = unit(start)
+            if key not in by_sent_targets:
                 continue
             rule = rule_map[self.nlp.vocab.strings[match_id]]
-            by_sent_mods[sent].append(ConTextModifier(rule, start, end, doc, max_scope=self.max_scope))
+            modifier = ConTextModifier(rule, start, end, doc, max_scope=self.max_scope)
+            if key[1] or cues_per_sentence[key[0]] > MAX_CUES:  # keep the scope inside the block
+                block_start = starts[key[0]] + key[1] * CHUNK
+                s_start, s_end = modifier.scope_span
+                modifier._scope_start, modifier._scope_end = max(s_start, block_start), min(s_end, block_start + CHUNK)
+            by_sent_mods[key].append(modifier)
         for sent, modifiers in by_sent_mods.items():
             graph = ConTextGraph(prune_on_modifier_overlap=True)
             graph.targets = by_sent_targets[sent]

@@ -20,6 +20,7 @@ window gets ``qualifies`` = [start_char, end_char] of the (first) entity.
 """
 
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
+from bisect import bisect_left
 from typing import Any, Optional
 
 from spacy.language import Language
@@ -38,6 +39,8 @@ FILLER = frozenset(
     documented above below over under within range between from""".split()
 )
 COORDINATION = frozenset({",", "and", "or", "/", "&", "and/or", ";"})
+#: how many entities back a value may reach for a measure when nothing closer fits
+MAX_LOOK_BACK = 12
 
 
 class CriteriaLinker:
@@ -71,38 +74,43 @@ class CriteriaLinker:
 
     def _link_values(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]]) -> None:
         spans = [span for span, _ in group]
+        # positions (in the group) of the entities values can qualify, for bisecting: a criterion with
+        # thousands of values must not scan all its entities for each one
+        targets = [i for i, span in enumerate(spans) if span.label_ not in QUALIFIERS]
         for position, (value, info) in enumerate(group):
             if value.label_ != "VALUE" or info.get("value") is None:
                 continue
-            target = self._value_target(doc, group, position)
-            if target is None:
+            where = self._value_target(doc, spans, targets, position, info)
+            if where is None:
                 continue
-            where = spans.index(target)
             for index in [where, *self._coordinated_before(doc, spans, where)]:
                 if group[index][1].get("value") is None:
                     group[index][1]["value"] = dict(info["value"])
-            info["qualifies"] = [target.start_char, target.end_char]
+            info["qualifies"] = [spans[where].start_char, spans[where].end_char]
 
-    def _value_target(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]], position: int) -> Optional[Span]:
-        value, info = group[position]
-        left = [e for e, _ in group[:position] if e.label_ not in QUALIFIERS]
-        right = [e for e, _ in group[position + 1:] if e.label_ not in QUALIFIERS]
-        if left and left[-1].label_ in MEASURABLE and self._only_filler(doc, left[-1].end, value.start):
-            return left[-1]
-        if right and right[0].label_ in MEASURABLE and right[0].start - value.end <= 3:
-            return right[0]
-        if left and left[-1].label_ in MEASURABLE and left[-1].end == value.start:
-            return left[-1]
-        if left and self._only_filler(doc, left[-1].end, value.start):
-            return left[-1]
-        if right and right[0].start - value.end <= 1:
-            return right[0]
+    def _value_target(self, doc: Doc, spans: list[Span], targets: list[int], position: int,
+                      info: dict[str, Any]) -> Optional[int]:
+        """The group position of the entity the value at ``position`` qualifies, or None."""
+        value = spans[position]
+        cut = bisect_left(targets, position)
+        left = targets[cut - 1] if cut else None
+        right = targets[cut] if cut < len(targets) else None
+        if left is not None and spans[left].label_ in MEASURABLE and self._only_filler(doc, spans[left].end, value.start):
+            return left
+        if right is not None and spans[right].label_ in MEASURABLE and spans[right].start - value.end <= 3:
+            return right
+        if left is not None and spans[left].label_ in MEASURABLE and spans[left].end == value.start:
+            return left
+        if left is not None and self._only_filler(doc, spans[left].end, value.start):
+            return left
+        if right is not None and spans[right].start - value.end <= 1:
+            return right
         if info.get("source") == "terms":
             return None  # a word such as "positive" or "high" qualifies only what stands next to it
-        for entity in reversed(left):
-            if entity.label_ in MEASURABLE:
-                return entity
-        return left[-1] if left else None
+        for k in range(cut - 1, max(-1, cut - 1 - MAX_LOOK_BACK), -1):
+            if spans[targets[k]].label_ in MEASURABLE:
+                return targets[k]
+        return left
 
     def _coordinated_before(self, doc: Doc, spans: list[Span], index: int) -> list[int]:
         """Positions of entities of the same label listed before ``spans[index]`` with only commas/conjunctions between."""
@@ -126,11 +134,10 @@ class CriteriaLinker:
     def _link_windows(self, group: list[tuple[Span, dict[str, Any]]]) -> None:
         previous = -1
         windows = [i for i, (e, info) in enumerate(group) if e.label_ == "TEMPORAL" and _has_extent(info.get("window"))]
-        for i in windows:
+        for n, i in enumerate(windows):
             events = [(e, info) for e, info in group[previous + 1:i] if e.label_ in EVENTS]
             if not events:
-                following = [j for j in windows if j > i]
-                stop = following[0] if following else len(group)
+                stop = windows[n + 1] if n + 1 < len(windows) else len(group)
                 events = [(e, info) for e, info in group[i + 1:stop] if e.label_ in EVENTS]
             window = group[i][1]["window"]
             for _, info in events:

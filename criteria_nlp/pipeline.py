@@ -47,9 +47,16 @@ def quiet_third_party_logging() -> None:
         pass
 
 
+#: spaCy refuses texts over 1,000,000 characters by default (a guard for its parser's memory);
+#: no component here needs it, and registries hold eligibility texts of several megabytes
+MAX_LENGTH = 100_000_000
+
+
 def blank() -> Language:
     """An English pipeline with the criteria tokenizer and no components."""
-    return spacy.blank("en", config=TOKENIZER_CONFIG)
+    nlp = spacy.blank("en", config=TOKENIZER_CONFIG)
+    nlp.max_length = MAX_LENGTH
+    return nlp
 
 
 #: statistical models that ship with the package, by name
@@ -76,7 +83,9 @@ def load(path: str | Path | None = None, *, model: str | Path | None = None, exc
     """
     quiet_third_party_logging()
     if path is not None:
-        return spacy.load(path, exclude=list(exclude))
+        loaded = spacy.load(path, exclude=list(exclude))
+        loaded.max_length = MAX_LENGTH
+        return loaded
     nlp = blank()
     skipped = set(exclude)
     source = spacy.load(model_path(model)) if model is not None else None

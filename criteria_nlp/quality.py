@@ -446,10 +446,13 @@ def _check_computable(c: _Collector) -> None:
     screening = set(lint_resource().screening_concepts)
     done = sum(1 for x in criteria if x.id in covered)
     c.add("L009", f"{done} of {len(criteria)} criteria ({done / len(criteria):.0%}) can be computed against a patient record")
+    by_criterion: dict[str | None, list[Rule]] = {}
+    for rule in analysis.rules:
+        by_criterion.setdefault(rule.criterion, []).append(rule)
     for criterion in criteria:
         if criterion.id in covered:
             continue
-        own = [r for r in analysis.rules if r.criterion == criterion.id]
+        own = by_criterion.get(criterion.id, [])
         if own and all(r.concept is not None and r.concept.code in screening for r in own):
             c.add("L011", f"{_where(analysis, criterion.id)} {_quote(criterion.text)} is checked at screening "
                           f"({_label(own[0])}), not computed", criterion=criterion.id)
@@ -697,6 +700,11 @@ def _speller() -> _Speller:
     return _Speller()
 
 
+#: longer "words" are not spell-checked: no medical word is this long, and the edits of a
+#: 100,000-letter string would take gigabytes
+MAX_WORD = 40
+
+
 @dataclass(frozen=True)
 class Misspelling:
     """A word that looks misspelt: where it is (offsets into the text), as written, and the suggestion."""
@@ -743,8 +751,8 @@ def misspellings(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Misspe
         if confusion is not None:
             out.append(Misspelling(start, end, word, _match_case(word, confusion), True))
             continue
-        if len(word) < config.min_length or speller.known(lower):
-            continue
+        if len(word) < config.min_length or len(word) > MAX_WORD or speller.known(lower):
+            continue  # too short to judge, or too long to be a word (its edits would fill memory)
         suggestion = speller.suggest(lower, config.long_word)
         if suggestion is not None:
             out.append(Misspelling(start, end, word, _match_case(word, suggestion), False))

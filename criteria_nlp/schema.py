@@ -7,9 +7,10 @@ Character offsets (``start``/``end``) always index into
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from .errors import AnalysisError
 
@@ -66,8 +67,16 @@ class Intervention(_Model):
     name: str
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class Trial(_Model):
-    """One trial record, whatever format it was read from."""
+    """One trial record, whatever format it was read from.
+
+    A lone surrogate in the eligibility text (a broken JSON ``\\ud800`` escape)
+    becomes U+FFFD, one character for one, so offsets stay valid and every
+    later stage can encode the text.
+    """
 
     id: str
     registry: str = "unknown"
@@ -84,6 +93,11 @@ class Trial(_Model):
     format: str = "plain-text"
     source: str | None = None
 
+    @field_validator("eligibility_text", "title")
+    @classmethod
+    def _no_lone_surrogates(cls, value: str | None) -> str | None:
+        return _LONE_SURROGATE.sub("\ufffd", value) if value else value
+
 
 class Criterion(_Model):
     """One criterion of a trial's eligibility text, or a lead-in/heading over sub-items.
@@ -92,7 +106,7 @@ class Criterion(_Model):
     sentence that introduces sub-items ("Patients are excluded if any of the
     following applies:"), ``heading`` for a topic label inside a list ("Age:",
     "Cohort A:"). ``parent`` is the id of the lead-in, heading or item a
-    sub-item belongs to; ``section`` the header it falls under, as written.
+    sub-item belongs to; ``header`` the section header it falls under, as written.
     """
 
     id: str
@@ -103,7 +117,7 @@ class Criterion(_Model):
     end: int
     parent: str | None = None
     role: Role = "criterion"
-    section: str | None = None
+    header: str | None = None
 
 
 class Duplicate(_Model):
@@ -256,6 +270,7 @@ class TrialAnalysis(BaseModel):
     issues: list[Issue] = Field(default_factory=list)
 
     _doc: Any = PrivateAttr(default=None)
+    _criteria_by_id: Any = PrivateAttr(default=None)
 
     @property
     def doc(self) -> Any:
@@ -288,10 +303,12 @@ class TrialAnalysis(BaseModel):
 
     def criterion(self, criterion_id: str) -> Criterion:
         """The criterion with this id; ``KeyError`` when there is none."""
-        for c in self.criteria:
-            if c.id == criterion_id:
-                return c
-        raise KeyError(criterion_id)
+        criteria = self.criteria
+        position = (self._criteria_by_id or {}).get(criterion_id)
+        if position is None or position >= len(criteria) or criteria[position].id != criterion_id:
+            self._criteria_by_id = {c.id: i for i, c in enumerate(criteria)}  # the list changed: index it again
+            position = self._criteria_by_id[criterion_id]
+        return criteria[position]
 
     def frame(self, section: str = "criteria") -> Any:
         """One section (``criteria``, ``entities``, ``rules``, ``issues``, ``duplicates``) as a pandas DataFrame,

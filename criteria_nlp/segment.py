@@ -593,7 +593,7 @@ def segment_text(
         criteria.append(
             Criterion(
                 id=cid, kind=kind, number=node.number, text=body, start=start, end=end,  # type: ignore[arg-type]
-                parent=parent_id, role=role, section=node.section,  # type: ignore[arg-type]
+                parent=parent_id, role=role, header=node.section,  # type: ignore[arg-type]
             )
         )
     return criteria, duplicates

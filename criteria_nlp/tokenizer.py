@@ -11,7 +11,7 @@ Registered as ``criteria_nlp.tokenizer.v1``.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 from scispacy.consts import ABBREVIATIONS
 from spacy.lang import char_classes
@@ -78,15 +78,56 @@ def _suffixes() -> list[str]:
     ]
 
 
+#: a suffix is never longer than this many characters ("'s", "mg", ")", "≥", "……")
+SUFFIX_WINDOW = 40
+
+
+class TailSearch:
+    """A suffix regex searched over the end of a string only.
+
+    spaCy searches suffixes with ``pattern.search(string)`` on what is left of a
+    whitespace-free chunk; a pattern anchored at ``$`` is tried from every
+    position, so a run of 20,000 brackets took minutes (quadratic). Searching the
+    last ``SUFFIX_WINDOW`` characters finds the same suffixes (look-behinds still
+    see the characters before the window). ``__self__`` is the compiled pattern,
+    which is what spaCy reads when it saves a tokenizer.
+    """
+
+    def __init__(self, pattern: Any) -> None:
+        self.__self__ = pattern
+
+    def __call__(self, string: str) -> Any:
+        return self.__self__.search(string, max(0, len(string) - SUFFIX_WINDOW))
+
+
+class CriteriaTokenizer(Tokenizer):
+    """spaCy's tokenizer with a tail-only suffix search, kept when rules are loaded from disk or bytes."""
+
+    def _tail(self) -> None:
+        search = self.suffix_search
+        if search is not None and not isinstance(search, TailSearch):
+            self.suffix_search = TailSearch(search.__self__)
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Any = ()) -> "CriteriaTokenizer":
+        super().from_bytes(bytes_data, exclude=exclude)
+        self._tail()
+        return self
+
+    def from_disk(self, path: Any, *, exclude: Any = ()) -> "CriteriaTokenizer":
+        super().from_disk(path, exclude=exclude)
+        self._tail()
+        return self
+
+
 def build_tokenizer(nlp: Language) -> Tokenizer:
     """Build the criteria tokenizer for ``nlp``'s vocabulary."""
     exceptions = dict(nlp.Defaults.tokenizer_exceptions)
     exceptions.update({abbr: [{ORTH: abbr}] for abbr in ABBREVIATIONS})
-    return Tokenizer(
+    return CriteriaTokenizer(
         nlp.vocab,
         exceptions,
         prefix_search=compile_prefix_regex(_prefixes()).search,
-        suffix_search=compile_suffix_regex(_suffixes()).search,
+        suffix_search=TailSearch(compile_suffix_regex(_suffixes())),
         infix_finditer=compile_infix_regex(_infixes()).finditer,
         token_match=nlp.Defaults.token_match,
         url_match=nlp.Defaults.url_match,

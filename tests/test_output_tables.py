@@ -49,7 +49,7 @@ def _analysis(n: int, text: str = "Inclusion Criteria:\n- Age >= 18 years") -> T
         eligibility=Eligibility(minimum_age=Age.of(18, "years"), sex="all", healthy_volunteers=bool(n % 2)),
         source=f"file{n}.json",
     )
-    criteria = [Criterion(id="c1", kind="inclusion", text="Age >= 18 years", start=22, end=37, section="")]
+    criteria = [Criterion(id="c1", kind="inclusion", text="Age >= 18 years", start=22, end=37, header="")]
     entities = [
         Entity(
             id="e1",
