@@ -31,9 +31,11 @@ from .schema import Age, Criterion, Eligibility, Entity, Intervention, Trial, Tr
 
 if TYPE_CHECKING:
     from .analyzer import Analyzer, analyze
+    from .batch import RunSummary, annotate
     from .comparison import compare
     from .fhir import patient_from_fhir
     from .matching import MatchResult, match, rank
+    from .output import read_results
     from .patient import Patient, read_patient
     from .quality import lint
     from .screening import screen
