@@ -700,12 +700,12 @@ class _Run:
         fmt = self.layout.fmt
         executor: Executor | None = None
         analyzer: Any = None
-        started = warm_records <= 0
+        started = False
         try:
             for item in self.produce(chunk_size):
                 if isinstance(item, _Slot):
                     pending.append(item)
-                elif not started and warm_records > 0:
+                elif warm_records > 0:
                     analyzer = analyzer or worker_analyzer()
                     pending.append(_Slot(ready=[analyse_one(analyzer, r, t, self.kind, fmt) for r, t in item]))
                     warm_records -= len(item)

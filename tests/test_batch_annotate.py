@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +73,29 @@ def test_batch_annotate_jsonl_equals_analyze(tmp_path: Path, analyzer: Any) -> N
     assert [TrialAnalysis.from_dict(json.loads(line)) for line in lines] == [analyzer(t) for t in trials]
 
 
+_REAL_CHUNK = batch.analyse_chunk
+
+
+def _recording_chunk(items: Any, kind: Any, fmt: Any) -> Any:
+    """analyse_chunk, noting which process ran it (workers are forked, so they see this patch)."""
+    with open(os.environ["BATCH_TEST_PIDS"], "a", encoding="utf-8") as handle:
+        handle.write(f"{os.getpid()} {len(items)}\n")
+    return _REAL_CHUNK(items, kind, fmt)
+
+
 @pytest.mark.parametrize("warm", [0, 32])
 def test_batch_annotate_parallel_same_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warm: int) -> None:
     monkeypatch.setattr(batch, "WARM_RECORDS", warm)  # records analysed here before the workers are forked
+    monkeypatch.setattr(batch, "analyse_chunk", _recording_chunk)
+    monkeypatch.setenv("BATCH_TEST_PIDS", str(tmp_path / "pids.txt"))
     sources = [STUDIES] * 3
     one = annotate(sources, tmp_path / "one.jsonl", batch_size=5)
+    assert not (tmp_path / "pids.txt").exists()  # one process: no workers
     two = annotate(sources, tmp_path / "two.jsonl", batch_size=5, n_process=2)
+    calls = [line.split() for line in (tmp_path / "pids.txt").read_text().splitlines()]
+    assert {int(pid) for pid, _ in calls} - {os.getpid()}, "no worker process analysed anything"
+    in_workers = sum(int(n) for _, n in calls)
+    assert 72 - warm - 5 < in_workers <= 72 - warm  # the warm-up takes whole chunks (at most a part, 5 records)
     assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
     assert one.model_dump(exclude={"output", "seconds", "startup_seconds"}) == two.model_dump(exclude={"output", "seconds", "startup_seconds"})
 
