@@ -58,6 +58,7 @@ class Errors:
     B007 = "{record}: invalid option ({detail})."
     B008 = "{record}: the Dask engine cannot start ({detail})."
     B009 = "{record}: the analysis does not fit the output tables ({detail})."
+    B010 = "{record}: another run is writing this output ({detail})."
     # command line
     C001 = "{record}: {detail}"
     # values, units and time windows
