@@ -359,6 +359,33 @@ class Layout:
         return self.errors.with_name(self.errors.name + ".partial") if self.errors is not None else None
 
 
+@contextmanager
+def run_lock(layout: Layout) -> Iterator[None]:
+    """Hold an exclusive lock on ``layout.out`` for a run (``.OUT.lock`` beside it); B010 when another run holds it."""
+    path = layout.out.with_name(f".{layout.out.name}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - no advisory locks on this platform
+            fcntl = None  # type: ignore[assignment]
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise BatchError("B010", record=os.fspath(layout.out), detail=f"{path.name} is locked; let that run finish") from None
+        try:
+            yield
+        finally:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
@@ -907,63 +934,64 @@ def annotate(
     if layout.errors is not None and layout.errors.resolve() == out_path.resolve():
         raise BatchError("B007", record="errors", detail="the errors file cannot be the output")
     fingerprint = _fingerprint(sources, layout, kind=kind, limit=limit, batch_size=batch_size)
-    checkpoint, complete = _prepare(layout, fingerprint, resume=resume, overwrite=overwrite)
-    if complete:
-        done = checkpoint.totals()
-        return _summary(layout, checkpoint, complete=True, skipped=done["analysed"] + done["failed"], seconds=time.monotonic() - started)
+    with run_lock(layout):
+        checkpoint, complete = _prepare(layout, fingerprint, resume=resume, overwrite=overwrite)
+        if complete:
+            done = checkpoint.totals()
+            return _summary(layout, checkpoint, complete=True, skipped=done["analysed"] + done["failed"], seconds=time.monotonic() - started)
 
-    writer = make_writer(layout.fmt, layout.partial)
-    errors_writer = ErrorsWriter(layout.errors_partial)
-    if checkpoint.header is None:
-        if layout.errors is not None and layout.errors.exists() and not overwrite and not resume:
-            raise BatchError("B003", record=os.fspath(layout.errors), detail="pass --overwrite to replace it")
-        writer.create()
-        errors_writer.create()
-        checkpoint.start({"fingerprint": fingerprint, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-    elif checkpoint.done is None:
-        last = max(checkpoint.parts) if checkpoint.parts else None
-        entry = checkpoint.parts[last] if last is not None else {}
-        writer.restore(entry.get("offsets"), set(checkpoint.parts))
-        errors_writer.restore(int(entry.get("errors_size", 0)))
-    if checkpoint.done is not None:  # every part was written; only the final renames were missing
+        writer = make_writer(layout.fmt, layout.partial)
+        errors_writer = ErrorsWriter(layout.errors_partial)
+        if checkpoint.header is None:
+            if layout.errors is not None and layout.errors.exists() and not overwrite and not resume:
+                raise BatchError("B003", record=os.fspath(layout.errors), detail="pass --overwrite to replace it")
+            writer.create()
+            errors_writer.create()
+            checkpoint.start({"fingerprint": fingerprint, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        elif checkpoint.done is None:
+            last = max(checkpoint.parts) if checkpoint.parts else None
+            entry = checkpoint.parts[last] if last is not None else {}
+            writer.restore(entry.get("offsets"), set(checkpoint.parts))
+            errors_writer.restore(int(entry.get("errors_size", 0)))
+        if checkpoint.done is not None:  # every part was written; only the final renames were missing
+            _finalize(layout, checkpoint)
+            return _summary(layout, checkpoint, complete=True, seconds=time.monotonic() - started)
+
+        previous = sum(int(p["count"]) for p in checkpoint.parts.values())
+        total = estimate_total(sources)
+        if total is not None and limit is not None:
+            total = min(total, limit)
+        startup = 0.0
+        forking = engine == "local" and n_process > 1 and sys.platform.startswith("linux")
+        if engine == "local" and (n_process == 1 or forking):
+            loading = time.monotonic()
+            worker_analyzer()  # built once here (and inherited by forked workers)
+            startup = time.monotonic() - loading
+        bar = _Progress(progress, total, previous)
+        run = _Run(
+            sources, layout, batch_size=batch_size, kind=kind, limit=limit, checkpoint=checkpoint,
+            writer=writer, errors=errors_writer, progress=bar, on_error=on_error,
+        )
+        with ExitStack() as stack:
+            stack.callback(bar.close)
+            stack.callback(errors_writer.close)
+            stack.callback(writer.close)
+            if engine == "dask":
+                from .distributed import dask_executor
+
+                executor, slots = stack.enter_context(dask_executor(scheduler=scheduler, client=client, n_workers=n_process))
+                run.run(lambda: executor, max_in_flight=slots, chunk_size=CHUNK_SIZE)
+            else:
+                run.run(
+                    lambda: stack.enter_context(_local_executor(n_process)),
+                    max_in_flight=2 * n_process + 1,
+                    chunk_size=min(CHUNK_SIZE, batch_size),
+                    warm_records=WARM_RECORDS if forking else 0,
+                )
+        errors_writer.close()
+        writer.close()
         _finalize(layout, checkpoint)
-        return _summary(layout, checkpoint, complete=True, seconds=time.monotonic() - started)
-
-    previous = sum(int(p["count"]) for p in checkpoint.parts.values())
-    total = estimate_total(sources)
-    if total is not None and limit is not None:
-        total = min(total, limit)
-    startup = 0.0
-    forking = engine == "local" and n_process > 1 and sys.platform.startswith("linux")
-    if engine == "local" and (n_process == 1 or forking):
-        loading = time.monotonic()
-        worker_analyzer()  # built once here (and inherited by forked workers)
-        startup = time.monotonic() - loading
-    bar = _Progress(progress, total, previous)
-    run = _Run(
-        sources, layout, batch_size=batch_size, kind=kind, limit=limit, checkpoint=checkpoint,
-        writer=writer, errors=errors_writer, progress=bar, on_error=on_error,
-    )
-    with ExitStack() as stack:
-        stack.callback(bar.close)
-        stack.callback(errors_writer.close)
-        stack.callback(writer.close)
-        if engine == "dask":
-            from .distributed import dask_executor
-
-            executor, slots = stack.enter_context(dask_executor(scheduler=scheduler, client=client, n_workers=n_process))
-            run.run(lambda: executor, max_in_flight=slots, chunk_size=CHUNK_SIZE)
-        else:
-            run.run(
-                lambda: stack.enter_context(_local_executor(n_process)),
-                max_in_flight=2 * n_process + 1,
-                chunk_size=min(CHUNK_SIZE, batch_size),
-                warm_records=WARM_RECORDS if forking else 0,
-            )
-    errors_writer.close()
-    writer.close()
-    _finalize(layout, checkpoint)
-    return _summary(
-        layout, checkpoint, complete=True, skipped=run.skipped, session_records=run.session_records,
-        seconds=time.monotonic() - started, startup_seconds=startup,
-    )
+        return _summary(
+            layout, checkpoint, complete=True, skipped=run.skipped, session_records=run.session_records,
+            seconds=time.monotonic() - started, startup_seconds=startup,
+        )

@@ -48,6 +48,7 @@ from .batch import (
     _prepare,
     analyse_one,
     error_entry,
+    run_lock,
     worker_analyzer,
 )
 from .errors import BatchError, CriteriaNLPError
@@ -192,38 +193,39 @@ def annotate_bag(
         "schema_version": SCHEMA_VERSION,
         "version": __version__,
     }
-    checkpoint, complete = _prepare(layout, fingerprint, resume=resume, overwrite=overwrite)
-    if complete:
-        return _bag_summary(layout, checkpoint, started, 0)
-    writer = ParquetWriter(layout.partial)
-    if checkpoint.header is None:
-        writer.create()
-        checkpoint.start({"fingerprint": fingerprint, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-    elif checkpoint.done is None:
-        writer.restore(None, set(checkpoint.parts))
+    with run_lock(layout):
+        checkpoint, complete = _prepare(layout, fingerprint, resume=resume, overwrite=overwrite)
+        if complete:
+            return _bag_summary(layout, checkpoint, started, 0)
+        writer = ParquetWriter(layout.partial)
+        if checkpoint.header is None:
+            writer.create()
+            checkpoint.start({"fingerprint": fingerprint, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        elif checkpoint.done is None:
+            writer.restore(None, set(checkpoint.parts))
 
-    from dask.delayed import delayed
+        from dask.delayed import delayed
 
-    task = delayed(analyse_partition, pure=False)
-    todo = [
-        task(index, partitions[index], os.fspath(layout.partial), kind)
-        for index in range(len(partitions))
-        if index not in checkpoint.parts and checkpoint.done is None
-    ]
-    futures = client.compute(todo) if todo else []
-    session = 0
-    try:
-        for future in as_completed(futures):  # type: ignore[no-untyped-call]
-            result = future.result()
-            checkpoint.add_part(result)  # the part's errors travel in its checkpoint line
-            session += int(result["count"])
-    except BaseException:
-        client.cancel(futures)
-        raise
-    if layout.errors is not None and checkpoint.done is None:
-        _write_bag_errors(layout, checkpoint)
-    _finalize(layout, checkpoint)
-    return _bag_summary(layout, checkpoint, started, session)
+        task = delayed(analyse_partition, pure=False)
+        todo = [
+            task(index, partitions[index], os.fspath(layout.partial), kind)
+            for index in range(len(partitions))
+            if index not in checkpoint.parts and checkpoint.done is None
+        ]
+        futures = client.compute(todo) if todo else []
+        session = 0
+        try:
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                result = future.result()
+                checkpoint.add_part(result)  # the part's errors travel in its checkpoint line
+                session += int(result["count"])
+        except BaseException:
+            client.cancel(futures)
+            raise
+        if layout.errors is not None and checkpoint.done is None:
+            _write_bag_errors(layout, checkpoint)
+        _finalize(layout, checkpoint)
+        return _bag_summary(layout, checkpoint, started, session)
 
 
 def _write_bag_errors(layout: Layout, checkpoint: Checkpoint) -> None:

@@ -38,6 +38,7 @@ def test_batch_cli_writes_and_summarises(tmp_path: Path, fmt: str) -> None:
     assert "6 record(s)" in result.output and "6 analysed, 0 failed" in result.output
     assert "criteria" in result.output and "entities" in result.output and "rules" in result.output
     assert "records/s" in result.output
+    assert "annotating" not in result.output and "ETA" not in result.output  # no progress bar off a terminal
     assert len(read_results(out)["trials"]) == 6
 
 
@@ -95,3 +96,12 @@ def test_batch_cli_refusals_exit_2(tmp_path: Path) -> None:
     assert other.exit_code == 2 and "[B002]" in other.output and "limit" in other.output
     same = runner.invoke(app, ["annotate", str(STUDIES), "-o", str(out), "--limit", "2", "--resume"])
     assert same.exit_code == 0 and "2 from an earlier session" in same.output
+
+
+def test_batch_cli_progress_bar_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The progress bar (records per second, ETA) shows on stderr when enabled (it is by default on a terminal)."""
+    from criteria_nlp.batch import annotate
+
+    annotate(STUDIES, tmp_path / "out.jsonl", limit=8, batch_size=4, progress=True)
+    err = capsys.readouterr().err
+    assert "annotating" in err and "8/8" in err and "rec/s" in err and "ETA" in err

@@ -178,3 +178,23 @@ def test_batch_resume_never_deletes_foreign_folders(tmp_path: Path) -> None:
 def test_batch_resume_starts_when_nothing_to_resume(tmp_path: Path) -> None:
     summary = annotate(STUDIES, tmp_path / "out.parquet", limit=4, resume=True)
     assert (summary.records, summary.skipped) == (4, 0)
+
+
+def test_batch_resume_refuses_concurrent_runs(tmp_path: Path) -> None:
+    """A second run on an output another run is writing is refused (B010) and changes nothing."""
+    import fcntl
+    import os
+
+    out = tmp_path / "out.jsonl"
+    lock = tmp_path / ".out.jsonl.lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(BatchError) as info:
+            annotate(STUDIES, out, limit=2, resume=True)
+        assert info.value.code == "B010"
+        assert not out.exists() and not out.with_name("out.jsonl.partial").exists()
+    finally:
+        os.close(fd)
+    annotate(STUDIES, out, limit=2, resume=True)
+    assert not lock.exists()
