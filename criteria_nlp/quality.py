@@ -570,6 +570,8 @@ class _Speller:
         self.medical = {w for w in medical if len(w) >= 3}
         self.sorted = sorted(set(self.english) | self.medical)
         self._deletes: dict[str, set[str]] | None = None
+        self._known_cache: dict[str, bool] = {}
+        self._suggest_cache: dict[tuple[str, int], str | None] = {}
 
     def _in(self, word: str) -> bool:
         return word in self.english or word in self.medical
@@ -581,6 +583,15 @@ class _Speller:
             len(self.sorted[i]) > len(stem) or (i + 1 < len(self.sorted) and self.sorted[i + 1].startswith(stem)))
 
     def known(self, word: str) -> bool:
+        """True when ``word`` (lower case) is known, or a plain variant or derivative of a known word (memoised)."""
+        found = self._known_cache.get(word)
+        if found is None:
+            if len(self._known_cache) > CACHE_SIZE:
+                self._known_cache.clear()
+            found = self._known_cache[word] = self._known(word)
+        return found
+
+    def _known(self, word: str) -> bool:
         """True when ``word`` (lower case) is known, or a plain variant or derivative of a known word.
 
         Variants: plural and singular, British spellings, a prefix ("non-", "post-")
@@ -642,6 +653,15 @@ class _Speller:
         return self._deletes
 
     def suggest(self, word: str, long_word: int) -> str | None:
+        """:meth:`_suggest`, memoised (words recur across the trials of a registry)."""
+        key = (word, long_word)
+        if key not in self._suggest_cache:
+            if len(self._suggest_cache) > CACHE_SIZE:
+                self._suggest_cache.clear()
+            self._suggest_cache[key] = self._suggest(word, long_word)
+        return self._suggest_cache[key]
+
+    def _suggest(self, word: str, long_word: int) -> str | None:
         """The closest known word one edit away (two for words of ``long_word`` letters or more), or None.
 
         The suggestion starts with the same letter (typing errors seldom touch the
@@ -700,6 +720,8 @@ def _speller() -> _Speller:
     return _Speller()
 
 
+#: entries kept in each of the speller's memo tables before they are emptied
+CACHE_SIZE = 200_000
 #: longer "words" are not spell-checked: no medical word is this long, and the edits of a
 #: 100,000-letter string would take gigabytes
 MAX_WORD = 40
