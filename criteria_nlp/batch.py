@@ -28,7 +28,11 @@ again, skipping (and checking the digest of) the records of committed parts,
 and goes on from the first uncommitted part: no record is lost or written
 twice. A run whose sources or options (kind, limit, batch size, format, errors
 file, schema and package version) differ from the checkpoint's is refused
-(``B002``); ``n_process`` and the engine may change between sessions.
+(``B002``); ``n_process`` and the engine may change between sessions. Without
+``resume`` an existing output or interrupted run is never replaced unless
+``overwrite`` says so (``B003``), and a run holds an exclusive lock
+(``.OUT.lock`` beside the output) so a second run on the same output is
+refused (``B010``).
 
 Parallelism: ``n_process > 1`` runs the whole analysis (tokenizer, pipeline,
 ``TrialAnalysis`` and its encoding for the output) in worker processes that
