@@ -569,7 +569,7 @@ class _Speller:
             medical |= _words(known)
         self.medical = {w for w in medical if len(w) >= 3}
         self.sorted = sorted(set(self.english) | self.medical)
-        self._deletes: dict[str, set[str]] | None = None
+        self.medical_sorted = sorted(self.medical)
         self._known_cache: dict[str, bool] = {}
         self._suggest_cache: dict[tuple[str, int], str | None] = {}
 
@@ -641,17 +641,6 @@ class _Speller:
         inserts = {a + ch + b for a, b in splits for ch in _LETTERS}
         return deletes | transposes | replaces | inserts
 
-    def _medical_deletes(self) -> dict[str, set[str]]:
-        if self._deletes is None:
-            index: dict[str, set[str]] = {}
-            for word in self.medical:
-                if len(word) < 6:
-                    continue
-                for i in range(len(word)):
-                    index.setdefault(word[:i] + word[i + 1:], set()).add(word)
-            self._deletes = index
-        return self._deletes
-
     def suggest(self, word: str, long_word: int) -> str | None:
         """:meth:`_suggest`, memoised (words recur across the trials of a registry)."""
         key = (word, long_word)
@@ -670,9 +659,10 @@ class _Speller:
         """
         found = {w for w in self._edits1(word) if w[:1] == word[:1] and self._is_word(w)}
         if not found and len(word) >= long_word:
-            index = self._medical_deletes()
-            keys = {word} | {word[:i] + word[i + 1:] for i in range(len(word))}
-            found = {w for key in keys for w in index.get(key, ()) if w[:1] == word[:1] and _distance(word, w) <= 2}
+            # two edits: medical words with the same first two letters and a length within two
+            lo = bisect.bisect_left(self.medical_sorted, word[:2])
+            hi = bisect.bisect_left(self.medical_sorted, word[:2] + "\uffff")
+            found = {w for w in self.medical_sorted[lo:hi] if abs(len(w) - len(word)) <= 2 and _distance(word, w) <= 2}
         if not found:
             return None
         return min(found, key=lambda w: (_distance(word, w), w not in self.medical, -self.english.get(w, 0), w))
