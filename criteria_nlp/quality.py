@@ -662,10 +662,34 @@ class _Speller:
             # two edits: medical words with the same first two letters and a length within two
             lo = bisect.bisect_left(self.medical_sorted, word[:2])
             hi = bisect.bisect_left(self.medical_sorted, word[:2] + "\uffff")
-            found = {w for w in self.medical_sorted[lo:hi] if abs(len(w) - len(word)) <= 2 and _distance(word, w) <= 2}
+            found = {w for w in self.medical_sorted[lo:hi] if abs(len(w) - len(word)) <= 2 and _within(word, w, 2)}
         if not found:
             return None
         return min(found, key=lambda w: (_distance(word, w), w not in self.medical, -self.english.get(w, 0), w))
+
+
+def _within(a: str, b: str, limit: int) -> bool:
+    """True when ``_distance(a, b) <= limit``; computes only the band of the table that can stay within it
+    and stops as soon as a whole row exceeds it."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    big = limit + 1
+    previous2: list[int] | None = None
+    previous = [j if j <= limit else big for j in range(len(b) + 1)]
+    for i, ca in enumerate(a, 1):
+        current = [big] * (len(b) + 1)
+        if i <= limit:
+            current[0] = i
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            cb = b[j - 1]
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, previous2[j - 2] + 1)
+            current[j] = min(value, big)
+        if min(current) > limit:
+            return False
+        previous2, previous = previous, current
+    return previous[len(b)] <= limit
 
 
 def _distance(a: str, b: str) -> int:

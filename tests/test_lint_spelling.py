@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from criteria_nlp.quality import misspellings
 
@@ -55,3 +57,11 @@ def test_lint_spelling_skips_spans() -> None:
     assert [m.word for m in misspellings(text)] == ["paatients"]
     assert misspellings(text, [(0, 9)]) == []  # inside a drug mention
     assert misspellings("Treatment with Paatients") == []  # a title-case word inside a sentence
+
+
+@given(st.text(alphabet="abcde", max_size=9), st.text(alphabet="abcde", max_size=9), st.integers(min_value=0, max_value=3))
+@settings(max_examples=300, deadline=None)
+def test_lint_spelling_banded_distance_agrees_with_full(a: str, b: str, limit: int) -> None:
+    from criteria_nlp.quality import _distance, _within
+
+    assert _within(a, b, limit) == (_distance(a, b) <= limit)
