@@ -313,10 +313,8 @@ class CriteriaTagger:
 
     def _candidates(self, doc: Doc) -> Iterator[_Candidate]:
         lower = [t.lower_ for t in doc]
-        orth = [t.text for t in doc]
-        barrier = [t.is_space for t in doc]
         payloads = self.index.payloads
-        for start, end, pid in self.index.match(lower, orth, barrier):
+        for start, end, pid in self.index.match(lower, lambda i, j: "".join(t.text for t in doc[i:j])):
             info = payloads[pid]
             yield _Candidate(start, end, info["label"], PRIORITY[info["source"]], pid, info["source"])
         for ent in doc.ents:  # a statistical NER that ran before the tagger

@@ -15,7 +15,7 @@ lower-cased: "AS", "MG", "PT") match only as written.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ HEAD = 6  # every key's first HEAD characters (or fewer) are kept in ``heads`` t
 
 
 HYPHENS = str.maketrans("", "", "-‐‑‒–")
+SEPARATOR = "\x1f"  # joins token texts for one translate call; never a hyphen
 
 
 def term_key(text: str) -> str:
@@ -38,6 +39,9 @@ def exact_key(text: str) -> str:
 
 def token_keys(texts: Sequence[str]) -> list[str]:
     """Token texts as they enter keys (hyphens removed); a bare hyphen token becomes ""."""
+    joined = SEPARATOR.join(texts)
+    if joined.count(SEPARATOR) == len(texts) - 1:  # one C call instead of one per token
+        return joined.translate(HYPHENS).split(SEPARATOR) if texts else []
     return [t.translate(HYPHENS) for t in texts]
 
 
@@ -82,15 +86,29 @@ class TermIndex:
     def __len__(self) -> int:
         return len(self.lower) + len(self.exact)
 
-    def match(self, lower: Sequence[str], orth: Sequence[str], barrier: Sequence[bool],
+    def match(self, lower: Sequence[str], orth: Sequence[str] | Callable[[int, int], str],
+              barrier: Sequence[bool] | None = None,
               allowed: Sequence[bool] | None = None) -> list[tuple[int, int, int]]:
         """Every (start, end, payload id) over tokens given by their lower-case and verbatim texts.
 
-        ``barrier[i]`` marks tokens no match may include (whitespace);
-        ``allowed[i]``, when given, marks tokens a match may cover. A match
-        neither starts nor ends on a bare hyphen.
+        ``orth`` is the verbatim token texts, or a function giving the verbatim
+        text of tokens ``i`` to ``j`` (only called where a case-sensitive term
+        could match). ``barrier[i]`` marks tokens no match may include
+        (whitespace; by default the tokens that are whitespace); ``allowed[i]``,
+        when given, marks tokens a match may cover. A match neither starts nor
+        ends on a bare hyphen.
         """
-        lower, orth = token_keys(lower), token_keys(orth)
+        lower = token_keys(lower)
+        if barrier is None:
+            barrier = [not t or t.isspace() for t in lower]
+        if callable(orth):
+            verbatim = orth
+        else:
+            keys = token_keys(orth)
+
+            def verbatim(i: int, j: int) -> str:
+                return "".join(keys[i:j])
+
         out: list[tuple[int, int, int]] = []
         n = len(lower)
         max_chars = self.max_chars
@@ -111,8 +129,7 @@ class TermIndex:
                 if ids:
                     out.extend((i, j + 1, pid) for pid in ids)
                 if low in exact_lower:
-                    exact = "".join(orth[i:j + 1])
-                    ids = exact_index.get(exact)
+                    ids = exact_index.get(verbatim(i, j + 1).translate(HYPHENS))
                     if ids:
                         out.extend((i, j + 1, pid) for pid in ids)
         return out
