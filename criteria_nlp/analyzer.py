@@ -97,12 +97,15 @@ class Analyzer:
 
     def analysis_from_doc(self, trial: Trial, doc: Doc) -> TrialAnalysis:
         """Collect the components' results from ``doc`` into a ``TrialAnalysis``."""
-        criteria = [Criterion.model_validate(c) for c in doc._.criteria or []]
-        analysis = TrialAnalysis(
+        # the segmenter's own dicts: constructed, not validated again (from_dict validates)
+        criteria = [Criterion.model_construct(**c) for c in doc._.criteria or []]
+        analysis = TrialAnalysis.model_construct(
             trial=trial,
             criteria=criteria,
-            duplicates=[Duplicate.model_validate(d) for d in doc._.duplicates or []],
+            duplicates=[Duplicate.model_construct(**d) for d in doc._.duplicates or []],
             entities=entities_from_doc(doc, criteria),
+            rules=[],
+            issues=[],
         )
         analysis.rules = build_rules(analysis)
         analysis.issues = lint(analysis)
@@ -123,7 +126,7 @@ def entities_from_doc(doc: Doc, criteria: list[Criterion]) -> list[Entity]:
             continue
         qualifies = info.get("qualifies")
         out.append(
-            Entity(
+            Entity.trusted(
                 id=ids[(ent.start_char, ent.end_char)],
                 criterion=criteria[index].id,
                 label=ent.label_,

@@ -118,7 +118,10 @@ class _Builder:
         self.by_id = {e.id: e for e in analysis.entities}
 
     def add(self, **fields: Any) -> Rule:
-        rule = Rule(id=f"r{len(self.rules) + 1}", **fields)
+        # every field is already of its type (models from the entities, literals from this module):
+        # constructed without validating again; from_dict validates the whole analysis
+        fields.setdefault("exceptions", [])  # a default_factory would make pydantic inspect it on every rule
+        rule = Rule.model_construct(id=f"r{len(self.rules) + 1}", **fields)
         self.rules.append(rule)
         return rule
 

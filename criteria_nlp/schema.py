@@ -172,7 +172,12 @@ class Window(_Model):
 
 
 class Entity(_Model):
-    """A tagged mention inside one criterion, with its assertion context and codes."""
+    """A tagged mention inside one criterion, with its assertion context and codes.
+
+    ``Entity.trusted(...)`` builds one from the pipeline's own values without
+    validating them again (nested dicts become models); ``from_dict`` on the
+    analysis validates everything.
+    """
 
     id: str
     criterion: str
@@ -189,6 +194,15 @@ class Entity(_Model):
     value: Value | None = None
     window: Window | None = None
     qualifies: str | None = None
+
+    @classmethod
+    def trusted(cls, **fields: Any) -> "Entity":
+        """An entity from values the pipeline produced (already of the right types), without validation."""
+        for name, model in (("concept", Concept), ("value", Value), ("window", Window)):
+            data = fields.get(name)
+            if isinstance(data, dict):
+                fields[name] = model.model_construct(**data)
+        return cls.model_construct(**fields)
 
 
 RuleCategory = Literal["age", "sex", "condition", "drug", "procedure", "lab", "score", "pregnancy", "observation", "other"]
