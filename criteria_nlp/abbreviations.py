@@ -14,6 +14,8 @@ from scispacy.abbreviation import AbbreviationDetector, filter_matches
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .extensions import doc_text
+
 
 class CriteriaAbbreviations:
     """spaCy component: set ``doc._.abbreviations`` (short form -> long form pairs, as dicts).
@@ -33,7 +35,7 @@ class CriteriaAbbreviations:
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.abbreviations = []
-        if "(" not in doc.text:  # every definition is "long form (short form)" or "short form (long form)"
+        if "(" not in doc_text(doc):  # every definition is "long form (short form)" or "short form (long form)"
             return doc
         texts = [t.text for t in doc]
         inner: list[tuple[int, int, int]] = []

@@ -98,11 +98,11 @@ class Analyzer:
     def analysis_from_doc(self, trial: Trial, doc: Doc) -> TrialAnalysis:
         """Collect the components' results from ``doc`` into a ``TrialAnalysis``."""
         # the segmenter's own dicts: constructed, not validated again (from_dict validates)
-        criteria = [Criterion.model_construct(**c) for c in doc._.criteria or []]
+        criteria = [Criterion.construct_trusted(c) for c in doc._.criteria or []]
         analysis = TrialAnalysis.model_construct(
             trial=trial,
             criteria=criteria,
-            duplicates=[Duplicate.model_construct(**d) for d in doc._.duplicates or []],
+            duplicates=[Duplicate.construct_trusted(d) for d in doc._.duplicates or []],
             entities=entities_from_doc(doc, criteria),
             rules=[],
             issues=[],

@@ -58,6 +58,29 @@ def _span_entity(span: Span) -> dict[str, Any] | None:
     return None
 
 
+_TEXT_KEY = ("criteria_nlp", "text")
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, read once per ``Doc``: spaCy joins the tokens anew on every access.
+
+    A ``Doc``'s text never changes (the retokenizer keeps it), so the first
+    component that asks caches it in ``doc.user_data`` for the others.
+    """
+    text = doc.user_data.get(_TEXT_KEY)
+    if isinstance(text, str) and len(text) == _text_length(doc):
+        return text
+    text = doc.user_data[_TEXT_KEY] = doc.text
+    return text
+
+
+def _text_length(doc: Doc) -> int:
+    if not len(doc):
+        return 0
+    last = doc[-1]
+    return last.idx + len(last.text_with_ws)
+
+
 def entity_data(doc: Doc, ents: Any = None) -> list[dict[str, Any]]:
     """``doc._.entity_data``, one dict per entity of ``doc.ents`` (empty dicts when no component filled it).
 

@@ -120,8 +120,8 @@ class _Builder:
     def add(self, **fields: Any) -> Rule:
         # every field is already of its type (models from the entities, literals from this module):
         # constructed without validating again; from_dict validates the whole analysis
-        fields.setdefault("exceptions", [])  # a default_factory would make pydantic inspect it on every rule
-        rule = Rule.model_construct(id=f"r{len(self.rules) + 1}", **fields)
+        fields["id"] = f"r{len(self.rules) + 1}"
+        rule = Rule.construct_trusted(fields)
         self.rules.append(rule)
         return rule
 

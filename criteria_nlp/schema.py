@@ -7,8 +7,10 @@ Character offsets (``start``/``end``) always index into
 
 from __future__ import annotations
 
+import copy
 import re
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
@@ -32,8 +34,53 @@ YEARS_PER_UNIT: dict[str, float] = {
 }
 
 
+_M = TypeVar("_M", bound="_Model")
+# per model class: its constant defaults and the factories for the defaults that must be fresh per instance
+_DEFAULTS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]] = {}
+
+
+def _defaults_of(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]:
+    static: dict[str, Any] = {}
+    factories: list[tuple[str, Callable[[], Any]]] = []
+    for name, field in cls.model_fields.items():
+        if field.is_required():
+            continue
+        if field.default_factory is not None:
+            if getattr(field, "default_factory_takes_data", False):
+                raise TypeError(f"{cls.__name__}.{name}: a default factory that reads the other fields")
+            factories.append((name, field.default_factory))  # type: ignore[arg-type]
+        elif isinstance(field.default, (list, dict, set)):
+            factories.append((name, lambda default=field.default: copy.deepcopy(default)))
+        else:
+            static[name] = field.default
+    _DEFAULTS[cls] = result = (static, tuple(factories))
+    return result
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    @classmethod
+    def construct_trusted(cls: type[_M], values: dict[str, Any]) -> _M:
+        """``model_construct`` for values the pipeline produced: field names only, already of their types.
+
+        The same instance as ``model_construct(**values)`` (defaults filled in, no
+        validation), built several times faster because nothing is looked up per
+        field; ``from_dict`` validates whole analyses.
+        """
+        if cls.__pydantic_post_init__ or cls.__private_attributes__:
+            return cls.model_construct(**values)
+        static, factories = _DEFAULTS.get(cls) or _defaults_of(cls)
+        model = cls.__new__(cls)
+        data = {**static, **values}
+        for name, factory in factories:
+            if name not in values:
+                data[name] = factory()
+        object.__setattr__(model, "__dict__", data)
+        object.__setattr__(model, "__pydantic_fields_set__", set(values))
+        object.__setattr__(model, "__pydantic_extra__", None)
+        object.__setattr__(model, "__pydantic_private__", None)
+        return model
 
 
 class Age(_Model):
@@ -201,8 +248,8 @@ class Entity(_Model):
         for name, model in (("concept", Concept), ("value", Value), ("window", Window)):
             data = fields.get(name)
             if isinstance(data, dict):
-                fields[name] = model.model_construct(**data)
-        return cls.model_construct(**fields)
+                fields[name] = model.construct_trusted(data)
+        return cls.construct_trusted(fields)
 
 
 RuleCategory = Literal["age", "sex", "condition", "drug", "procedure", "lab", "score", "pregnancy", "observation", "other"]

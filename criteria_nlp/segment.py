@@ -35,7 +35,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import ensure_path
 
-from . import extensions  # noqa: F401  (registers the Doc extensions used here)
+from .extensions import doc_text  # (importing it registers the Doc extensions used here)
 from .errors import CriteriaNLPError, ResourceError
 from .schema import Criterion, Duplicate
 
@@ -625,7 +625,7 @@ class CriteriaSegmenter:
 
     def __call__(self, doc: Doc) -> Doc:
         record = doc._.trial_id or "<doc>"
-        criteria, duplicates = segment_text(doc.text, default_kind=doc._.default_kind, rules=self._compiled, record=record)
+        criteria, duplicates = segment_text(doc_text(doc), default_kind=doc._.default_kind, rules=self._compiled, record=record)
         doc._.criteria = [c.model_dump() for c in criteria]
         doc._.duplicates = [d.model_dump() for d in duplicates]
         spans = []

@@ -40,7 +40,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
-from . import extensions  # noqa: F401  (registers the extensions set here)
+from .extensions import doc_text  # (importing it registers the extensions set here)
 from .errors import ResourceError
 from .schema import Concept, Value, Window
 from .terms import TermIndex
@@ -280,7 +280,7 @@ class CriteriaTagger:
         taken = bytearray(len(doc))
         chosen: list[tuple[Span, dict[str, Any]]] = []
         # 1. comparisons and time windows, per criterion
-        text = doc.text  # computed from the tokens on every access: read it once
+        text = doc_text(doc)
         for crit in spans:
             for mention in find_windows(text, crit.start_char, crit.end_char):
                 self._place(doc, chosen, taken, mention.start, mention.end, "TEMPORAL", {"window": mention.window.model_dump()})
@@ -317,6 +317,8 @@ class CriteriaTagger:
         for start, end, pid in self.index.match(lower, lambda i, j: "".join(t.text for t in doc[i:j])):
             info = payloads[pid]
             yield _Candidate(start, end, info["label"], PRIORITY[info["source"]], pid, info["source"])
+        if not doc.to_array("ENT_IOB").any():  # doc.ents walks every token in Python, even when there are none
+            return
         for ent in doc.ents:  # a statistical NER that ran before the tagger
             if ent.label_ in LABELS:
                 yield _Candidate(ent.start, ent.end, ent.label_, PRIORITY["model"], -1, "model")

@@ -44,3 +44,27 @@ def test_schema_json_rejects_a_bad_rule() -> None:
                                              "polarity": "require", "text": "x"}]}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(data, _published())
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        ("Rule", {"id": "r1", "kind": "inclusion", "category": "age", "polarity": "require", "operator": ">=", "low": 18.0,
+                  "unit": "years", "source": "structured", "text": "Minimum age: 18 Years", "computable": True}),
+        ("Entity", {"id": "e1", "criterion": "c1", "label": "LAB", "text": "LVEF", "start": 0, "end": 4}),
+        ("Criterion", {"id": "c1", "kind": "exclusion", "text": "Pregnancy", "start": 3, "end": 12}),
+        ("Concept", {"system": "LOINC", "code": "10230-1", "name": "LVEF"}),
+    ],
+)
+def test_schema_construct_trusted_equals_model_construct(model: str, values: dict[str, object]) -> None:
+    import criteria_nlp.schema as schema
+
+    cls = getattr(schema, model)
+    fast, slow = cls.construct_trusted(dict(values)), cls.model_construct(**values)
+    assert fast == slow
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.model_fields_set == slow.model_fields_set
+    # defaults that are containers are fresh per instance, as pydantic makes them
+    for name, value in fast.__dict__.items():
+        if isinstance(value, (list, dict)):
+            assert value is not cls.construct_trusted(dict(values)).__dict__[name]
