@@ -113,3 +113,34 @@ def test_batch_kill_exit_code_when_records_fail(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr.decode()
     assert b"[R003]" in result.stderr and b"24 analysed, 1 failed" in result.stderr
     assert len(read_results(tmp_path / "out.csv")["trials"]) == 24
+
+
+@pytest.mark.shared
+def test_batch_kill_1000_records_resume_equals_uninterrupted_run(tmp_path: Path) -> None:
+    """SIGKILL a 2-process run of 1,000 registry records midway, resume it: the same bytes as a run never stopped."""
+    from conftest import shared_path  # type: ignore[import-not-found]
+
+    corpus = shared_path("data", "ctgov-xml")
+    base = [*CLI, str(corpus), "--limit", "1000", "--batch-size", "25"]
+    whole = tmp_path / "whole.jsonl"
+    clean = subprocess.run([*base, "-o", str(whole)], capture_output=True, timeout=900)
+    assert clean.returncode == 0, clean.stderr.decode()
+    out = tmp_path / "killed.jsonl"
+    process = subprocess.Popen([*base, "-o", str(out), "--n-process", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _wait_for_parts(process, out, 8)
+    children = [c.pid for c in psutil.Process(process.pid).children(recursive=True)]
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=120)
+    deadline = time.monotonic() + 30
+    while any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in children):
+        assert time.monotonic() < deadline, "worker processes outlived the run"
+        time.sleep(0.1)
+    done_before = _parts(out)
+    assert not out.exists() and 8 <= done_before < 40, "the run was not interrupted midway"
+    resumed = subprocess.run([*base, "-o", str(out), "--resume"], capture_output=True, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    assert f"{done_before * 25:,} from an earlier session".encode() in resumed.stderr
+    lines, expected = out.read_bytes().splitlines(), whole.read_bytes().splitlines()
+    assert len(expected) == 1000
+    assert lines == expected  # in input order, so equal before sorting too
+    assert sorted(lines) == sorted(expected)
