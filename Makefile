@@ -19,7 +19,10 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	mkdir -p $(OUT)
-	$(BIN)/criteria-nlp read tests/fixtures/seeds --output $(OUT)/lupus_trials.jsonl
+	$(BIN)/criteria-nlp annotate tests/fixtures/seeds --output $(OUT)/lupus_trials.jsonl --overwrite
+	$(BIN)/criteria-nlp compare tests/fixtures/seeds --output $(OUT)/lupus_compare.csv
+	$(BIN)/criteria-nlp lint tests/fixtures/seeds 2> $(OUT)/lupus_lint.txt
+	$(BIN)/criteria-nlp match --patient tests/fixtures/patients/lupus_candidate.json tests/fixtures/seeds --json > $(OUT)/lupus_match.jsonl
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
