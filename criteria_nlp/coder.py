@@ -94,9 +94,10 @@ class CriteriaCoder:
         if label == "AGE":
             return canonicalize(Value.model_validate(value), "years").model_dump()
         lab = self.lexicon.lab(concept["code"]) if concept else None
-        if lab is None or not getattr(lab, "canonical_unit", None):
+        unit = lab.canonical_unit if lab is not None else None
+        if lab is None or not unit:
             return value
-        return canonicalize(Value.model_validate(value), lab.canonical_unit, molar_mass=lab.molar_mass).model_dump()
+        return canonicalize(Value.model_validate(value), unit, molar_mass=lab.molar_mass).model_dump()
 
 
 @Language.factory(

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import CriteriaNLPError, ResourceError

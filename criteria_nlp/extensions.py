@@ -67,10 +67,12 @@ def doc_text(doc: Doc) -> str:
     A ``Doc``'s text never changes (the retokenizer keeps it), so the first
     component that asks caches it in ``doc.user_data`` for the others.
     """
-    text = doc.user_data.get(_TEXT_KEY)
-    if isinstance(text, str) and len(text) == _text_length(doc):
-        return text
-    text = doc.user_data[_TEXT_KEY] = doc.text
+    user_data: dict[Any, Any] = doc.user_data
+    cached = user_data.get(_TEXT_KEY)
+    if isinstance(cached, str) and len(cached) == _text_length(doc):
+        return cached
+    text: str = doc.text
+    user_data[_TEXT_KEY] = text
     return text
 
 
@@ -86,7 +88,7 @@ def entity_data(doc: Doc, ents: Any = None) -> list[dict[str, Any]]:
 
     Pass ``ents`` when you hold ``doc.ents`` already: spaCy builds every span anew on each access.
     """
-    data = doc._.entity_data
+    data: list[dict[str, Any]] | None = doc._.entity_data
     count = len(ents if ents is not None else doc.ents)
     if data is None or len(data) != count:
         data = [{} for _ in range(count)]

@@ -52,7 +52,7 @@ from .errors import BatchError
 from .schema import TrialAnalysis
 
 if TYPE_CHECKING:
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
     import pyarrow as pa
 
 Format = Literal["jsonl", "parquet", "csv"]

@@ -815,7 +815,7 @@ def _confusion(text: str, start: int, end: int, lower: str) -> str | None:
             continue
         if confusion.previous is not None and not re.search(confusion.previous, preceding):
             continue
-        return confusion.suggestion
+        return str(confusion.suggestion)
     return None
 
 

@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .schema import Concept, Criterion, Entity, Rule, RuleException, Trial, TrialAnalysis, Window
+from .schema import Concept, Criterion, Entity, Rule, RuleException, Trial, TrialAnalysis, Value, Window
 
 LABEL_CATEGORY = {
     "CONDITION": "condition",
@@ -230,7 +230,7 @@ class _Builder:
             if entity.label != "AGE":
                 continue
             if entity.value is not None and entity.value.low is not None or (entity.value and entity.value.high is not None):
-                value = entity.value
+                value: Value | None = entity.value
                 assert value is not None
                 out.append(self.add(
                     criterion=criterion.id, kind=criterion.kind, category="age",

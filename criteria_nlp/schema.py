@@ -8,9 +8,10 @@ Character offsets (``start``/``end``) always index into
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
@@ -50,7 +51,7 @@ def _defaults_of(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[tuple[str,
                 raise TypeError(f"{cls.__name__}.{name}: a default factory that reads the other fields")
             factories.append((name, field.default_factory))  # type: ignore[arg-type]
         elif isinstance(field.default, (list, dict, set)):
-            factories.append((name, lambda default=field.default: copy.deepcopy(default)))
+            factories.append((name, functools.partial(copy.deepcopy, field.default)))
         else:
             static[name] = field.default
     _DEFAULTS[cls] = result = (static, tuple(factories))
@@ -69,7 +70,7 @@ class _Model(BaseModel):
         field; ``from_dict`` validates whole analyses.
         """
         if cls.__pydantic_post_init__ or cls.__private_attributes__:
-            return cls.model_construct(**values)
+            return cast(_M, cls.model_construct(**values))
         static, factories = _DEFAULTS.get(cls) or _defaults_of(cls)
         model = cls.__new__(cls)
         data = {**static, **values}
@@ -369,7 +370,8 @@ class TrialAnalysis(BaseModel):
         if position is None or position >= len(criteria) or criteria[position].id != criterion_id:
             self._criteria_by_id = {c.id: i for i, c in enumerate(criteria)}  # the list changed: index it again
             position = self._criteria_by_id[criterion_id]
-        return criteria[position]
+        found: Criterion = criteria[position]
+        return found
 
     def frame(self, section: str = "criteria") -> Any:
         """One section (``criteria``, ``entities``, ``rules``, ``issues``, ``duplicates``) as a pandas DataFrame,

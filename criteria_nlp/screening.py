@@ -64,7 +64,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd  # type: ignore[import-untyped]
+import pandas as pd
 
 from .errors import PatientError
 from .lexicon import Lexicon

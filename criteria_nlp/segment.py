@@ -585,15 +585,15 @@ def segment_text(
         key = (kind, node.section or "", parent_id or "", _normal(body))
         if key[3] and key in seen:
             ids[index] = seen[key]
-            duplicates.append(Duplicate(kind=kind, text=body, start=start, end=end, duplicate_of=seen[key]))  # type: ignore[arg-type]
+            duplicates.append(Duplicate(kind=kind, text=body, start=start, end=end, duplicate_of=seen[key]))
             continue
         cid = f"c{len(criteria) + 1}"
         ids[index] = cid
         seen[key] = cid
         criteria.append(
             Criterion(
-                id=cid, kind=kind, number=node.number, text=body, start=start, end=end,  # type: ignore[arg-type]
-                parent=parent_id, role=role, header=node.section,  # type: ignore[arg-type]
+                id=cid, kind=kind, number=node.number, text=body, start=start, end=end,
+                parent=parent_id, role=role, header=node.section,
             )
         )
     return criteria, duplicates
@@ -646,7 +646,7 @@ class CriteriaSegmenter:
             flags[0] = 1
             for i in starts:
                 flags[i] = 1
-            doc.from_array([SENT_START], flags.astype("uint64"))  # -1 wraps around, as spaCy expects
+            doc.from_array([SENT_START], flags.astype("uint64"))  # type: ignore[arg-type]  # -1 wraps around, as spaCy expects
         return doc
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:

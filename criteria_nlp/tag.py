@@ -255,12 +255,12 @@ class CriteriaTagger:
         by_label: dict[str, list[str]] = {}
         for gaz in self.gazetteer:
             by_label.setdefault(gaz.label, []).append(gaz.term)
-        for label, phrases in by_label.items():
-            self._add({"label": label, "source": "gazetteer", "concept": None}, phrases)
+        for gaz_label, phrases in by_label.items():
+            self._add({"label": gaz_label, "source": "gazetteer", "concept": None}, phrases)
         for vocabulary in self.vocabularies:
-            source, label = ("drugs", "DRUG") if vocabulary.name == "drug_terms" else ("icd10", "CONDITION")
-            for group in vocabulary.entries:
-                self._add({"label": label, "source": source, "concept": group.concept.model_dump()}, group.terms)
+            vocab_source, vocab_label = ("drugs", "DRUG") if vocabulary.name == "drug_terms" else ("icd10", "CONDITION")
+            for vocab_group in vocabulary.entries:
+                self._add({"label": vocab_label, "source": vocab_source, "concept": vocab_group.concept.model_dump()}, vocab_group.terms)
         self._built = True
 
     # ------------------------------------------------------------------ tagging
@@ -282,10 +282,10 @@ class CriteriaTagger:
         # 1. comparisons and time windows, per criterion
         text = doc_text(doc)
         for crit in spans:
-            for mention in find_windows(text, crit.start_char, crit.end_char):
-                self._place(doc, chosen, taken, mention.start, mention.end, "TEMPORAL", {"window": mention.window.model_dump()})
-            for mention in find_values(text, crit.start_char, crit.end_char):
-                self._place(doc, chosen, taken, mention.start, mention.end, "VALUE", {"value": mention.value.model_dump()})
+            for window in find_windows(text, crit.start_char, crit.end_char):
+                self._place(doc, chosen, taken, window.start, window.end, "TEMPORAL", {"window": window.window.model_dump()})
+            for value in find_values(text, crit.start_char, crit.end_char):
+                self._place(doc, chosen, taken, value.start, value.end, "VALUE", {"value": value.value.model_dump()})
         # 2. everything else, longest first, then most specific source
         candidates = [c for c in self._candidates(doc) if all(inside[c.start:c.end])]
         candidates.sort(key=lambda c: (-(c.end - c.start), -c.priority, c.start))

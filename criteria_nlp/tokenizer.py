@@ -61,7 +61,7 @@ def _suffixes() -> list[str]:
     quotes = [*char_classes.LIST_QUOTES, "’"]
     suffix_punct = char_classes.PUNCT.replace("|", " ")
     return [
-        *char_classes.split_chars(suffix_punct),
+        *char_classes.split_chars(suffix_punct),  # type: ignore[no-untyped-call]
         *char_classes.LIST_ELLIPSES,
         *quotes,
         *char_classes.LIST_ICONS,
@@ -100,11 +100,11 @@ class TailSearch:
         return self.__self__.search(string, max(0, len(string) - SUFFIX_WINDOW))
 
 
-class CriteriaTokenizer(Tokenizer):
+class CriteriaTokenizer(Tokenizer):  # type: ignore[misc]
     """spaCy's tokenizer with a tail-only suffix search, kept when rules are loaded from disk or bytes."""
 
     def _tail(self) -> None:
-        search = self.suffix_search
+        search = self.suffix_search  # type: ignore[has-type]
         if search is not None and not isinstance(search, TailSearch):
             self.suffix_search = TailSearch(search.__self__)
 
@@ -134,7 +134,7 @@ def build_tokenizer(nlp: Language) -> Tokenizer:
     )
 
 
-@registry.tokenizers("criteria_nlp.tokenizer.v1")
+@registry.tokenizers("criteria_nlp.tokenizer.v1")  # type: ignore[untyped-decorator]
 def create_tokenizer() -> Callable[[Language], Tokenizer]:
     """Registered factory: ``[nlp.tokenizer] @tokenizers = "criteria_nlp.tokenizer.v1"``."""
     return build_tokenizer

@@ -10,7 +10,7 @@ import typer
 from ._util import app, as_sources, console, report_error
 
 if TYPE_CHECKING:
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
 
 #: output suffix -> pandas writer
 FORMATS = (".csv", ".parquet", ".xlsx")
