@@ -47,13 +47,16 @@ def _check_kind(kind: str | None, record: str) -> None:
 class Analyzer:
     """Runs the criteria pipeline over trials and returns ``TrialAnalysis`` objects.
 
-    ``Analyzer()`` builds the default (rules-only) pipeline once; reuse the
-    instance for many trials. ``Analyzer(model="chia_ner")`` adds the statistical
-    NER trained on Chia in front of the tagger.
+    ``Analyzer()`` builds the pipeline once; reuse the instance for many trials.
+    ``pipeline`` names it (see ``load``): ``"fast"`` (rules and lexicons; the
+    analyzer's default, whose output the rule tests pin down) or ``"default"``
+    (with the statistical NER trained on Chia; the README compares the two), or
+    a saved pipeline's path. ``model``
+    puts a statistical NER (``"chia_ner"`` or a path) in front of the tagger.
     """
 
-    def __init__(self, nlp: Language | None = None, *, model: str | None = None) -> None:
-        self.nlp = nlp if nlp is not None else load(model=model)
+    def __init__(self, nlp: Language | None = None, *, pipeline: str = "fast", model: str | None = None) -> None:
+        self.nlp = nlp if nlp is not None else load(pipeline, model=model)
 
     def make_doc(self, trial: Trial, kind: str | None = None) -> Doc:
         """Tokenise a trial's eligibility text and attach what the components need."""

@@ -19,6 +19,7 @@ from typing import Iterable
 import spacy
 from spacy.language import Language
 
+from .errors import ResourceError
 from . import abbreviations, coder, context, extensions, linker, segment, tag, tokenizer  # noqa: F401  (register factories)
 
 #: The components ``load()`` adds, in the order data flows through them.
@@ -72,34 +73,48 @@ def model_path(name_or_path: str | Path) -> Path:
     return Path(name_or_path)
 
 
-def load(path: str | Path | None = None, *, model: str | Path | None = None, exclude: Iterable[str] = ()) -> Language:
-    """Load a saved pipeline from ``path``, or build and initialise the default one.
+#: named pipelines: name -> the statistical NER put in front of the tagger (None: rules and lexicons only)
+PIPELINES: dict[str, str | None] = {"default": "chia_ner", "fast": None}
 
-    ``model`` adds a statistical NER in front of the tagger: ``"chia_ner"`` (trained
-    on the Chia training split, shipped in the package) or the path of a spaCy
-    pipeline with ``tok2vec`` and ``ner`` components trained with the criteria
-    tokenizer. Its spans join the tagger's candidates; without it the pipeline is
-    rules only. ``exclude`` names components of ``PIPELINE`` to leave out.
+
+def load(name: str | Path = "default", *, model: str | Path | None = None, exclude: Iterable[str] = ()) -> Language:
+    """Build one of the named pipelines, or load a saved one from a path.
+
+    - ``"default"``: the criteria tokenizer, the segmenter, the statistical NER
+      trained on Chia (``chia_ner``, shipped in the package) and the rule and
+      lexicon components; the NER's spans join the tagger's candidates, and the
+      tagger, context, linker and coder do the rest.
+    - ``"fast"``: the same without the statistical NER (rules and lexicons only).
+    - a path: a pipeline saved with ``nlp.to_disk`` (``spacy.load``).
+
+    ``model`` replaces the NER of a named pipeline (``"chia_ner"`` or the path of a
+    spaCy pipeline with ``tok2vec`` and ``ner`` trained with the criteria
+    tokenizer). ``exclude`` names components to leave out.
     """
     quiet_third_party_logging()
-    if path is not None:
+    if not (isinstance(name, str) and name in PIPELINES):
+        path = Path(name)
+        if not path.exists():
+            raise ResourceError("X003", record=str(name), detail=" or ".join(repr(n) for n in PIPELINES))
         loaded = spacy.load(path, exclude=list(exclude))
         loaded.max_length = MAX_LENGTH
         return loaded
+    if model is None:
+        model = PIPELINES[name]
     nlp = blank()
     skipped = set(exclude)
     source = spacy.load(model_path(model)) if model is not None else None
-    for name in PIPELINE:
-        if name in skipped:
+    for component_name in PIPELINE:
+        if component_name in skipped:
             continue
-        if name == "criteria_tagger" and source is not None:
-            for component in ("tok2vec", "ner"):
-                nlp.add_pipe(component, source=source)
-        nlp.add_pipe(name)
+        if component_name == "criteria_tagger" and source is not None:
+            for trained in ("tok2vec", "ner"):
+                nlp.add_pipe(trained, source=source)
+        nlp.add_pipe(component_name)
     if source is not None:
         # the sourced components are trained: initialise only the rule components
-        for name, component in nlp.pipeline:
-            if name not in ("tok2vec", "ner") and hasattr(component, "initialize"):
+        for component_name, component in nlp.pipeline:
+            if component_name not in ("tok2vec", "ner") and hasattr(component, "initialize"):
                 component.initialize(lambda: [], nlp=nlp)
         return nlp
     nlp.initialize()

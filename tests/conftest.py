@@ -26,7 +26,7 @@ def shared_path(*parts: str) -> Path:
 def nlp():
     import criteria_nlp
 
-    return criteria_nlp.load()
+    return criteria_nlp.load("fast")
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,8 @@ def evaluate_cli(
     chia: Path = typer.Option(..., "--chia", help="Folder of Chia brat files (NCT..._inc.txt/.ann, NCT..._exc.txt/.ann)."),
     split: str = typer.Option("dev", "--split", help="dev, train or all."),
     split_file: Optional[Path] = typer.Option(None, "--split-file", help="Split file (annotations/chia_split.json); default: the sha1 rule it was made with."),
-    model: Optional[str] = typer.Option(None, "--model", help="Add a statistical NER in front of the tagger: chia_ner or a pipeline path."),
+    pipeline: str = typer.Option("fast", "--pipeline", help="fast (rules and lexicons), default (with the trained NER) or a saved pipeline's path."),
+    model: Optional[str] = typer.Option(None, "--model", help="Put this statistical NER in front of the tagger: chia_ner or a pipeline path."),
     keep_unannotated: bool = typer.Option(False, "--keep-unannotated", help="Also score predictions in criteria Chia left unannotated."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report as JSON."),
     markdown: bool = typer.Option(False, "--markdown", help="Print the report as a markdown table."),
@@ -27,7 +28,7 @@ def evaluate_cli(
 
     if split not in ("dev", "train", "all"):
         raise typer.BadParameter("use dev, train or all", param_hint="--split")
-    analyzer = Analyzer(model=model)
+    analyzer = Analyzer(pipeline=pipeline, model=model)
     report = evaluate_chia(
         chia, analyzer_predictor(analyzer), split=None if split == "all" else split,
         split_file=split_file, ignore_unannotated=not keep_unannotated,
