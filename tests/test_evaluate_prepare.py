@@ -1,4 +1,4 @@
-"""Training-data preparation of the Chia NER model (models/chia_ner/prepare.py)."""
+"""Training-data preparation of the Chia NER model (models/scripts/prepare.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from criteria_nlp.evaluate import read_chia_file
 
 
 def _load_prepare() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("chia_prepare", REPO / "models" / "chia_ner" / "prepare.py")
+    spec = importlib.util.spec_from_file_location("chia_prepare", REPO / "models" / "scripts" / "prepare.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

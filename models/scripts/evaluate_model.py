@@ -1,10 +1,10 @@
-"""Measure the Chia NER model alone on the Chia DEV split and write ``metrics.json``.
+"""Measure a Chia NER model alone on the Chia DEV split and write its metrics JSON.
 
-Usage (from the repository root, one core)::
+Usage (from ``models/``, one thread, as the spaCy project runs it)::
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 taskset -c 0 \
-        python models/chia_ner/evaluate_model.py --chia ../shared/data/chia \
-        --split-file annotations/chia_split.json --out models/chia_ner/metrics.json
+    env OMP_NUM_THREADS=1 python scripts/evaluate_model.py --chia ../../shared/data/chia \
+        --split-file ../annotations/chia_split.json --model training/chia_ner/model-best \
+        --out metrics/chia_ner.json
 
 Scores come from ``criteria_nlp.evaluate.evaluate_chia`` with a predictor that
 runs the spaCy pipeline on each criterion line (``spacy_predictor``). The
@@ -64,7 +64,7 @@ def main() -> None:
     console.print(f"size on disk: {folder_size(model) / 1e6:.2f} MB")
 
     metrics = {
-        "model": "criteria_nlp/resources/models/chia_ner",
+        "model": str(model),
         "pipeline": nlp.pipe_names,
         "labels": sorted(nlp.get_pipe("ner").labels),
         "size_bytes": folder_size(model),
