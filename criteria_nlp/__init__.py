@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from .output import read_results
     from .patient import Patient, read_patient
     from .quality import lint
+    from .report import report_html, write_report
     from .screening import screen
     from .pipeline import load
     from .read import iter_records, read_trial, read_trials, trial_from_text
@@ -63,6 +64,8 @@ _LAZY = {
     "match": "matching",
     "rank": "matching",
     "screen": "screening",
+    "report_html": "report",
+    "write_report": "report",
 }
 
 
@@ -113,6 +116,8 @@ __all__ = [
     "read_results",
     "read_trial",
     "read_trials",
+    "report_html",
     "screen",
     "trial_from_text",
+    "write_report",
 ]

@@ -9,6 +9,7 @@ from .evaluate import evaluate_cli
 from .lint import lint_cli  # noqa: F401  (registers the command)
 from .match import match_cli  # noqa: F401  (registers the command)
 from .read import read_cli
+from .report import report_cli  # noqa: F401  (registers the command)
 from .schema import schema_cli  # noqa: F401  (registers the command)
 
 __all__ = ["app", "evaluate_cli", "read_cli"]

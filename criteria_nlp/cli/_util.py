@@ -63,3 +63,25 @@ def main(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
 ) -> None:
     """criteria-nlp: clinical-trial eligibility criteria as structured, comparable rules."""
+
+
+def analyze_all(sources: list[str], *, kind: str | None, command: str) -> tuple[list[Any], int]:
+    """Analyse every record of ``sources``: the analyses, and how many records failed (each reported on stderr).
+
+    Exits with status 1 (error C001) when no record at all could be analysed.
+    """
+    from ..analyzer import Analyzer
+    from ..errors import CriteriaNLPError
+
+    analyses = []
+    failed = 0
+    for result in Analyzer().analyze_sources(as_sources(sources), kind=kind):
+        if isinstance(result, Exception):
+            failed += 1
+            report_error(result)
+            continue
+        analyses.append(result)
+    if not analyses:
+        report_error(CriteriaNLPError("C001", record=command, detail="no trial could be read"))
+        raise typer.Exit(code=1)
+    return analyses, failed

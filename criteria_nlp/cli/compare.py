@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from ._util import app, as_sources, console, report_error
+from ._util import analyze_all, app, console, report_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,25 +64,13 @@ def compare_cli(
     kind: Optional[str] = typer.Option(None, "--kind", help="Kind of criteria in text without headers: inclusion or exclusion."),
 ) -> None:
     """Compare the eligibility rules of several trials in one table."""
-    from ..analyzer import Analyzer
     from ..comparison import compare
     from ..errors import CriteriaNLPError
 
     if output is not None and output.suffix.lower() not in FORMATS:
         report_error(CriteriaNLPError("B001", record=str(output), detail=f"use {', '.join(FORMATS)}"))
         raise typer.Exit(code=2)
-    analyzer = Analyzer()
-    analyses = []
-    failed = 0
-    for result in analyzer.analyze_sources(as_sources(sources), kind=kind):
-        if isinstance(result, Exception):
-            failed += 1
-            report_error(result)
-            continue
-        analyses.append(result)
-    if not analyses:
-        report_error(CriteriaNLPError("C001", record="compare", detail="no trial could be read"))
-        raise typer.Exit(code=1)
+    analyses, failed = analyze_all(sources, kind=kind, command="compare")
     frame = compare(analyses, form="long" if long else "wide", include_structured=structured)
     if output is not None:
         write_table(frame, output)

@@ -1,0 +1,35 @@
+"""``criteria-nlp report``: one self-contained HTML page of analysed trials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ._util import analyze_all, app, console
+
+
+@app.command("report")
+def report_cli(
+    sources: list[str] = typer.Argument(..., help="Files, folders, .zip archives, or - for stdin."),
+    output: Path = typer.Option(..., "--output", "-o", help="HTML file to write (- for stdout)."),
+    title: Optional[str] = typer.Option(None, "--title", help="Page title (default: names the trials)."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Kind of criteria in text without headers: inclusion or exclusion."),
+) -> None:
+    """Write an HTML report: comparison table, then per trial its criteria, entities, rules and quality issues.
+
+    The page needs no network to view (inline CSS, no script). Exits with status 1 when any
+    record cannot be read (the others are still reported).
+    """
+    from ..report import report_html, write_report
+
+    analyses, failed = analyze_all(sources, kind=kind, command="report")
+    if str(output) == "-":
+        typer.echo(report_html(analyses, title=title), nl=False)
+    else:
+        write_report(analyses, output, title=title)
+        console.print(f"{len(analyses)} trial(s) reported to {output}" + (f"; {failed} failed" if failed else ""),
+                      highlight=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(code=1)

@@ -1,0 +1,189 @@
+"""report_html: one self-contained page of the five seed trials, every record string escaped."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+import criteria_nlp
+from criteria_nlp import Analyzer, Entity, Trial, TrialAnalysis
+from criteria_nlp.display import marked_text_html
+from criteria_nlp.report import report_html, write_report
+
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
+TRIALS = ["NCT05921058", "NCT04184258", "NCT03219801", "IR.KUMS.REC.1400.198", "NCT00659217"]
+WHEN = datetime(2025, 1, 2, 3, 4, tzinfo=timezone.utc)
+HOSTILE = "<script>alert(1)</script>"
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page with its attributes."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(page)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def named(self, name: str) -> list[dict[str, str | None]]:
+        return [attrs for tag, attrs in self.tags if tag == name]
+
+    def with_class(self, name: str, css: str) -> list[dict[str, str | None]]:
+        return [a for a in self.named(name) if css in (a.get("class") or "").split()]
+
+
+@pytest.fixture(scope="module")
+def analyses(analyzer: Analyzer) -> list[TrialAnalysis]:
+    results = list(analyzer.analyze_sources([SEEDS]))
+    assert all(isinstance(r, TrialAnalysis) for r in results)
+    return results  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def page(analyses: list[TrialAnalysis]) -> str:
+    return report_html(analyses, generated=WHEN)
+
+
+@pytest.fixture(scope="module")
+def tags(page: str) -> Tags:
+    return Tags(page)
+
+
+def test_report_shows_every_trial_with_contents(page: str, tags: Tags, analyses: list[TrialAnalysis]) -> None:
+    assert [a["id"] for a in tags.named("article")] == [f"trial-{i}" for i in range(1, 6)]
+    links = [a.get("href") for a in tags.named("a")]
+    for i, trial in enumerate(TRIALS, start=1):
+        assert f"#trial-{i}" in links and trial in page
+    assert "<title>Eligibility criteria of 5 trials</title>" in page
+    # registry fields of the header
+    assert "ClinicalTrials.gov" in page and "IRCT" in page and "PHASE1, PHASE2" in page and "COMPLETED" in page
+    assert "<dt>Minimum age</dt><dd>18 years</dd>" in page and "<dt>Healthy volunteers</dt><dd>yes</dd>" in page
+    assert "<dt>Enrollment</dt><dd>15</dd>" in page and "Systemic Lupus Erythematosus" in page
+
+
+def test_report_comparison_table(page: str, tags: Tags, analyses: list[TrialAnalysis]) -> None:
+    assert len(tags.with_class("table", "comparison")) == 1
+    frame = criteria_nlp.compare(analyses)
+    table = page[page.index("<table class=\"comparison\">"):page.index("</table>", page.index("class=\"comparison\""))]
+    assert "<caption>Eligibility compared: 5 trials," in table
+    assert table.count("<tr><th scope=\"row\">") == len(frame)
+    assert "age (registry)" in table and "18-60 y" in table and "&gt;= 4 of 11" in table  # escaped like any record text
+
+
+def test_report_single_trial_has_no_comparison(analyses: list[TrialAnalysis]) -> None:
+    page = report_html(analyses[:1], title="One trial")
+    assert "class=\"comparison\"" not in page and "<nav" not in page
+    assert "<title>One trial</title>" in page and "NCT05921058" in page
+
+
+def test_report_marks_entities_and_their_context(page: str, tags: Tags, analyses: list[TrialAnalysis]) -> None:
+    entities = [e for a in analyses for e in a.entities]
+    marks = [m for m in tags.with_class("mark", "ent") if m.get("data-label")]  # the legend's have none
+    assert len(marks) == len(entities)
+    for context in ("negated", "historical", "hypothetical", "excepted"):
+        marked = [m for m in marks if f"ctx-{context}" in (m["class"] or "").split()]
+        assert len(marked) == sum(getattr(e, context) for e in entities) > 0
+        assert all(context in (m["title"] or "") for m in marked)
+        # the legend (one per trial) explains every context
+        assert len(tags.with_class("span", f"ctx-{context}")) == len(marked) + 5
+    assert page.count("<span class=\"legend-title\">Context:</span>") == 5
+    assert "<span class=\"ctx ctx-negated\">negated</span>" in page
+    assert "serious infection" in page  # NCT03219801: "No serious infection or acute hemorrhage"
+
+
+def test_report_rules_table(page: str, tags: Tags, analyses: list[TrialAnalysis]) -> None:
+    rules = [r for a in analyses for r in a.rules]
+    assert len(tags.with_class("table", "rules")) == 5
+    muted = tags.with_class("tr", "not-computable")
+    assert len(muted) == sum(not r.computable for r in rules) > 0
+    header = "".join(f"<th scope=\"col\">{c}</th>" for c in ("criterion", "kind", "category", "polarity", "concept",
+                                                              "operator", "low", "high", "unit", "window",
+                                                              "computable", "text"))
+    assert page.count(header) == 5
+    assert "systemic lupus erythematosus (SLE)" in page and "ICD-10-CM M32.9" in page
+    assert "<td class=\"num\">2 × ULN</td>" in page and "<td class=\"num\">4 of 11</td>" in page
+    # rules link to their criterion
+    assert "<a href=\"#trial-3-c3\">c3</a>" in page and any(a.get("id") == "trial-3-c3" for a in tags.named("li"))
+
+
+def test_report_issues_with_counts_and_share(page: str, tags: Tags, analyses: list[TrialAnalysis]) -> None:
+    issues = [i for a in analyses for i in a.issues]
+    assert len(tags.with_class("table", "issues")) == 5
+    rows = [t for t in tags.named("tr") if (t.get("class") or "").startswith("issue-")]
+    assert len(rows) == len(issues)
+    for severity in ("warning", "info"):
+        assert len(tags.with_class("tr", f"issue-{severity}")) == sum(i.severity == severity for i in issues) > 0
+    assert "L015" in page and "did you mean" in page
+    assert "<strong>100%</strong> of criteria computable" in page and "<strong>82%</strong>" in page
+
+
+def test_report_lints_an_analysis_read_back_without_issues(analyses: list[TrialAnalysis]) -> None:
+    bare = TrialAnalysis.from_dict({**analyses[2].to_dict(), "issues": []})
+    page = report_html([bare])
+    assert "L016" in page and "issue-warning" in page
+
+
+def test_report_footer_names_version_and_time(page: str) -> None:
+    footer = page[page.index("<footer>"):]
+    assert f"criteria_nlp {criteria_nlp.__version__}" in footer and "2025-01-02 03:04 UTC" in footer
+
+
+def test_report_escapes_hostile_text(analyzer: Analyzer) -> None:
+    image = "<img src=x onerror=alert(2)>"
+    text = (f"Inclusion Criteria:\n\n* Systemic lupus erythematosus {HOSTILE}\n\nExclusion Criteria:\n\n"
+            f"* No pregnancy {image}\n")
+    trial = Trial(id=f"NCT0\"><b onmouseover=alert(3)>", title=HOSTILE, conditions=[HOSTILE], status=HOSTILE,
+                  phases=[image], source=f"{HOSTILE}.txt", eligibility_text=text)
+    analysis = analyzer(trial)
+    assert any(HOSTILE in c.text for c in analysis.criteria)
+    page = report_html([analysis, analysis], title=HOSTILE)
+    tags = Tags(page)
+    assert not tags.named("script") and not tags.named("img") and not tags.named("b")
+    assert not [k for _, attrs in tags.tags for k in attrs if k.startswith("on")]
+    assert "<script" not in page.lower() and "<img" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(2)&gt;" in page
+    assert "NCT0&quot;&gt;&lt;b onmouseover=alert(3)&gt;" in page
+
+
+def test_report_references_no_external_resource(page: str, tags: Tags) -> None:
+    for _, attrs in tags.tags:
+        for name in ("src", "href", "srcset", "action", "poster", "data"):
+            value = attrs.get(name)
+            assert value is None or value.startswith("#"), (name, value)
+    assert not tags.named("script") and not tags.named("link") and not tags.named("iframe")
+    assert "<script src" not in page and "@import" not in page and not re.search(r"url\(\s*['\"]?https?:", page)
+    assert not re.search(r"(src|href)\s*=\s*['\"]?\s*https?://", page)
+    csp = [a for a in tags.named("meta") if a.get("http-equiv") == "Content-Security-Policy"]
+    assert csp and "default-src 'none'" in (csp[0]["content"] or "")
+
+
+def test_report_write_report_creates_the_file(analyses: list[TrialAnalysis], tmp_path: Path) -> None:
+    path = write_report(analyses[:2], tmp_path / "out" / "report.html", title="Two")
+    assert path == tmp_path / "out" / "report.html"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<title>Two</title>" in text and "NCT04184258" in text
+    assert criteria_nlp.report_html is report_html and criteria_nlp.write_report is write_report
+
+
+def entity(start: int, end: int, label: str = "CONDITION", **flags: bool) -> Entity:
+    return Entity(id=f"e{start}", criterion="c1", label=label, text="", start=start, end=end, **flags)
+
+
+def test_report_marked_text_nests_and_skips_crossing_spans() -> None:
+    text = "AB <i> CD EF"
+    rendered = marked_text_html(text, [entity(10, 20), entity(0, 6, family=True), entity(3, 6, "VALUE"),
+                                       entity(5, 9), entity(7, 9, negated=True)], offset=0)
+    tags = Tags(rendered)
+    marks = tags.named("mark")
+    assert [m["data-label"] for m in marks] == ["CONDITION", "VALUE", "CONDITION"]  # crossing and outside left out
+    assert "ctx-family" in (marks[0]["class"] or "") and "ctx-negated" in (marks[2]["class"] or "")
+    assert "&lt;i&gt;" in rendered and not tags.named("i")
+    plain = re.sub(r"<span class=\"(ent-label|ctx[^\"]*)\">[^<]*</span>", "", rendered)
+    assert re.sub(r"<[^>]+>", "", plain) == "AB &lt;i&gt; CD EF"
