@@ -19,6 +19,12 @@ source         priority  what
 ``model``      1         ``doc.ents`` set by a statistical NER before the tagger
 =============  ========  ====================================================
 
+A statistical span gives way to any coded lexicon or terms span it overlaps
+that has another label (the curated label is trusted: "hepatitis B/C" stays two
+conditions, not a lab); when it wins by length over curated spans of its own
+label ("acute hemorrhage" over "hemorrhage"), it keeps the code of the longest
+one inside it.
+
 It keeps spans inside criteria only, records each entity's source and a
 lexicon entry's concept in ``doc._.entity_data``, resolves coordinated short forms ("hepatitis B/C" also
 yields hepatitis C on "C"), extends conditions over a preceding class or stage
@@ -168,6 +174,38 @@ class _Candidate:
     source: str
 
 
+#: sources whose labels are curated: a statistical span that disagrees with one of their coded spans gives way
+_CURATED = frozenset({"lexicon", "terms"})
+
+
+def _curated_by_token(candidates: list[_Candidate], length: int,
+                      payloads: list[dict[str, Any]]) -> Optional[list[list[_Candidate]]]:
+    """For each token, the coded curated candidates covering it; None when no statistical candidate needs them."""
+    if not any(c.source == "model" for c in candidates):
+        return None
+    by_token: list[list[_Candidate]] = [[] for _ in range(length)]
+    for cand in candidates:
+        if cand.source in _CURATED and payloads[cand.payload].get("concept") is not None:
+            for i in range(cand.start, cand.end):
+                by_token[i].append(cand)
+    return by_token
+
+
+def _agrees(cand: _Candidate, curated: list[list[_Candidate]]) -> bool:
+    """A statistical span is kept unless a curated span it overlaps has another label ("hepatitis B/C" is no LAB)."""
+    return all(other.label == cand.label for i in range(cand.start, cand.end) for other in curated[i])
+
+
+def _inherited(cand: _Candidate, curated: list[list[_Candidate]], payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """The payload of the longest curated span inside a statistical one, so "acute hemorrhage" keeps hemorrhage's code."""
+    inside = {id(o): o for i in range(cand.start, cand.end) for o in curated[i] if cand.start <= o.start and o.end <= cand.end}
+    if not inside:
+        return {}
+    best = max(inside.values(), key=lambda o: (o.end - o.start, -o.start))
+    info = payloads[best.payload]
+    return {"concept": info.get("concept")} if info.get("concept") is not None else {}
+
+
 def _plural_variants(term: str) -> list[str]:
     """The term and the other number of its last word ("infection"/"infections", "therapy"/"therapies",
     "transaminases"/"transaminase", "viruses"/"virus"); extra forms that are not words do no harm."""
@@ -288,11 +326,16 @@ class CriteriaTagger:
                 self._place(doc, chosen, taken, value.start, value.end, "VALUE", {"value": value.value.model_dump()})
         # 2. everything else, longest first, then most specific source
         candidates = [c for c in self._candidates(doc) if all(inside[c.start:c.end])]
+        curated = _curated_by_token(candidates, len(doc), self.index.payloads)
+        if curated is not None:
+            candidates = [c for c in candidates if c.source != "model" or _agrees(c, curated)]
         candidates.sort(key=lambda c: (-(c.end - c.start), -c.priority, c.start))
         for cand in candidates:
             if any(taken[cand.start:cand.end]):
                 continue
             info = self.index.payloads[cand.payload] if cand.payload >= 0 else {}
+            if cand.source == "model" and curated is not None:
+                info = _inherited(cand, curated, self.index.payloads)
             span = Span(doc, cand.start, cand.end, label=cand.label)
             span = self._extend_condition(doc, span, taken, crit_start[cand.start]) if cand.label == "CONDITION" else span
             if any(taken[span.start:span.end]):
