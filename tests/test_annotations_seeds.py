@@ -241,8 +241,20 @@ def analyses() -> dict[str, TrialAnalysis]:
 
 
 @pytest.fixture(scope="module")
+def default_analyses() -> dict[str, TrialAnalysis]:
+    return {a.trial.id: a for a in Analyzer(pipeline="default").pipe(criteria_nlp.read_trials(SEEDS))}
+
+
+@pytest.fixture(scope="module")
 def scores(gold: dict[str, dict[str, Any]], analyses: dict[str, TrialAnalysis]) -> dict[str, dict[str, float | None]]:
     return measure(gold.values(), analyses)
+
+
+@pytest.fixture(scope="module")
+def default_scores(
+    gold: dict[str, dict[str, Any]], default_analyses: dict[str, TrialAnalysis]
+) -> dict[str, dict[str, float | None]]:
+    return measure(gold.values(), default_analyses)
 
 
 # --- the gold file itself ------------------------------------------------------------------------
@@ -323,10 +335,12 @@ def _stored() -> dict[str, Any]:
     return json.loads(SCORES_PATH.read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("pipeline", ("fast", "default"))
 @pytest.mark.parametrize("scope", (*TRIAL_IDS, "overall"))
-def test_annotations_scores_do_not_regress(scores: dict[str, dict[str, float | None]], scope: str) -> None:
-    stored = _stored()["scores"][scope]
-    current = scores[scope]
+def test_annotations_scores_do_not_regress(request: pytest.FixtureRequest, pipeline: str, scope: str) -> None:
+    key, fixture = {"fast": ("scores", "scores"), "default": ("scores_default", "default_scores")}[pipeline]
+    stored = _stored()[key][scope]
+    current = request.getfixturevalue(fixture)[scope]
     assert set(current) == set(stored)
     drops = {}
     for name, before in stored.items():
@@ -365,10 +379,15 @@ def _fact_id(fact: tuple[str, str, int, str, dict[str, Any]]) -> str:
     return f"{fact[0]}:{fact[1]}:{fact[2]}"
 
 
+@pytest.mark.parametrize("pipeline", ("fast", "default"))
 @pytest.mark.parametrize("fact", FACTS, ids=[_fact_id(f) for f in FACTS])
 def test_annotations_known_facts(
-    gold: dict[str, dict[str, Any]], analyses: dict[str, TrialAnalysis], fact: tuple[str, str, int, str, dict[str, Any]]
+    request: pytest.FixtureRequest,
+    gold: dict[str, dict[str, Any]],
+    pipeline: str,
+    fact: tuple[str, str, int, str, dict[str, Any]],
 ) -> None:
+    analyses = request.getfixturevalue({"fast": "analyses", "default": "default_analyses"}[pipeline])
     trial_id, span_text, occurrence, label, expected = fact
     matches = [s for s in gold_spans(gold[trial_id]) if s.text == span_text]
     g = matches[occurrence]
