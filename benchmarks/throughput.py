@@ -10,12 +10,19 @@ loading is timed apart from throughput. Pipelines:
 
 * ``spacy-tokenizer``: ``spacy.blank("en")``'s tokenizer (the floor);
 * ``criteria-tokenizer``: our tokenizer alone;
-* ``criteria-nlp``: the default rules-only pipeline (segmenter, abbreviations,
-  tagger, ConText, linker, coder) as ``Analyzer.pipe`` runs it, building the
-  typed analysis with rules;
-* ``criteria-nlp+chia_ner``: the same with the statistical NER in front;
+* ``criteria-nlp``: the rules-only pipeline (``load("fast")``: segmenter,
+  abbreviations, tagger, ConText, linker, coder) as ``Analyzer.pipe`` runs it,
+  building the typed analysis with rules;
+* ``criteria-nlp+chia_ner``: the same with the statistical NER in front
+  (``load("default")``);
+* ``pipeline-fast`` and ``pipeline-default``: the spaCy pipelines alone
+  (``nlp.pipe``, no analysis or rules), the figure the model's target is
+  stated in;
 * ``medspacy-default``: ``medspacy.load()`` (PyRuSH sentences, target matcher,
   ConText with its default rules).
+
+Run it on one core for per-core figures: ``OMP_NUM_THREADS=1 taskset -c 0
+python benchmarks/throughput.py``.
 
 Prints words per second and the ratios the project tracks: our pipeline against
 the bare tokenizer (time ratio) and against medspaCy's default pipeline (speed
@@ -91,8 +98,10 @@ def main() -> None:
     measure("spacy-tokenizer", lambda: spacy.blank("en"), lambda nlp: [nlp.make_doc(t) for t in texts])
     measure("criteria-tokenizer", blank, lambda nlp: [nlp.make_doc(t) for t in texts])
     measure("criteria-nlp", criteria_nlp.Analyzer, lambda a: list(a.pipe(texts, batch_size=64)))
-    measure("criteria-nlp+chia_ner", lambda: criteria_nlp.Analyzer(model="chia_ner"),
+    measure("criteria-nlp+chia_ner", lambda: criteria_nlp.Analyzer(pipeline="default"),
             lambda a: list(a.pipe(texts, batch_size=64)))
+    measure("pipeline-fast", lambda: criteria_nlp.load("fast"), lambda nlp: list(nlp.pipe(texts, batch_size=64)))
+    measure("pipeline-default", lambda: criteria_nlp.load("default"), lambda nlp: list(nlp.pipe(texts, batch_size=64)))
     measure("medspacy-default", medspacy.load, lambda nlp: list(nlp.pipe(texts, batch_size=64)))
 
     ours = results["criteria-nlp"]["seconds"]
@@ -102,6 +111,8 @@ def main() -> None:
         "medspacy-default / criteria-nlp (time)": round(results["medspacy-default"]["seconds"] / ours, 2),
         "medspacy-default / criteria-nlp+chia_ner (time)": round(
             results["medspacy-default"]["seconds"] / results["criteria-nlp+chia_ner"]["seconds"], 2),
+        "pipeline-default / spacy-tokenizer (time)": round(
+            results["pipeline-default"]["seconds"] / results["spacy-tokenizer"]["seconds"], 2),
     }
     for name, value in ratios.items():
         print(f"{name:50} {value:>6}x")
