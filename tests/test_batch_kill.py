@@ -18,7 +18,8 @@ from criteria_nlp.read import read_trials
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 STUDIES = FIXTURES / "batch" / "studies.jsonl"
-REPEATS = 10
+# 600 records: enough that a run cannot finish between its third part and the signal, even on a loaded machine
+REPEATS = 25
 EXPECTED = [t.id for t in read_trials([STUDIES] * REPEATS)]
 CLI = [sys.executable, "-c", "from criteria_nlp.cli import app; app()", "annotate"]
 
