@@ -121,7 +121,8 @@ class CriteriaTokenizer(Tokenizer):  # type: ignore[misc]
 
 def build_tokenizer(nlp: Language) -> Tokenizer:
     """Build the criteria tokenizer for ``nlp``'s vocabulary."""
-    exceptions = dict(nlp.Defaults.tokenizer_exceptions)
+    # spaCy's emoticons such as "(=", "=3", "<3" would glue comparators to what they compare ("(=18 years")
+    exceptions = {k: v for k, v in nlp.Defaults.tokenizer_exceptions.items() if not any(c in k for c in COMPARATOR_CHARS)}
     exceptions.update({abbr: [{ORTH: abbr}] for abbr in ABBREVIATIONS})
     return CriteriaTokenizer(
         nlp.vocab,
