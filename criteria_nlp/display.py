@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from spacy import displacy
 
 if TYPE_CHECKING:
-    from .schema import Entity, TrialAnalysis
+    from .schema import Criterion, Entity, TrialAnalysis
 
 COLORS = {
     "CONDITION": "#f4b6c2", "DRUG": "#b5d8f7", "PROCEDURE": "#c9e4c5", "LAB": "#ffe29a", "SCORE": "#ffd1a6",
@@ -19,14 +19,17 @@ COLORS = {
 }
 
 
+def _by_kind(analysis: "TrialAnalysis", kinds: tuple[str, ...]) -> list[tuple[str, list["Criterion"]]]:
+    """The analysis's criteria grouped by kind, in the order of ``kinds``, leaving out empty groups."""
+    groups = [(kind, [c for c in analysis.criteria if c.kind == kind]) for kind in kinds]
+    return [(kind, criteria) for kind, criteria in groups if criteria]
+
+
 def criteria_html(analysis: "TrialAnalysis", *, kinds: tuple[str, ...] = ("inclusion", "exclusion", "unknown")) -> str:
     """Each criterion on its own line with its entities highlighted (negated ones marked with "no ")."""
     text = analysis.trial.eligibility_text
     parts = []
-    for kind in kinds:
-        criteria = [c for c in analysis.criteria if c.kind == kind]
-        if not criteria:
-            continue
+    for kind, criteria in _by_kind(analysis, kinds):
         parts.append(f"<h4>{html.escape(kind.capitalize())} criteria</h4>")
         for criterion in criteria:
             ents = []
@@ -167,10 +170,7 @@ def marked_criteria_html(analysis: "TrialAnalysis", *, anchor: str = "",
     for entity in analysis.entities:
         by_criterion.setdefault(entity.criterion, []).append(entity)
     parts: list[str] = []
-    for kind in kinds:
-        criteria = [c for c in analysis.criteria if c.kind == kind]
-        if not criteria:
-            continue
+    for kind, criteria in _by_kind(analysis, kinds):
         parts.append(f"<h4>{html.escape(kind.capitalize())} criteria</h4><ol class=\"criteria-list\">")
         for criterion in criteria:
             body = marked_text_html(text[criterion.start:criterion.end], by_criterion.get(criterion.id, ()),
