@@ -7,7 +7,7 @@
   ``read_trial`` gives it, every span's text is ``text[start:end]``, labels are in the
   label set, spans are sorted and do not overlap, VALUE spans (and only they) carry a
   value;
-* the pipeline against the gold, per trial and overall: strict (same start, end,
+* both pipelines (``fast`` and ``default``) against the gold, per trial and overall: strict (same start, end,
   label) and overlap (a shared character, same label, one-to-one; SCORE and LAB count
   as the same label here only) precision/recall/F1, negation accuracy on the
   overlap-matched entities (VALUE and TEMPORAL left out: they carry no assertion), and
@@ -235,26 +235,23 @@ def gold() -> dict[str, dict[str, Any]]:
     return {record["id"]: record for record in load_gold()}
 
 
-@pytest.fixture(scope="module")
-def analyses() -> dict[str, TrialAnalysis]:
-    return {a.trial.id: a for a in Analyzer().pipe(criteria_nlp.read_trials(SEEDS))}
+#: each pipeline and the key of its stored figures in SCORES_PATH
+STORED_KEYS = {"fast": "scores", "default": "scores_default"}
+
+
+@pytest.fixture(scope="module", params=tuple(STORED_KEYS))
+def pipeline(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture(scope="module")
-def default_analyses() -> dict[str, TrialAnalysis]:
-    return {a.trial.id: a for a in Analyzer(pipeline="default").pipe(criteria_nlp.read_trials(SEEDS))}
+def analyses(pipeline: str) -> dict[str, TrialAnalysis]:
+    return {a.trial.id: a for a in Analyzer(pipeline=pipeline).pipe(criteria_nlp.read_trials(SEEDS))}
 
 
 @pytest.fixture(scope="module")
 def scores(gold: dict[str, dict[str, Any]], analyses: dict[str, TrialAnalysis]) -> dict[str, dict[str, float | None]]:
     return measure(gold.values(), analyses)
-
-
-@pytest.fixture(scope="module")
-def default_scores(
-    gold: dict[str, dict[str, Any]], default_analyses: dict[str, TrialAnalysis]
-) -> dict[str, dict[str, float | None]]:
-    return measure(gold.values(), default_analyses)
 
 
 # --- the gold file itself ------------------------------------------------------------------------
@@ -335,12 +332,12 @@ def _stored() -> dict[str, Any]:
     return json.loads(SCORES_PATH.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("pipeline", ("fast", "default"))
 @pytest.mark.parametrize("scope", (*TRIAL_IDS, "overall"))
-def test_annotations_scores_do_not_regress(request: pytest.FixtureRequest, pipeline: str, scope: str) -> None:
-    key, fixture = {"fast": ("scores", "scores"), "default": ("scores_default", "default_scores")}[pipeline]
-    stored = _stored()[key][scope]
-    current = request.getfixturevalue(fixture)[scope]
+def test_annotations_scores_do_not_regress(
+    pipeline: str, scores: dict[str, dict[str, float | None]], scope: str
+) -> None:
+    stored = _stored()[STORED_KEYS[pipeline]][scope]
+    current = scores[scope]
     assert set(current) == set(stored)
     drops = {}
     for name, before in stored.items():
@@ -379,15 +376,10 @@ def _fact_id(fact: tuple[str, str, int, str, dict[str, Any]]) -> str:
     return f"{fact[0]}:{fact[1]}:{fact[2]}"
 
 
-@pytest.mark.parametrize("pipeline", ("fast", "default"))
 @pytest.mark.parametrize("fact", FACTS, ids=[_fact_id(f) for f in FACTS])
 def test_annotations_known_facts(
-    request: pytest.FixtureRequest,
-    gold: dict[str, dict[str, Any]],
-    pipeline: str,
-    fact: tuple[str, str, int, str, dict[str, Any]],
+    gold: dict[str, dict[str, Any]], analyses: dict[str, TrialAnalysis], fact: tuple[str, str, int, str, dict[str, Any]]
 ) -> None:
-    analyses = request.getfixturevalue({"fast": "analyses", "default": "default_analyses"}[pipeline])
     trial_id, span_text, occurrence, label, expected = fact
     matches = [s for s in gold_spans(gold[trial_id]) if s.text == span_text]
     g = matches[occurrence]
