@@ -281,9 +281,12 @@ class _Builder:
             return None
         codes = {e.concept.code for e in sexes if e.concept is not None}
         code = "all" if "all" in codes or codes == {"female", "male"} else codes.pop()
+        # the evidence runs from the first sex word to the last: "Male or female", not "Male"
+        first, last = min(e.start for e in sexes), max(e.end for e in sexes)
+        evidence = criterion.text[first - criterion.start:last - criterion.start]
         return self.add(criterion=criterion.id, kind=criterion.kind, category="sex", polarity="require",
                         operator="=", concept=Concept(system="SEX", code=code, name=code), entity=sexes[0].id,
-                        text=criterion.text, evidence=sexes[0].text)
+                        text=criterion.text, evidence=evidence)
 
     def group_alternatives(self, criterion: Criterion, rules: list[Rule]) -> None:
         """Rules of one category whose mentions are joined by "or" become an any-of group."""

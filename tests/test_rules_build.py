@@ -138,6 +138,21 @@ def test_rules_build_sex_only_from_criteria_about_sex() -> None:
     assert [r.category for r in text_rules(pregnant)] == ["pregnancy"]
 
 
+@pytest.mark.parametrize(
+    ("text", "words", "code"),
+    [
+        ("Male or female", [("Male", "male"), ("female", "female")], "all"),
+        ("Men and women aged 18 or older", [("Men", "male"), ("women", "female")], "all"),
+        ("Female participants", [("Female", "female")], "female"),
+    ],
+)
+def test_rules_build_sex_words_tagged_one_by_one_give_one_rule(text: str, words: list[tuple[str, str]], code: str) -> None:
+    a = analysis(text, "inclusion", [dict(text=w, label="SEX", concept=Concept(system="SEX", code=c, name=c)) for w, c in words])
+    (rule,) = [r for r in text_rules(a) if r.category == "sex"]
+    assert rule.concept is not None and rule.concept.code == code
+    assert rule.evidence == text[text.index(words[0][0]):text.index(words[-1][0]) + len(words[-1][0])]
+
+
 def test_rules_build_structured_rules_beside_text_rules() -> None:
     eligibility = Eligibility(minimum_age=Age.of(18, "years"), maximum_age=Age.of(60, "years"), sex="all",
                               healthy_volunteers=False)
