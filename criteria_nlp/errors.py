@@ -37,6 +37,7 @@ class Errors:
     X001 = "{record}: the resource is invalid ({detail})."
     X002 = "{record}: the resource is missing from the package."
     X003 = "{record}: no such pipeline; use {detail} or the path of a pipeline saved with nlp.to_disk."
+    X004 = "{record}: a component setting is invalid ({detail})."
     # analysis
     A001 = "{record}: cannot analyse an object of type {detail}; pass a Trial, a str or a mapping."
     A002 = "{record}: the serialised analysis is invalid ({detail})."

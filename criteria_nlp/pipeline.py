@@ -82,8 +82,9 @@ def load(name: str | Path = "default", *, model: str | Path | None = None, exclu
 
     - ``"default"``: the criteria tokenizer, the segmenter, the statistical NER
       trained on Chia (``chia_ner``, shipped in the package) and the rule and
-      lexicon components; the NER's spans join the tagger's candidates, and the
-      tagger, context, linker and coder do the rest.
+      lexicon components; the NER's spans join the tagger's candidates (it
+      draws the boundaries of conditions and procedures, the lexicons their labels
+      and codes), and the tagger, context, linker and coder do the rest.
     - ``"fast"``: the same without the statistical NER (rules and lexicons only).
     - a path: a pipeline saved with ``nlp.to_disk`` (``spacy.load``).
 

@@ -21,9 +21,14 @@ source         priority  what
 
 A statistical span gives way to any coded lexicon or terms span it overlaps
 that has another label (the curated label is trusted: "hepatitis B/C" stays two
-conditions, not a lab); when it wins by length over curated spans of its own
-label ("acute hemorrhage" over "hemorrhage"), it keeps the code of the longest
-one inside it.
+conditions, not a lab); when it wins over curated spans of its own label
+("acute hemorrhage" over "hemorrhage"), it keeps the code of the longest one
+inside it. For the labels in ``model_first`` (by default CONDITION and
+PROCEDURE, whose mentions are open-ended) a statistical span is placed before
+the curated ones, whatever its length, where it nests with every coded span it
+overlaps: the model draws the mention's boundary ("hypertension" in "poorly
+controlled hypertension", "pregnant" beside "women"), the lexicon its label and
+code. A statistical span that cuts a coded term in two keeps the usual order.
 
 It keeps spans inside criteria only, records each entity's source and a
 lexicon entry's concept in ``doc._.entity_data``, resolves coordinated short forms ("hepatitis B/C" also
@@ -58,6 +63,8 @@ DRUG_TERMS_RESOURCE = "drug_terms.json"
 ICD10_TERMS_RESOURCE = "icd10_terms.json"
 LABELS = ("CONDITION", "DRUG", "PROCEDURE", "LAB", "SCORE", "OBSERVATION", "DEVICE", "AGE", "SEX", "VALUE", "TEMPORAL")
 PRIORITY = {"lexicon": 4, "terms": 4, "gazetteer": 3, "drugs": 2, "icd10": 2, "model": 1}
+#: labels whose statistical spans are placed before the curated ones (see the module docstring)
+DEFAULT_MODEL_FIRST = ("CONDITION", "PROCEDURE")
 QUALITATIVE_OPERATORS = {
     "positive": {"operator": "positive"},
     "negative": {"operator": "negative"},
@@ -196,6 +203,18 @@ def _agrees(cand: _Candidate, curated: list[list[_Candidate]]) -> bool:
     return all(other.label == cand.label for i in range(cand.start, cand.end) for other in curated[i])
 
 
+def _nests(cand: _Candidate, curated: list[list[_Candidate]]) -> bool:
+    """Every coded curated span overlapping ``cand`` lies inside it, or contains it while ``cand`` is itself a curated term."""
+    exact = any(o.start == cand.start and o.end == cand.end for o in curated[cand.start])
+    for i in range(cand.start, cand.end):
+        for other in curated[i]:
+            inside = cand.start <= other.start and other.end <= cand.end
+            around = other.start <= cand.start and cand.end <= other.end
+            if not (inside or (around and exact)):
+                return False
+    return True
+
+
 def _inherited(cand: _Candidate, curated: list[list[_Candidate]], payloads: list[dict[str, Any]]) -> dict[str, Any]:
     """The payload of the longest curated span inside a statistical one, so "acute hemorrhage" keeps hemorrhage's code."""
     inside = {id(o): o for i in range(cand.start, cand.end) for o in curated[i] if cand.start <= o.start and o.end <= cand.end}
@@ -235,9 +254,14 @@ class CriteriaTagger:
     """spaCy component: set ``doc.ents`` to the entities of every criterion."""
 
     def __init__(self, nlp: Language, name: str = "criteria_tagger", *, use_gazetteer: bool = True,
-                 use_drug_vocabulary: bool = True, use_icd10: bool = True) -> None:
+                 use_drug_vocabulary: bool = True, use_icd10: bool = True,
+                 model_first: Iterable[str] = DEFAULT_MODEL_FIRST) -> None:
         self.nlp = nlp
         self.name = name
+        self.model_first = frozenset(model_first)
+        unknown = self.model_first - set(LABELS)
+        if unknown:
+            raise ResourceError("X004", record=f"{name}.model_first", detail=f"unknown labels {sorted(unknown)}; known: {', '.join(LABELS)}")
         self.use_gazetteer = use_gazetteer
         self.use_drug_vocabulary = use_drug_vocabulary
         self.use_icd10 = use_icd10
@@ -329,7 +353,9 @@ class CriteriaTagger:
         curated = _curated_by_token(candidates, len(doc), self.index.payloads)
         if curated is not None:
             candidates = [c for c in candidates if c.source != "model" or _agrees(c, curated)]
-        candidates.sort(key=lambda c: (-(c.end - c.start), -c.priority, c.start))
+        first = {id(c) for c in candidates if c.source == "model" and c.label in self.model_first
+                 and (curated is None or _nests(c, curated))}
+        candidates.sort(key=lambda c: (id(c) not in first, -(c.end - c.start), -c.priority, c.start))
         for cand in candidates:
             if any(taken[cand.start:cand.end]):
                 continue
@@ -463,10 +489,11 @@ class CriteriaTagger:
     "criteria_tagger",
     assigns=["doc.ents", "doc._.entity_data"],
     requires=["doc.spans"],
-    default_config={"use_gazetteer": True, "use_drug_vocabulary": True, "use_icd10": True},
+    default_config={"use_gazetteer": True, "use_drug_vocabulary": True, "use_icd10": True,
+                    "model_first": list(DEFAULT_MODEL_FIRST)},
 )
 def make_criteria_tagger(nlp: Language, name: str, use_gazetteer: bool, use_drug_vocabulary: bool,
-                         use_icd10: bool) -> CriteriaTagger:
+                         use_icd10: bool, model_first: list[str]) -> CriteriaTagger:
     """Factory for ``nlp.add_pipe("criteria_tagger")``."""
     return CriteriaTagger(nlp, name, use_gazetteer=use_gazetteer, use_drug_vocabulary=use_drug_vocabulary,
-                          use_icd10=use_icd10)
+                          use_icd10=use_icd10, model_first=model_first)

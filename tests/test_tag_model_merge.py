@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Callable, Iterable, Iterator
+
 import pytest
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -18,7 +21,9 @@ def tag_with_model_spans(nlp: Language, spans: list[tuple[str, str]]) -> Doc:
         if name == "criteria_tagger":
             ents = []
             for text, label in spans:
-                start = TEXT.index(text)
+                match = re.search(rf"\b{re.escape(text)}\b", TEXT)  # the first whole-word occurrence
+                assert match is not None
+                start = match.start()
                 span = doc.char_span(start, start + len(text), label=label)
                 assert span is not None
                 ents.append(span)
@@ -38,16 +43,65 @@ def test_tag_model_span_with_another_label_than_a_coded_term_gives_way(nlp: Lang
     assert result["hepatitis B"][0] == "CONDITION" and result["hepatitis B"][2] == "B18.1"
 
 
+@pytest.fixture
+def model_first(nlp: Language) -> Iterator[Callable[[Iterable[str]], None]]:
+    """Set the tagger's ``model_first`` labels for one test, then put the configured ones back."""
+    tagger = nlp.get_pipe("criteria_tagger")
+    configured = tagger.model_first
+
+    def set_labels(labels: Iterable[str]) -> None:
+        tagger.model_first = frozenset(labels)
+
+    yield set_labels
+    tagger.model_first = configured
+
+
 @pytest.mark.parametrize(
-    ("span", "code", "source"),
+    ("span", "code", "first", "source"),
     [
-        ("acute hemorrhage", "R58", "model"),  # longer than the curated "hemorrhage": its boundaries, the curated code
-        ("serious infection", "B99.9", "lexicon"),  # as long as a curated span: the curated one wins
+        # longer than the curated "hemorrhage": its boundaries, the curated code, whatever the order
+        ("acute hemorrhage", "R58", (), "model"),
+        ("acute hemorrhage", "R58", ("CONDITION",), "model"),
+        # as long as a curated span: the curated one wins unless CONDITION is placed model-first
+        ("serious infection", "B99.9", (), "lexicon"),
+        ("serious infection", "B99.9", ("CONDITION",), "model"),
     ],
 )
-def test_tag_model_span_of_the_same_label_keeps_the_inner_code(nlp: Language, span: str, code: str, source: str) -> None:
+def test_tag_model_span_of_the_same_label_keeps_the_inner_code(
+    nlp: Language, model_first: Callable[[Iterable[str]], None], span: str, code: str, first: tuple[str, ...], source: str
+) -> None:
+    model_first(first)
     plain = found(tag_with_model_spans(nlp, []))
     inner = next(text for text in plain if text in span and plain[text][0] == "CONDITION")
     assert plain[inner][2] == code
     result = found(tag_with_model_spans(nlp, [(span, "CONDITION")]))
     assert result[span] == ("CONDITION", source, code)
+
+
+@pytest.mark.parametrize(("first", "expected"), [((), "serious infection"), (("CONDITION",), "infection")])
+def test_tag_model_first_span_inside_a_curated_term_draws_the_boundary(
+    nlp: Language, model_first: Callable[[Iterable[str]], None], first: tuple[str, ...], expected: str
+) -> None:
+    """"infection" inside the curated "serious infection": model-first keeps the model's boundary and the term's code."""
+    model_first(first)
+    result = found(tag_with_model_spans(nlp, [("infection", "CONDITION")]))
+    assert expected in result
+    assert result[expected][0] == "CONDITION" and result[expected][2] == "B99.9"
+
+
+def test_tag_model_first_span_cutting_a_coded_term_keeps_the_usual_order(
+    nlp: Language, model_first: Callable[[Iterable[str]], None]
+) -> None:
+    """A model span that cuts the curated "hepatitis B" in two ("including hepatitis") does not go first."""
+    model_first(("CONDITION",))
+    result = found(tag_with_model_spans(nlp, [("including hepatitis", "CONDITION")]))
+    assert "including hepatitis" not in result
+    assert result["hepatitis B"][2] == "B18.1"
+
+
+def test_tag_model_first_rejects_unknown_labels(nlp: Language) -> None:
+    from criteria_nlp.errors import ResourceError
+    from criteria_nlp.tag import CriteriaTagger
+
+    with pytest.raises(ResourceError, match=r"\[X004\].*INFECTION"):
+        CriteriaTagger(nlp, "criteria_tagger", model_first=["INFECTION"])
