@@ -28,6 +28,9 @@ from criteria_nlp.lexicon import Lexicon
 from criteria_nlp.pipeline import blank
 from criteria_nlp.tag import load_terms
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from prepare import is_validation  # noqa: E402  (the valid rule lives with the model's data preparation)
+
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "criteria_nlp" / "resources" / "gazetteer.jsonl"
 SPLIT = REPO / "annotations" / "chia_split.json"
@@ -38,7 +41,8 @@ LABELS = {"CONDITION", "DRUG", "PROCEDURE", "LAB/SCORE", "OBSERVATION", "DEVICE"
 STOP = {"a", "an", "the", "of", "or", "and", "in", "on", "to", "for", "with", "any", "all", "no", "not", "be", "is", "are", "as"}
 
 
-def main(chia_dir: Path) -> None:
+def main(chia_dir: Path, *, out: Path = OUT, without_valid: bool = False) -> None:
+    """Learn the gazetteer from the train split (without its valid trials when asked) and write it to ``out``."""
     nlp = blank()
     lexicon = Lexicon.load()
     terms = load_terms()
@@ -47,6 +51,8 @@ def main(chia_dir: Path) -> None:
     gold: dict[tuple[str, str], int] = Counter()
     gold_at: set[tuple[int, int, int, str]] = set()
     for chia_file in load_chia(chia_dir, split="train", split_file=SPLIT):
+        if without_valid and is_validation(chia_file.trial_id):
+            continue  # for pipeline decisions on the valid part (models/scripts/evaluate_valid.py)
         for index, (start, end) in enumerate(chia_file.lines):
             doc = nlp.make_doc(chia_file.text[start:end])
             docs.append(doc)
@@ -93,8 +99,8 @@ def main(chia_dir: Path) -> None:
         words = key.count(" ") + 1
         if (n >= MIN_COUNT and precision >= MIN_PRECISION) or (2 <= words <= MAX_SINGLETON_WORDS and precision == 1.0):
             kept.append({"term": key, "label": best, "count": n, "precision": round(precision, 3)})
-    OUT.write_text("".join(json.dumps(k, ensure_ascii=False) + "\n" for k in kept), encoding="utf-8")
-    print(f"{len(kept)} terms written to {OUT} ({Counter(k['label'] for k in kept)})")
+    out.write_text("".join(json.dumps(k, ensure_ascii=False) + "\n" for k in kept), encoding="utf-8")
+    print(f"{len(kept)} terms written to {out} ({Counter(k['label'] for k in kept)})")
 
 
 if __name__ == "__main__":
