@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 import criteria_nlp
-from criteria_nlp.evaluate import analyzer_predictor, evaluate_chia, load_chia
+from criteria_nlp.evaluate import Row, analyzer_predictor, evaluate_chia, load_chia
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -59,10 +59,11 @@ def main() -> None:
         assert {f.trial_id for f in load_chia(args.chia, split="dev", split_file=split)} <= set(train)
         report = evaluate_chia(args.chia, analyzer_predictor(criteria_nlp.Analyzer(nlp)), split="dev", split_file=split)
     rows = [r for r in report.rows if r.type in SEVEN]
+    seven = Row.of("seven types", sum(r.gold for r in rows), sum(r.predicted for r in rows),
+                   sum(r.strict_tp for r in rows), sum(r.overlap_tp for r in rows))
     for kind in ("strict", "overlap"):
-        tp = sum(getattr(r, f"{kind}_tp") for r in rows)
-        precision, recall = tp / sum(r.predicted for r in rows), tp / sum(r.gold for r in rows)
-        print(f"seven types {kind} P/R/F1 {100 * precision:.1f}/{100 * recall:.1f}/{200 * precision * recall / (precision + recall):.2f}")
+        precision, recall, f1 = (getattr(seven, f"{kind}_{m}") for m in ("precision", "recall", "f1"))
+        print(f"seven types {kind} P/R/F1 {100 * precision:.1f}/{100 * recall:.1f}/{100 * f1:.2f}")
     for r in report.rows:
         print(f"  {r.type:12} strict F1 {100 * r.strict_f1:5.1f}  overlap F1 {100 * r.overlap_f1:5.1f}  gold {r.gold}  predicted {r.predicted}")
 
