@@ -15,7 +15,8 @@ How a rule is read from a criterion:
   non-computable rules: its polarity cannot be known.
 * **category**: from the entity's label (CONDITION -> condition, DRUG -> drug,
   ...); pregnancy, lactation, childbearing potential and contraception are
-  ``pregnancy``; devices are ``other``.
+  ``pregnancy``; devices are ``other``; a treatment procedure coded with a
+  drug ("immunosuppressive therapy") is ``drug``.
 * **status**: ``history`` / ``planned`` / ``family`` from ConText, else ``current``.
 * **values and windows**: the entity's linked value (operator, limits, unit in
   the lab's canonical unit when known, multiples of the upper/lower limit of
@@ -103,6 +104,8 @@ def _category(entity: Entity) -> str:
         return "pregnancy"
     if entity.label in ("CONDITION", "OBSERVATION") and concept is None and PREGNANCY_TEXT.search(entity.text):
         return "pregnancy"
+    if entity.label == "PROCEDURE" and concept is not None and concept.is_drug:
+        return "drug"  # "immunosuppressive therapy": a treatment procedure, matched on the drug it gives
     return LABEL_CATEGORY.get(entity.label, "other")
 
 

@@ -185,6 +185,20 @@ class Concept(_Model):
     code: str
     name: str | None = None
 
+    @property
+    def is_drug(self) -> bool:
+        """Whether the concept names a drug or drug class (its rule is a drug rule whatever the mention's label)."""
+        return names_drug(self.system, self.code)
+
+
+#: coding systems whose every code is a drug or drug class
+DRUG_SYSTEMS = frozenset({"ATC", "RxNorm", "DrugBank", "MedlinePlus", "drug-named-entity-recognition"})
+
+
+def names_drug(system: str, code: str) -> bool:
+    """Whether ``system``/``code`` name a drug: a drug vocabulary, or one of the lexicon's own ``drug:`` classes."""
+    return system in DRUG_SYSTEMS or (system == "CRITERIA_NLP" and code.startswith("drug:"))
+
 
 class Value(_Model):
     """A comparison a criterion makes, with its canonical-unit form."""

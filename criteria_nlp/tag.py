@@ -29,6 +29,10 @@ the curated ones, whatever its length, where it nests with every coded span it
 overlaps: the model draws the mention's boundary ("hypertension" in "poorly
 controlled hypertension", "pregnant" beside "women"), the lexicon its label and
 code. A statistical span that cuts a coded term in two keeps the usual order.
+A drug mention ending in a therapy head ("immunosuppressive therapy",
+``therapy_heads`` of the terms resource) becomes a treatment PROCEDURE coded
+with the drug, as SNOMED CT and Chia file it; the rule builder still makes it a
+drug rule.
 
 It keeps spans inside criteria only, records each entity's source and a
 lexicon entry's concept in ``doc._.entity_data``, resolves coordinated short forms ("hepatitis B/C" also
@@ -53,7 +57,7 @@ from spacy.util import ensure_path
 
 from .extensions import doc_text  # (importing it registers the extensions set here)
 from .errors import ResourceError
-from .schema import Concept, Value, Window
+from .schema import Concept, Value, Window, names_drug
 from .terms import TermIndex
 from .values import find_values, find_windows
 
@@ -92,6 +96,7 @@ class TaggerTerms(BaseModel):
     sex_words: list[str]
     qualitative: dict[str, list[str]]
     temporal: dict[str, list[str]]
+    therapy_heads: list[str] = []
 
 
 class GazetteerEntry(BaseModel):
@@ -304,6 +309,7 @@ class CriteriaTagger:
             self._add({"label": entry.label, "source": "lexicon", "concept": concept, "entry": entry.id},
                       entry.surface_forms(), case_sensitive=entry.case_sensitive)
         terms = self.terms
+        self._heads = frozenset(v.lower() for head in terms.therapy_heads for v in _plural_variants(head.strip()))
         for group, phrases in terms.age.items():
             concept = None if group == "age" else {"system": "AGE_GROUP", "code": group, "name": group.replace("_", " ")}
             self._add({"label": "AGE", "source": "terms", "concept": concept}, phrases)
@@ -373,6 +379,8 @@ class CriteriaTagger:
             if "window" in info:
                 data["window"] = Window(text=span.text, **info["window"]).model_dump()
             chosen.append((span, data))
+        if self._heads:
+            self._treatments(doc, chosen, candidates)
         chosen.extend(self._coordinated(doc, chosen, taken, inside))
         chosen.extend(self._short_forms(doc, chosen, taken, inside))
         chosen.sort(key=lambda pair: pair[0].start)
@@ -391,6 +399,25 @@ class CriteriaTagger:
         for ent in doc.ents:  # a statistical NER that ran before the tagger
             if ent.label_ in LABELS:
                 yield _Candidate(ent.start, ent.end, ent.label_, PRIORITY["model"], -1, "model")
+
+    def _treatments(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], candidates: list[_Candidate]) -> None:
+        """A drug before a therapy head ("immunosuppressive therapy", "trastuzumab treatment") is a treatment
+        procedure: PROCEDURE, coded with the drug (its own code, else the longest drug term inside)."""
+        payloads = self.index.payloads
+        for i, (span, data) in enumerate(chosen):
+            if span.label_ not in ("DRUG", "PROCEDURE") or len(span) < 2 or span[-1].lower_ not in self._heads:
+                continue
+            concept = data.get("concept")
+            if concept is None or not names_drug(concept["system"], concept["code"]):
+                inner = [payloads[c.payload]["concept"] for c in sorted(candidates, key=lambda c: c.start - c.end)
+                         if c.payload >= 0 and span.start <= c.start and c.end < span.end
+                         and payloads[c.payload].get("concept") is not None
+                         and names_drug(payloads[c.payload]["concept"]["system"], payloads[c.payload]["concept"]["code"])]
+                if inner:
+                    concept = inner[0]
+                elif span.label_ == "PROCEDURE":
+                    continue  # "radiation therapy", "dialysis treatment": no drug in it
+            chosen[i] = (Span(doc, span.start, span.end, label="PROCEDURE"), {**data, "concept": concept})
 
     def _place(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray, start_char: int,
                end_char: int, label: str, data: dict[str, Any]) -> None:

@@ -179,3 +179,21 @@ def test_rules_build_seed_coverage(analyzer: Analyzer) -> None:
     grouped = [r for r in a.rules if r.criterion == "c3"]  # Parenchymal lung involvement or refractory heart involvement
     assert len(grouped) == 2 and grouped[0].group is not None and grouped[0].group == grouped[1].group
     assert a.computable_share is not None and a.computable_share >= 0.8
+
+
+@pytest.mark.parametrize(
+    "concept,category",
+    [
+        (Concept(system="ATC", code="L04", name="immunosuppressants"), "drug"),
+        (Concept(system="DrugBank", code="DB00072", name="trastuzumab"), "drug"),
+        (Concept(system="CRITERIA_NLP", code="drug:anti-vegf", name="anti-VEGF"), "drug"),
+        (Concept(system="CRITERIA_NLP", code="proc:radiotherapy", name="radiotherapy"), "procedure"),
+        (None, "procedure"),
+    ],
+)
+def test_rules_build_treatment_procedure_coded_with_a_drug_is_a_drug_rule(concept: Concept | None, category: str) -> None:
+    text = "Prior immunosuppressive therapy"
+    a = analysis(text, "exclusion", [{"text": "immunosuppressive", "span": "immunosuppressive therapy", "label": "PROCEDURE",
+                                      "concept": concept}])
+    (rule,) = text_rules(a)
+    assert (rule.category, rule.computable) == (category, concept is not None)
