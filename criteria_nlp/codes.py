@@ -26,6 +26,8 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from .lexicon import LABELS, Lexicon, LexiconEntry, _raw_tokens, normalize
 from .schema import Concept
 
@@ -230,7 +232,9 @@ def _usable_variant(variant: str) -> bool:
     if len(variant) < 3 or not any(ch.isalpha() for ch in variant):
         return False
     low = variant.lower()
-    return low not in _DRUG_STOPLIST and normalize(low) != ""
+    # the tagger's keys drop hyphens: "sam-e" (S-adenosylmethionine) would match the word "same"
+    bare = low.replace("-", "")
+    return low not in _DRUG_STOPLIST and bare not in _DRUG_STOPLIST and bare not in STOP_WORDS and normalize(low) != ""
 
 
 @functools.lru_cache(maxsize=1)

@@ -49,3 +49,4 @@ def test_tag_treatments_leave_other_mentions_alone(nlp: Language, criterion: str
 def test_tag_treatments_drug_concepts_are_known_by_system_and_code(system: str, code: str, drug: bool) -> None:
     assert names_drug(system, code) is drug
     assert Concept(system=system, code=code).is_drug is drug
+
