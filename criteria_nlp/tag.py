@@ -307,7 +307,7 @@ class CriteriaTagger:
         for entry in self._lexicon.entries():
             concept = entry.concept.model_dump() if entry.concept is not None else None
             self._add({"label": entry.label, "source": "lexicon", "concept": concept, "entry": entry.id},
-                      entry.surface_forms(), case_sensitive=entry.case_sensitive)
+                      [entry.name, *entry.synonyms], case_sensitive=entry.case_sensitive)  # every spelling: see TermIndex.spaces
         terms = self.terms
         self._heads = frozenset(v.lower() for head in terms.therapy_heads for v in _plural_variants(head.strip()))
         for group, phrases in terms.age.items():
@@ -391,7 +391,11 @@ class CriteriaTagger:
     def _candidates(self, doc: Doc) -> Iterator[_Candidate]:
         lower = [t.lower_ for t in doc]
         payloads = self.index.payloads
-        for start, end, pid in self.index.match(lower, lambda i, j: "".join(t.text for t in doc[i:j])):
+        # a space beside a stop word separates words ("as a" is no spelling of "ASA"); others may be
+        # spelling ("Cl Cr", "CYP 3A4"): only the first kind counts against a term's own spaces
+        stop = [t.is_stop for t in doc]
+        spaced = [bool(t.whitespace_) and (stop[i] or (i + 1 < len(doc) and stop[i + 1])) for i, t in enumerate(doc)]
+        for start, end, pid in self.index.match(lower, lambda i, j: "".join(t.text for t in doc[i:j]), spaced=spaced):
             info = payloads[pid]
             yield _Candidate(start, end, info["label"], PRIORITY[info["source"]], pid, info["source"])
         if not doc.to_array("ENT_IOB").any():  # doc.ents walks every token in Python, even when there are none

@@ -7,7 +7,10 @@ splits it ("anti-dsDNA", "LVEF)≥"), and nothing is tokenised or added to the
 vocabulary when the lists are loaded: 150,000 terms load in well under a second,
 where spaCy's ``PhraseMatcher`` would tokenise each one and create a lexeme for
 every new word. Matches start and end on token boundaries and never cross a
-whitespace token (a line break inside a criterion).
+whitespace token (a line break inside a criterion). Given where the text has
+spaces, a match spans no more of them than a form of its key has places for
+(spaces or hyphens): "as a" is not "ASA", "breast feeding" matches
+"breast-feeding".
 
 Forms listed as case-sensitive (acronyms that are ordinary words once
 lower-cased: "AS", "MG", "PT") match only as written.
@@ -15,6 +18,7 @@ lower-cased: "AS", "MG", "PT") match only as written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +29,7 @@ HEAD = 6  # every key's first HEAD characters (or fewer) are kept in ``heads`` t
 
 HYPHENS = str.maketrans("", "", "-‐‑‒–")
 SEPARATOR = "\x1f"  # joins token texts for one translate call; never a hyphen
+_PARTS = re.compile(r"[\s\-‐‑‒–]+")  # where a form may have a space in the text: "breast-feeding" as "breast feeding"
 
 
 def term_key(text: str) -> str:
@@ -55,6 +60,7 @@ class TermIndex:
     max_chars: int = 0
     heads: set[str] = field(default_factory=set)
     exact_lower: set[str] = field(default_factory=set)  # case-sensitive keys, lower-cased: a cheap first test
+    spaces: dict[str, int] = field(default_factory=dict)  # lower-cased key -> most spaces in one of its forms
 
     def add_payload(self, payload: Any) -> int:
         """Store a payload and return its id."""
@@ -70,15 +76,18 @@ class TermIndex:
             key = term_key(form)
             if key and payload_id not in self.lower.setdefault(key, []):
                 self.lower[key].append(payload_id)
-                self._note(key.lower())
+            if key:
+                self._note(key.lower(), form)
         for form in exact_forms:
             key = exact_key(form)
             if key and payload_id not in self.exact.setdefault(key, []):
                 self.exact[key].append(payload_id)
                 self.exact_lower.add(key.lower())
-                self._note(key.lower())
+            if key:
+                self._note(key.lower(), form)
 
-    def _note(self, key: str) -> None:
+    def _note(self, key: str, form: str) -> None:
+        self.spaces[key] = max(self.spaces.get(key, 0), len(_PARTS.split(form.strip())) - 1)
         self.max_chars = max(self.max_chars, len(key))
         for n in range(1, min(HEAD, len(key)) + 1):
             self.heads.add(key[:n])
@@ -88,15 +97,18 @@ class TermIndex:
 
     def match(self, lower: Sequence[str], orth: Sequence[str] | Callable[[int, int], str],
               barrier: Sequence[bool] | None = None,
-              allowed: Sequence[bool] | None = None) -> list[tuple[int, int, int]]:
+              allowed: Sequence[bool] | None = None,
+              spaced: Sequence[bool] | None = None) -> list[tuple[int, int, int]]:
         """Every (start, end, payload id) over tokens given by their lower-case and verbatim texts.
 
         ``orth`` is the verbatim token texts, or a function giving the verbatim
         text of tokens ``i`` to ``j`` (only called where a case-sensitive term
         could match). ``barrier[i]`` marks tokens no match may include
         (whitespace; by default the tokens that are whitespace); ``allowed[i]``,
-        when given, marks tokens a match may cover. A match neither starts nor
-        ends on a bare hyphen.
+        when given, marks tokens a match may cover; ``spaced[i]``, when given,
+        marks tokens followed by a space that separates words, and a match may
+        then span no more of them than a form of its key has spaces or hyphens. A match neither starts nor ends on a
+        bare hyphen.
         """
         lower = token_keys(lower)
         if barrier is None:
@@ -112,7 +124,7 @@ class TermIndex:
         out: list[tuple[int, int, int]] = []
         n = len(lower)
         max_chars = self.max_chars
-        lower_index, exact_index, heads, exact_lower = self.lower, self.exact, self.heads, self.exact_lower
+        lower_index, exact_index, heads, exact_lower, spaces = self.lower, self.exact, self.heads, self.exact_lower, self.spaces
         for i in range(n):
             if barrier[i] or not lower[i] or (allowed is not None and not allowed[i]):
                 continue
@@ -126,9 +138,12 @@ class TermIndex:
                 if not lower[j]:
                     continue
                 ids = lower_index.get(low)
+                exact = low in exact_lower
+                if (ids or exact) and spaced is not None and j > i and sum(spaced[i:j]) > spaces.get(low, 0):
+                    continue  # "as a" is no spelling of "ASA"
                 if ids:
                     out.extend((i, j + 1, pid) for pid in ids)
-                if low in exact_lower:
+                if exact:
                     ids = exact_index.get(verbatim(i, j + 1).translate(HYPHENS))
                     if ids:
                         out.extend((i, j + 1, pid) for pid in ids)

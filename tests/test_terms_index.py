@@ -40,3 +40,23 @@ def test_terms_index_match(tokens: list[str], expected: list[tuple[int, int, str
     barrier = [t.isspace() for t in tokens]
     found = [(s, e, index.payloads[p]) for s, e, p in index.match([t.lower() for t in tokens], tokens, barrier)]
     assert found == expected
+
+
+@pytest.mark.parametrize(
+    "tokens,spaced,expected",
+    [
+        (["as", "a"], [True, False], []),                                 # a word-separating space inside "ASA"
+        (["ASA"], [False], [(0, 1, "score")]),
+        (["breast", "feeding"], [True, False], [(0, 2, "condition")]),    # the form "breast-feeding" has a place for it
+        (["breastfeeding"], [False], [(0, 1, "condition")]),
+        (["hepatitis", "B"], [True, False], [(0, 2, "condition")]),
+        (["as", "a"], None, [(0, 2, "score")]),                          # without space information: as before
+    ],
+)
+def test_terms_index_match_spaces(tokens: list[str], spaced: list[bool] | None,
+                                  expected: list[tuple[int, int, str]]) -> None:
+    index = TermIndex()
+    index.add(["hepatitis B", "breastfeeding", "breast-feeding"], index.add_payload("condition"))
+    index.add(["ASA"], index.add_payload("score"))
+    found = [(s, e, index.payloads[p]) for s, e, p in index.match([t.lower() for t in tokens], tokens, spaced=spaced)]
+    assert found == expected
