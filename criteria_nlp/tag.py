@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+from spacy.attrs import IS_STOP, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
@@ -393,8 +394,10 @@ class CriteriaTagger:
         payloads = self.index.payloads
         # a space beside a stop word separates words ("as a" is no spelling of "ASA"); others may be
         # spelling ("Cl Cr", "CYP 3A4"): only the first kind counts against a term's own spaces
-        stop = [t.is_stop for t in doc]
-        spaced = [bool(t.whitespace_) and (stop[i] or (i + 1 < len(doc) and stop[i + 1])) for i, t in enumerate(doc)]
+        flags = doc.to_array([IS_STOP, SPACY]).astype(bool)
+        near_stop = flags[:, 0].copy()
+        near_stop[:-1] |= flags[1:, 0]
+        spaced = (flags[:, 1] & near_stop).tolist()
         for start, end, pid in self.index.match(lower, lambda i, j: "".join(t.text for t in doc[i:j]), spaced=spaced):
             info = payloads[pid]
             yield _Candidate(start, end, info["label"], PRIORITY[info["source"]], pid, info["source"])
