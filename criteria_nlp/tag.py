@@ -410,18 +410,19 @@ class CriteriaTagger:
     def _treatments(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], candidates: list[_Candidate]) -> None:
         """A drug before a therapy head ("immunosuppressive therapy", "trastuzumab treatment") is a treatment
         procedure: PROCEDURE, coded with the drug (its own code, else the longest drug term inside)."""
+        def drug(concept: Optional[dict[str, Any]]) -> bool:
+            return concept is not None and names_drug(concept["system"], concept["code"])
+
         payloads = self.index.payloads
         for i, (span, data) in enumerate(chosen):
             if span.label_ not in ("DRUG", "PROCEDURE") or len(span) < 2 or span[-1].lower_ not in self._heads:
                 continue
             concept = data.get("concept")
-            if concept is None or not names_drug(concept["system"], concept["code"]):
-                inner = [payloads[c.payload]["concept"] for c in sorted(candidates, key=lambda c: c.start - c.end)
-                         if c.payload >= 0 and span.start <= c.start and c.end < span.end
-                         and payloads[c.payload].get("concept") is not None
-                         and names_drug(payloads[c.payload]["concept"]["system"], payloads[c.payload]["concept"]["code"])]
+            if not drug(concept):
+                inner = [c for c in candidates if c.payload >= 0 and span.start <= c.start and c.end < span.end
+                         and drug(payloads[c.payload].get("concept"))]
                 if inner:
-                    concept = inner[0]
+                    concept = payloads[max(inner, key=lambda c: (c.end - c.start, -c.start)).payload]["concept"]
                 elif span.label_ == "PROCEDURE":
                     continue  # "radiation therapy", "dialysis treatment": no drug in it
             chosen[i] = (Span(doc, span.start, span.end, label="PROCEDURE"), {**data, "concept": concept})
