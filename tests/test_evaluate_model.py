@@ -89,3 +89,15 @@ def test_evaluate_model_dev_split_is_not_in_training() -> None:
     dev_files = list(load_chia(chia, split="dev", split_file=REPO / "annotations" / "chia_split.json"))
     assert {f.trial_id for f in dev_files} <= set(split["dev"])
     assert metrics["report"]["files"] == len(dev_files)
+
+
+@pytest.mark.parametrize("pipeline", ["default", "fast"])
+def test_evaluate_model_pipeline_metrics_match_the_card(pipeline: str) -> None:
+    data = json.loads((MODELS / "metrics" / f"pipeline_{pipeline}.json").read_text(encoding="utf-8"))
+    data.pop("words_per_second")
+    data.pop("notes")
+    report = EvaluationReport.model_validate(data)
+    assert report.split == "dev"
+    table = report.to_markdown().split("\n\n")[0]
+    card = (MODELS / "README.md").read_text(encoding="utf-8")
+    assert table in card, f"models/README.md does not show the per-type table of metrics/pipeline_{pipeline}.json"
