@@ -27,9 +27,11 @@ MAX_TOKENS = 12
 HEAD = 6  # every key's first HEAD characters (or fewer) are kept in ``heads`` to stop extending early
 
 
-HYPHENS = str.maketrans("", "", "-‐‑‒–")
+_HYPHEN_CHARS = "-‐‑‒–"
+HYPHENS = str.maketrans("", "", _HYPHEN_CHARS)
 SEPARATOR = "\x1f"  # joins token texts for one translate call; never a hyphen
-_PARTS = re.compile(r"[\s\-‐‑‒–]+")  # where a form may have a space in the text: "breast-feeding" as "breast feeding"
+# where a form may have a space in the text ("breast-feeding" as "breast feeding"): whitespace or hyphens
+_PARTS = re.compile(f"[\\s{re.escape(_HYPHEN_CHARS)}]+")
 
 
 def term_key(text: str) -> str:
@@ -107,8 +109,8 @@ class TermIndex:
         (whitespace; by default the tokens that are whitespace); ``allowed[i]``,
         when given, marks tokens a match may cover; ``spaced[i]``, when given,
         marks tokens followed by a space that separates words, and a match may
-        then span no more of them than a form of its key has spaces or hyphens. A match neither starts nor ends on a
-        bare hyphen.
+        then span no more of them than a form of its key has spaces or hyphens.
+        A match neither starts nor ends on a bare hyphen.
         """
         lower = token_keys(lower)
         if barrier is None:
