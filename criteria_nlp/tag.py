@@ -264,10 +264,8 @@ class CriteriaTagger:
                  model_first: Iterable[str] = DEFAULT_MODEL_FIRST) -> None:
         self.nlp = nlp
         self.name = name
-        self.model_first = frozenset(model_first)
-        unknown = self.model_first - set(LABELS)
-        if unknown:
-            raise ResourceError("X004", record=f"{name}.model_first", detail=f"unknown labels {sorted(unknown)}; known: {', '.join(LABELS)}")
+        self.model_first: frozenset[str] = frozenset()
+        self.set_model_first(model_first)
         self.use_gazetteer = use_gazetteer
         self.use_drug_vocabulary = use_drug_vocabulary
         self.use_icd10 = use_icd10
@@ -279,6 +277,15 @@ class CriteriaTagger:
         self._built = False
 
     # ------------------------------------------------------------------ set-up
+
+    def set_model_first(self, labels: Iterable[str]) -> None:
+        """Set the labels whose statistical spans go before the curated ones (see ``model_first``); X004 on unknown labels."""
+        chosen = frozenset(labels)
+        unknown = chosen - set(LABELS)
+        if unknown:
+            raise ResourceError("X004", record=f"{self.name}.model_first",
+                                detail=f"unknown labels {sorted(unknown)}; known: {', '.join(LABELS)}")
+        self.model_first = chosen
 
     def initialize(self, get_examples: Optional[Callable[[], Iterable[Any]]] = None, *, nlp: Optional[Language] = None,
                    terms_path: Optional[str] = None, gazetteer_path: Optional[str] = None,

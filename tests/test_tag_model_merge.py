@@ -105,3 +105,9 @@ def test_tag_model_first_rejects_unknown_labels(nlp: Language) -> None:
 
     with pytest.raises(ResourceError, match=r"\[X004\].*INFECTION"):
         CriteriaTagger(nlp, "criteria_tagger", model_first=["INFECTION"])
+    tagger = CriteriaTagger(nlp, "criteria_tagger")
+    with pytest.raises(ResourceError, match=r"\[X004\].*criteria_tagger.model_first.*GENE"):
+        tagger.set_model_first(["CONDITION", "GENE"])  # as models/scripts/evaluate_valid.py --model-first sets it
+    assert tagger.model_first == frozenset({"CONDITION", "PROCEDURE"})  # unchanged by the refused setting
+    tagger.set_model_first(["DRUG"])
+    assert tagger.model_first == frozenset({"DRUG"})

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 import criteria_nlp
+from criteria_nlp.errors import ResourceError
 from criteria_nlp.evaluate import Row, analyzer_predictor, evaluate_chia, load_chia
 
 HERE = Path(__file__).resolve().parent
@@ -55,7 +56,10 @@ def main() -> None:
         tagger = nlp.get_pipe("criteria_tagger")
         tagger.initialize(nlp=nlp, gazetteer_path=str(gazetteer))
         if args.model_first is not None:
-            tagger.model_first = frozenset(x for x in args.model_first.split(",") if x)
+            try:
+                tagger.set_model_first(x for x in args.model_first.split(",") if x)
+            except ResourceError as error:
+                parser.error(str(error))
         assert {f.trial_id for f in load_chia(args.chia, split="dev", split_file=split)} <= set(train)
         report = evaluate_chia(args.chia, analyzer_predictor(criteria_nlp.Analyzer(nlp)), split="dev", split_file=split)
     rows = [r for r in report.rows if r.type in SEVEN]
