@@ -61,6 +61,9 @@ def test_lexicon_tokens() -> None:
         ("HCQ", "DRUG", "drug:hydroxychloroquine"),
         ("TNF-α inhibitors", "DRUG", "drug:tnf-inhibitors"),
         ("peritoneal dialysis", "PROCEDURE", "proc:peritoneal-dialysis"),
+        ("biopsy-proven", "PROCEDURE", "proc:biopsy"),  # "biopsy-proven carcinoid tumors" is no kidney biopsy
+        ("biopsy confirmed", "PROCEDURE", "proc:biopsy"),
+        ("renal biopsy-proven", "PROCEDURE", "proc:renal-biopsy"),
         ("WOCBP", "OBSERVATION", "obs:childbearing-potential"),
         ("ICD", "DEVICE", "dev:icd"),
     ],
