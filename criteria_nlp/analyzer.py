@@ -11,7 +11,7 @@ from spacy.tokens import Doc
 
 from .errors import AnalysisError, CriteriaNLPError
 from .extensions import entity_data
-from .pipeline import load
+from .pipeline import DEFAULT_PIPELINE, load
 from .quality import lint
 from .read import trial_from_text
 from .rules import build_rules
@@ -55,7 +55,7 @@ class Analyzer:
     puts a statistical NER (``"chia_ner"`` or a path) in front of the tagger.
     """
 
-    def __init__(self, nlp: Language | None = None, *, pipeline: str = "fast", model: str | None = None) -> None:
+    def __init__(self, nlp: Language | None = None, *, pipeline: str = DEFAULT_PIPELINE, model: str | None = None) -> None:
         self.nlp = nlp if nlp is not None else load(pipeline, model=model)
 
     def make_doc(self, trial: Trial, kind: str | None = None) -> Doc:

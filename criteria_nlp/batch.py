@@ -132,24 +132,29 @@ class Outcome:
     error: dict[str, Any] | None = None
 
 
-_ANALYZER: Any = None
+#: this process's analyzers, by pipeline name (see ``worker_analyzer``)
+_ANALYZERS: dict[str, Any] = {}
 _LOCK = threading.RLock()
 #: how many times this process built the pipeline (tests check it is once per worker)
 LOADS = 0
 
 
-def worker_analyzer() -> Any:
-    """The ``Analyzer`` of this process, built on first use and kept (one per worker process)."""
-    global _ANALYZER, LOADS
+def worker_analyzer(pipeline: str | None = None) -> Any:
+    """The ``Analyzer`` of ``pipeline`` in this process, built on first use and kept (one per worker process).
+
+    ``pipeline``: a name or a saved pipeline's folder; None for ``DEFAULT_PIPELINE``.
+    """
+    global LOADS
+    pipeline = pipeline_name(pipeline)
     with _LOCK:
-        if _ANALYZER is None:
+        if pipeline not in _ANALYZERS:
             from .analyzer import Analyzer
 
-            analyzer = Analyzer()
+            analyzer = Analyzer(pipeline=pipeline)
             warm_up(analyzer)
-            _ANALYZER = analyzer
+            _ANALYZERS[pipeline] = analyzer
             LOADS += 1
-        return _ANALYZER
+        return _ANALYZERS[pipeline]
 
 
 #: analysed once when a process builds its pipeline, so that what components build on first use
@@ -175,11 +180,29 @@ def warm_up(analyzer: Any) -> None:
         pass
 
 
-def set_worker_analyzer(analyzer: Any) -> None:
-    """Use ``analyzer`` in this process (and in processes forked from it)."""
-    global _ANALYZER
+def set_worker_analyzer(analyzer: Any, pipeline: str | None = None) -> None:
+    """Use ``analyzer`` for ``pipeline`` (None: ``DEFAULT_PIPELINE``) in this process and the processes forked from it."""
     with _LOCK:
-        _ANALYZER = analyzer
+        _ANALYZERS[pipeline_name(pipeline)] = analyzer
+
+
+def pipeline_name(pipeline: str | None) -> str:
+    """``pipeline``, or the name of the default one for None."""
+    if pipeline is not None:
+        return pipeline
+    from .pipeline import DEFAULT_PIPELINE
+
+    return DEFAULT_PIPELINE
+
+
+def check_pipeline(pipeline: str | None) -> str:
+    """The name of ``pipeline`` if it is one (``"fast"``, ``"default"``, None) or a saved one's folder; else B007."""
+    from .pipeline import PIPELINES
+
+    pipeline = pipeline_name(pipeline)
+    if pipeline in PIPELINES or Path(pipeline).is_dir():
+        return pipeline
+    raise BatchError("B007", record="pipeline", detail=f"expected {' or '.join(map(repr, PIPELINES))} or the folder of a saved pipeline, not {pipeline!r}")
 
 
 def counts_of(data: Mapping[str, Any]) -> tuple[int, int, int, int]:
@@ -228,9 +251,10 @@ def analyse_one(analyzer: Any, record: int, trial: Trial, kind: str | None, fmt:
         return Outcome(record, error=error_entry(record, exc, "analysis", trial))
 
 
-def analyse_chunk(items: Sequence[tuple[int, Trial]], kind: str | None, fmt: Format) -> list[Outcome]:
+def analyse_chunk(items: Sequence[tuple[int, Trial]], kind: str | None, fmt: Format,
+                  pipeline: str | None = None) -> list[Outcome]:
     """Analyse a chunk of (record, trial) pairs with this process's pipeline (the task workers run)."""
-    analyzer = worker_analyzer()
+    analyzer = worker_analyzer(pipeline)
     with _LOCK:  # one analysis at a time per process, whatever the worker's thread count
         return [analyse_one(analyzer, record, trial, kind, fmt) for record, trial in items]
 
@@ -592,8 +616,10 @@ class _Run:
         errors: ErrorsWriter,
         progress: _Progress,
         on_error: Callable[[dict[str, Any]], None] | None,
+        pipeline: str,
     ) -> None:
         self.sources = sources
+        self.pipeline = pipeline
         self.layout = layout
         self.batch_size = batch_size
         self.kind = kind
@@ -737,17 +763,17 @@ class _Run:
                 if isinstance(item, _Slot):
                     pending.append(item)
                 elif warm_records > 0:
-                    analyzer = analyzer or worker_analyzer()
+                    analyzer = analyzer or worker_analyzer(self.pipeline)
                     pending.append(_Slot(ready=[analyse_one(analyzer, r, t, self.kind, fmt) for r, t in item]))
                     warm_records -= len(item)
                 else:
                     if not started:
                         executor, started = make_executor(), True
                     if executor is None:
-                        analyzer = analyzer or worker_analyzer()
+                        analyzer = analyzer or worker_analyzer(self.pipeline)
                         pending.append(_Slot(ready=[analyse_one(analyzer, r, t, self.kind, fmt) for r, t in item]))
                     else:
-                        pending.append(_Slot(future=executor.submit(analyse_chunk, item, self.kind, fmt)))
+                        pending.append(_Slot(future=executor.submit(analyse_chunk, item, self.kind, fmt, self.pipeline)))
                 while pending and (len(pending) > max_in_flight or pending[0].done()):
                     self.consume(pending.popleft().result())
             while pending:
@@ -759,13 +785,15 @@ class _Run:
                     slot.future.cancel()
 
 
-def _fingerprint(sources: Any, layout: Layout, *, kind: str | None, limit: int | None, batch_size: int) -> dict[str, Any]:
+def _fingerprint(sources: Any, layout: Layout, *, kind: str | None, limit: int | None, batch_size: int,
+                 pipeline: str) -> dict[str, Any]:
     from .about import __version__
 
     return {
         "sources": describe_sources(sources),
         "format": layout.fmt,
         "kind": kind,
+        "pipeline": pipeline,
         "limit": limit,
         "batch_size": batch_size,
         "errors": os.path.abspath(layout.errors) if layout.errors is not None else None,
@@ -852,7 +880,7 @@ def _prepare(layout: Layout, fingerprint: dict[str, Any], *, resume: bool, overw
 
 
 @contextmanager
-def _local_executor(n_process: int) -> Iterator[Executor | None]:
+def _local_executor(n_process: int, pipeline: str) -> Iterator[Executor | None]:
     """``None`` (analyse in this process) for one process, else a pool of forked workers."""
     if n_process <= 1:
         yield None
@@ -866,11 +894,12 @@ def _local_executor(n_process: int) -> Iterator[Executor | None]:
     context: BaseContext
     if "fork" in methods and sys.platform.startswith("linux"):
         context = multiprocessing.get_context("fork")  # workers inherit the loaded pipeline
-        initializer: Callable[[], None] = _ignore_sigint
+        initializer: Callable[..., None] = _ignore_sigint
+        initargs: tuple[Any, ...] = ()
     else:
         context = multiprocessing.get_context("spawn")
-        initializer = _spawn_initializer
-    pool = ProcessPoolExecutor(max_workers=n_process, mp_context=context, initializer=initializer)
+        initializer, initargs = _spawn_initializer, (pipeline,)
+    pool = ProcessPoolExecutor(max_workers=n_process, mp_context=context, initializer=initializer, initargs=initargs)
     try:
         yield pool
     except BaseException:
@@ -883,9 +912,9 @@ def _local_executor(n_process: int) -> Iterator[Executor | None]:
         pool.shutdown(wait=True)
 
 
-def _spawn_initializer() -> None:
+def _spawn_initializer(pipeline: str) -> None:
     _ignore_sigint()
-    worker_analyzer()
+    worker_analyzer(pipeline)
 
 
 def annotate(
@@ -904,6 +933,7 @@ def annotate(
     progress: bool | None = None,
     on_error: Callable[[dict[str, Any]], None] | None = None,
     client: Any = None,
+    pipeline: str | None = None,
 ) -> RunSummary:
     """Analyse every record in ``sources`` and write the results to ``out`` (.jsonl, .parquet or .csv).
 
@@ -917,7 +947,9 @@ def annotate(
     analysis on a cluster. ``limit``: stop after that many records.
     ``overwrite``: replace an existing output. ``progress``: a progress bar on
     stderr (default: when stderr is a terminal). ``on_error``: called with each
-    error entry as it is met.
+    error entry as it is met. ``pipeline``: ``"fast"`` (rules and lexicons),
+    ``"default"`` (with the trained NER) or a saved pipeline's folder; a run
+    resumes only with the pipeline it started with.
 
     Raises ``BatchError`` for a run that cannot start (B001 format, B002
     checkpoint of another run, B003 output exists, B007 bad option) or that
@@ -933,11 +965,12 @@ def annotate(
         raise BatchError("B007", record="limit", detail=f"expected a whole number of at least 0, not {limit!r}")
     if engine not in ("local", "dask"):
         raise BatchError("B007", record="engine", detail=f"expected 'local' or 'dask', not {engine!r}")
+    pipeline = check_pipeline(pipeline)
     out_path = Path(out)
     layout = Layout(out_path, output_format(out_path), Path(errors) if errors is not None else None)
     if layout.errors is not None and layout.errors.resolve() == out_path.resolve():
         raise BatchError("B007", record="errors", detail="the errors file cannot be the output")
-    fingerprint = _fingerprint(sources, layout, kind=kind, limit=limit, batch_size=batch_size)
+    fingerprint = _fingerprint(sources, layout, kind=kind, limit=limit, batch_size=batch_size, pipeline=pipeline)
     with run_lock(layout):
         checkpoint, complete = _prepare(layout, fingerprint, resume=resume, overwrite=overwrite)
         if complete:
@@ -969,12 +1002,12 @@ def annotate(
         forking = engine == "local" and n_process > 1 and sys.platform.startswith("linux")
         if engine == "local" and (n_process == 1 or forking):
             loading = time.monotonic()
-            worker_analyzer()  # built once here (and inherited by forked workers)
+            worker_analyzer(pipeline)  # built once here (and inherited by forked workers)
             startup = time.monotonic() - loading
         bar = _Progress(progress, total, previous)
         run = _Run(
             sources, layout, batch_size=batch_size, kind=kind, limit=limit, checkpoint=checkpoint,
-            writer=writer, errors=errors_writer, progress=bar, on_error=on_error,
+            writer=writer, errors=errors_writer, progress=bar, on_error=on_error, pipeline=pipeline,
         )
         with ExitStack() as stack:
             stack.callback(bar.close)
@@ -987,7 +1020,7 @@ def annotate(
                 run.run(lambda: executor, max_in_flight=slots, chunk_size=CHUNK_SIZE)
             else:
                 run.run(
-                    lambda: stack.enter_context(_local_executor(n_process)),
+                    lambda: stack.enter_context(_local_executor(n_process, pipeline)),
                     max_in_flight=2 * n_process + 1,
                     chunk_size=min(CHUNK_SIZE, batch_size),
                     warm_records=WARM_RECORDS if forking else 0,

@@ -47,6 +47,7 @@ from .batch import (
     _finalize,
     _prepare,
     analyse_one,
+    check_pipeline,
     error_entry,
     run_lock,
     worker_analyzer,
@@ -111,12 +112,13 @@ def _items(item: Any, name: str) -> Iterator[Trial | CriteriaNLPError]:
         yield BatchError("B004", record=name, detail=f"{type(exc).__name__}: {exc}")
 
 
-def analyse_partition(index: int, items: Sequence[Any], folder: str, kind: str | None) -> dict[str, Any]:
-    """Analyse one partition on a worker and write its part of every table under ``folder``.
+def analyse_partition(index: int, items: Sequence[Any], folder: str, kind: str | None,
+                      pipeline: str | None = None) -> dict[str, Any]:
+    """Analyse one partition on a worker with ``pipeline`` and write its part of every table under ``folder``.
 
     Returns the part's counts and error entries for the client's checkpoint.
     """
-    analyzer = worker_analyzer()
+    analyzer = worker_analyzer(pipeline)
     outcomes: list[Outcome] = []
     number = 0
     for item in items:
@@ -154,6 +156,7 @@ def annotate_bag(
     errors: str | os.PathLike[str] | None = None,
     resume: bool = False,
     overwrite: bool = False,
+    pipeline: str | None = None,
 ) -> RunSummary:
     """Analyse a Dask bag (or a list of partitions) on a cluster into partitioned Parquet at ``out``.
 
@@ -162,7 +165,8 @@ def annotate_bag(
     ``distributed.Client`` (default: the current one). Each partition becomes
     part ``part-<partition>.parquet`` of every table; ``errors`` gets the
     records that failed. ``resume`` skips the partitions an interrupted run of
-    the same data committed.
+    the same data committed. ``pipeline``: as for ``annotate`` (default
+    ``DEFAULT_PIPELINE``); a run resumes only with the pipeline it started with.
     """
     import dask
     from distributed import as_completed, default_client
@@ -170,6 +174,7 @@ def annotate_bag(
     started = time.monotonic()
     if kind is not None and kind not in ("inclusion", "exclusion"):
         raise CriteriaNLPError("S001", record="kind", detail=kind)
+    pipeline = check_pipeline(pipeline)
     out_path = Path(out).absolute()
     if output_format(out_path) != "parquet":
         raise BatchError("B001", record=os.fspath(out_path), detail="annotate_bag writes partitioned Parquet: name the output .parquet")
@@ -188,6 +193,7 @@ def annotate_bag(
         "sources": [f"dask:{token}"],
         "format": "parquet",
         "kind": kind,
+        "pipeline": pipeline,
         "partitions": len(partitions),
         "errors": os.fspath(layout.errors) if layout.errors is not None else None,
         "schema_version": SCHEMA_VERSION,
@@ -208,7 +214,7 @@ def annotate_bag(
 
         task = delayed(analyse_partition, pure=False)
         todo = [
-            task(index, partitions[index], os.fspath(layout.partial), kind)
+            task(index, partitions[index], os.fspath(layout.partial), kind, pipeline)
             for index in range(len(partitions))
             if index not in checkpoint.parts and checkpoint.done is None
         ]

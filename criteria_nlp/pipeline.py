@@ -76,6 +76,10 @@ def model_path(name_or_path: str | Path) -> Path:
 #: named pipelines: name -> the statistical NER put in front of the tagger (None: rules and lexicons only)
 PIPELINES: dict[str, str | None] = {"default": "chia_ner", "fast": None}
 
+#: the pipeline ``Analyzer()``, ``analyze()``, ``annotate()`` and the CLI build unless told otherwise
+#: (``load()`` on its own gives ``"default"``); the rule and matching tests pin its output down
+DEFAULT_PIPELINE = "fast"
+
 
 def load(name: str | Path = "default", *, model: str | Path | None = None, exclude: Iterable[str] = ()) -> Language:
     """Build one of the named pipelines, or load a saved one from a path.

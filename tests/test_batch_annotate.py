@@ -76,11 +76,11 @@ def test_batch_annotate_jsonl_equals_analyze(tmp_path: Path, analyzer: Any) -> N
 _REAL_CHUNK = batch.analyse_chunk
 
 
-def _recording_chunk(items: Any, kind: Any, fmt: Any) -> Any:
+def _recording_chunk(items: Any, kind: Any, fmt: Any, pipeline: Any = None) -> Any:
     """analyse_chunk, noting which process ran it (workers are forked, so they see this patch)."""
     with open(os.environ["BATCH_TEST_PIDS"], "a", encoding="utf-8") as handle:
         handle.write(f"{os.getpid()} {len(items)}\n")
-    return _REAL_CHUNK(items, kind, fmt)
+    return _REAL_CHUNK(items, kind, fmt, pipeline)
 
 
 @pytest.mark.parametrize("warm", [0, 32])
@@ -174,6 +174,7 @@ def test_batch_annotate_bytes_and_text_sources(tmp_path: Path) -> None:
         ({"limit": -1}, "B007"),
         ({"engine": "spark"}, "B007"),
         ({"kind": "both"}, "S001"),
+        ({"pipeline": "no-such-pipeline"}, "B007"),
     ],
 )
 def test_batch_annotate_bad_options(tmp_path: Path, kwargs: dict[str, Any], code: str) -> None:
@@ -209,3 +210,20 @@ def test_batch_annotate_streams_the_sources(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.setattr("criteria_nlp.read.iter_records", counting)
     annotate(STUDIES, tmp_path / "out.jsonl", limit=4, batch_size=2)
     assert len(seen) == 4
+
+
+def test_batch_annotate_uses_the_named_pipeline(tmp_path: Path, analyzer: Any) -> None:
+    """``pipeline=`` picks the worker's analyzer of that pipeline (here a stand-in for "default")."""
+    seen: list[str] = []
+
+    def named(trial: Trial, kind: str | None = None) -> TrialAnalysis:
+        seen.append(trial.id)
+        return analyzer(trial, kind=kind)
+
+    batch.set_worker_analyzer(named, "default")
+    try:
+        summary = annotate(STUDIES, tmp_path / "out.jsonl", pipeline="default")
+    finally:
+        batch._ANALYZERS.pop("default", None)
+    assert summary.analysed > 0 and len(seen) == summary.analysed
+    assert batch.worker_analyzer() is analyzer  # the default pipeline's analyzer is left as it was

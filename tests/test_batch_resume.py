@@ -122,7 +122,8 @@ def test_batch_resume_refuses_another_run(tmp_path: Path, monkeypatch: pytest.Mo
         _fail_on_part(patch, "csv", 1)
         with pytest.raises(BatchError):
             annotate(STUDIES, out, batch_size=6)
-    for kwargs in ({"batch_size": 7}, {"batch_size": 6, "kind": "inclusion"}, {"batch_size": 6, "limit": 10}):
+    for kwargs in ({"batch_size": 7}, {"batch_size": 6, "kind": "inclusion"}, {"batch_size": 6, "limit": 10},
+                   {"batch_size": 6, "pipeline": "default"}):
         with pytest.raises(BatchError) as info:
             annotate(STUDIES, out, resume=True, **kwargs)  # type: ignore[arg-type]
         assert info.value.code == "B002"

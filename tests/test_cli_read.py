@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+import criteria_nlp.analyzer
 from criteria_nlp.cli import app
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
@@ -46,3 +48,28 @@ def test_cli_read_from_stdin_with_default_kind() -> None:
 def test_cli_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("args", "built"),
+    [([], "fast"), (["--pipeline", "default"], "default"), (["--pipeline", "fast"], "fast")],
+)
+def test_cli_read_builds_the_pipeline_asked_for(monkeypatch: pytest.MonkeyPatch, nlp: object, args: list[str], built: str) -> None:
+    asked: list[object] = []
+
+    def load(name: object, **kwargs: object) -> object:
+        asked.append(name)
+        return nlp  # the session's rules-only pipeline stands in for whichever was asked
+
+    monkeypatch.setattr(criteria_nlp.analyzer, "load", load)
+    result = runner.invoke(app, ["read", "-", *args], input="Exclusion Criteria:\n- Pregnancy\n")
+    assert result.exit_code == 0, result.output
+    assert asked == [built]
+
+
+@pytest.mark.parametrize("command", ["read", "compare", "lint", "report"])
+def test_cli_unknown_pipeline_is_a_usage_error(command: str, tmp_path: Path) -> None:
+    extra = ["-o", str(tmp_path / "out.html")] if command == "report" else []
+    result = runner.invoke(app, [command, str(SEEDS), "--pipeline", "no-such-pipeline", *extra])
+    assert result.exit_code == 2
+    assert "X003" in result.output and "no-such-pipeline" in result.output

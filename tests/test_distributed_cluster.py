@@ -106,3 +106,12 @@ def test_distributed_bag_partial_resume(tmp_path: Path, client: Any) -> None:
     resumed = annotate_bag(partitions, out, client=client, resume=True)
     assert resumed.session_records == 6
     assert sorted(read_results(out)["trials"]["trial_id"]) == sorted(t.id for t in read_trials(STUDIES))
+
+
+def test_distributed_bag_unknown_pipeline_is_refused_before_the_cluster(tmp_path: Path) -> None:
+    from criteria_nlp.errors import BatchError
+
+    with pytest.raises(BatchError) as info:
+        annotate_bag([[]], tmp_path / "out.parquet", pipeline="no-such-pipeline")  # no client is needed to refuse it
+    assert info.value.code == "B007" and "no-such-pipeline" in str(info.value)
+    assert not list(tmp_path.iterdir())

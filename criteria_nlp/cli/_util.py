@@ -65,17 +65,37 @@ def main(
     """criteria-nlp: clinical-trial eligibility criteria as structured, comparable rules."""
 
 
-def analyze_all(sources: list[str], *, kind: str | None, command: str) -> tuple[list[Any], int]:
-    """Analyse every record of ``sources``: the analyses, and how many records failed (each reported on stderr).
+#: the ``--pipeline`` option of every command that analyses trial records
+PIPELINE_OPTION: Any = typer.Option(
+    None, "--pipeline",
+    help="fast (rules and lexicons; the default), default (with the NER trained on Chia) or a saved pipeline's folder.",
+)
+
+
+def make_analyzer(pipeline: str | None) -> Any:
+    """The ``Analyzer`` of a ``--pipeline`` value (None: the library's default); a bad value is a usage error."""
+    from ..analyzer import Analyzer
+    from ..errors import ResourceError
+    from ..pipeline import DEFAULT_PIPELINE
+
+    try:
+        return Analyzer(pipeline=pipeline if pipeline is not None else DEFAULT_PIPELINE)
+    except ResourceError as exc:
+        if exc.code != "X003":
+            raise
+        raise typer.BadParameter(str(exc), param_hint="--pipeline") from None
+
+
+def analyze_all(sources: list[str], *, kind: str | None, command: str, pipeline: str | None = None) -> tuple[list[Any], int]:
+    """Analyse every record of ``sources`` with ``pipeline``: the analyses, and how many records failed (each reported on stderr).
 
     Exits with status 1 (error C001) when no record at all could be analysed.
     """
-    from ..analyzer import Analyzer
     from ..errors import CriteriaNLPError
 
     analyses = []
     failed = 0
-    for result in Analyzer().analyze_sources(as_sources(sources), kind=kind):
+    for result in make_analyzer(pipeline).analyze_sources(as_sources(sources), kind=kind):
         if isinstance(result, Exception):
             failed += 1
             report_error(result)

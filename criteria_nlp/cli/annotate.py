@@ -17,7 +17,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import BatchError, CriteriaNLPError
-from ._util import app, as_sources, console, report_error
+from ._util import PIPELINE_OPTION, app, as_sources, console, report_error
 
 #: errors printed on stderr when no --errors file is given
 MAX_PRINTED_ERRORS = 20
@@ -36,6 +36,7 @@ def annotate_cli(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (with --engine dask)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Stop after this many records."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output (and errors file)."),
+    pipeline: Optional[str] = PIPELINE_OPTION,
 ) -> None:
     """Analyse every record and write one analysis per trial (.jsonl) or one table per section (.parquet, .csv)."""
     from ..batch import RunSummary, annotate
@@ -57,7 +58,7 @@ def annotate_cli(
     try:
         summary: RunSummary = annotate(
             as_sources(sources), output, n_process=n_process, batch_size=batch_size, resume=resume, errors=errors,
-            kind=kind, engine=engine, scheduler=scheduler, limit=limit, overwrite=overwrite, on_error=on_error,  # type: ignore[arg-type]
+            kind=kind, engine=engine, scheduler=scheduler, limit=limit, overwrite=overwrite, on_error=on_error, pipeline=pipeline,  # type: ignore[arg-type]
         )
     except KeyboardInterrupt:
         console.print(f"interrupted; run the same command with --resume to continue ({output})", highlight=False, soft_wrap=True, markup=False)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from ._util import analyze_all, app, console, report_error
+from ._util import PIPELINE_OPTION, analyze_all, app, console, report_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,6 +62,7 @@ def compare_cli(
     long: bool = typer.Option(False, "--long", help="One row per (trial, rule) instead of one row per rule."),
     structured: bool = typer.Option(True, "--structured/--no-structured", help="Include the registry's own fields (age, sex, healthy volunteers)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Kind of criteria in text without headers: inclusion or exclusion."),
+    pipeline: Optional[str] = PIPELINE_OPTION,
 ) -> None:
     """Compare the eligibility rules of several trials in one table."""
     from ..comparison import compare
@@ -70,7 +71,7 @@ def compare_cli(
     if output is not None and output.suffix.lower() not in FORMATS:
         report_error(CriteriaNLPError("B001", record=str(output), detail=f"use {', '.join(FORMATS)}"))
         raise typer.Exit(code=2)
-    analyses, failed = analyze_all(sources, kind=kind, command="compare")
+    analyses, failed = analyze_all(sources, kind=kind, command="compare", pipeline=pipeline)
     frame = compare(analyses, form="long" if long else "wide", include_structured=structured)
     if output is not None:
         write_table(frame, output)

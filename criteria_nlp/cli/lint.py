@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from ._util import app, as_sources, console, report_error, write_json_line
+from ._util import PIPELINE_OPTION, app, as_sources, console, make_analyzer, report_error, write_json_line
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
@@ -17,6 +17,7 @@ def lint_cli(
     as_json: bool = typer.Option(False, "--json", help="Write one JSON object per trial on stdout: {trial, issues}."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Kind of criteria in text without headers: inclusion or exclusion."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Leave out info-level issues."),
+    pipeline: Optional[str] = PIPELINE_OPTION,
 ) -> None:
     """Check trials' criteria for contradictions, registry mismatches, duplicates and typing errors.
 
@@ -24,10 +25,9 @@ def lint_cli(
     """
     from rich.markup import escape
 
-    from ..analyzer import Analyzer
     from ..quality import lint, summarize
 
-    analyzer = Analyzer()
+    analyzer = make_analyzer(pipeline)
     totals = {"error": 0, "warning": 0, "info": 0}
     trials = failed = 0
     for result in analyzer.analyze_sources(as_sources(sources), kind=kind):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ._util import app, as_sources, console, report_error, write_json_line
+from ._util import PIPELINE_OPTION, app, as_sources, console, make_analyzer, report_error, write_json_line
 
 _STYLE = {"met": "green", "not_met": "red", "unknown": "yellow"}
 _VERDICT_STYLE = {"eligible": "bold green", "indeterminate": "bold yellow", "ineligible": "bold red"}
@@ -39,11 +39,12 @@ def _analysis_records(path: Path) -> list[dict[str, Any]] | None:
     return None
 
 
-def iter_analyses(sources: list[str]) -> Iterator[Any]:
+def iter_analyses(sources: list[str], pipeline: str | None = None) -> Iterator[Any]:
     """Analyses (or coded errors) from sources: analysis JSON/JSONL files are read, trial records analysed.
 
-    The pipeline is loaded only when a trial record needs it.
+    The pipeline (``pipeline``, None: the library's default) is loaded only when a trial record needs it.
     """
+    analyzer: Any = None
     from ..errors import CriteriaNLPError
     from ..read import iter_records
     from ..schema import TrialAnalysis
@@ -61,10 +62,9 @@ def iter_analyses(sources: list[str]) -> Iterator[Any]:
             if isinstance(record, CriteriaNLPError):
                 yield record
                 continue
-            from ..analyzer import default_analyzer
-
+            analyzer = analyzer or make_analyzer(pipeline)
             try:
-                yield default_analyzer()(record)
+                yield analyzer(record)
             except CriteriaNLPError as exc:
                 yield exc
 
@@ -99,6 +99,7 @@ def match_cli(
     patient: Path = typer.Option(..., "--patient", "-p", help="Patient JSON file (our format or a FHIR R4 Bundle)."),
     as_json: bool = typer.Option(False, "--json", help="Write one JSON result per trial (JSON Lines) to stdout."),
     show_all: bool = typer.Option(False, "--all", help="List every computable rule, not only those that decided the verdict."),
+    pipeline: Optional[str] = PIPELINE_OPTION,
 ) -> None:
     """Match a patient against trials: a verdict per trial (eligible, indeterminate, ineligible) and the rules behind it."""
     import sys
@@ -114,7 +115,7 @@ def match_cli(
         raise typer.Exit(code=1) from None
     analyses = []
     failed = 0
-    for item in iter_analyses(sources):
+    for item in iter_analyses(sources, pipeline):
         if isinstance(item, Exception):
             failed += 1
             report_error(item)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._util import app, as_sources, console, open_output, report_error, write_json_line
+from ._util import PIPELINE_OPTION, app, as_sources, console, make_analyzer, open_output, report_error, write_json_line
 
 
 @app.command("read")
@@ -15,11 +15,10 @@ def read_cli(
     sources: list[str] = typer.Argument(..., help="Files, folders, .zip archives, or - for stdin."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="JSON Lines file to write (default: stdout)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Kind of criteria in text without headers: inclusion or exclusion."),
+    pipeline: Optional[str] = PIPELINE_OPTION,
 ) -> None:
     """Read trials in any supported format and write one analysis per line (trial and criteria)."""
-    from ..analyzer import Analyzer
-
-    analyzer = Analyzer()
+    analyzer = make_analyzer(pipeline)
     read = failed = 0
     with open_output(output) as handle:
         for result in analyzer.analyze_sources(as_sources(sources), kind=kind):

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._util import analyze_all, app, console
+from ._util import PIPELINE_OPTION, analyze_all, app, console
 
 
 @app.command("report")
@@ -16,6 +16,7 @@ def report_cli(
     output: Path = typer.Option(..., "--output", "-o", help="HTML file to write (- for stdout)."),
     title: Optional[str] = typer.Option(None, "--title", help="Page title (default: names the trials)."),
     kind: Optional[str] = typer.Option(None, "--kind", help="Kind of criteria in text without headers: inclusion or exclusion."),
+    pipeline: Optional[str] = PIPELINE_OPTION,
 ) -> None:
     """Write an HTML report: comparison table, then per trial its criteria, entities, rules and quality issues.
 
@@ -24,7 +25,7 @@ def report_cli(
     """
     from ..report import report_html, write_report
 
-    analyses, failed = analyze_all(sources, kind=kind, command="report")
+    analyses, failed = analyze_all(sources, kind=kind, command="report", pipeline=pipeline)
     if str(output) == "-":
         typer.echo(report_html(analyses, title=title), nl=False)
     else:
