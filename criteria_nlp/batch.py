@@ -26,7 +26,7 @@ reads the checkpoint, cuts appended files back to the sizes it recorded,
 deletes temporary files and parts it does not list, then reads the sources
 again, skipping (and checking the digest of) the records of committed parts,
 and goes on from the first uncommitted part: no record is lost or written
-twice. A run whose sources or options (kind, limit, batch size, format, errors
+twice. A run whose sources or options (kind, pipeline, limit, batch size, format, errors
 file, schema and package version) differ from the checkpoint's is refused
 (``B002``); ``n_process`` and the engine may change between sessions. Without
 ``resume`` an existing output or interrupted run is never replaced unless
