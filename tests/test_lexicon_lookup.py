@@ -61,6 +61,15 @@ def test_lexicon_tokens() -> None:
         ("HCQ", "DRUG", "drug:hydroxychloroquine"),
         ("TNF-α inhibitors", "DRUG", "drug:tnf-inhibitors"),
         ("peritoneal dialysis", "PROCEDURE", "proc:peritoneal-dialysis"),
+        # scores on other scales than the one they resemble are their own concepts, so thresholds are not compared across them
+        ("qSOFA", "SCORE", "score:QSOFA"),
+        ("SOFA score", "SCORE", "score:SOFA"),
+        ("mSOFA", "SCORE", "score:MSOFA"),
+        ("ISUP grade group", "SCORE", "score:ISUP-GRADE-GROUP"),
+        ("Gleason score", "SCORE", "score:GLEASON"),
+        ("RANO criteria", "SCORE", "score:RANO"),
+        ("irRC", "SCORE", "score:IRRC"),
+        ("RECIST 1.1", "SCORE", "score:RECIST"),
         ("biopsy-proven", "PROCEDURE", "proc:biopsy"),  # "biopsy-proven carcinoid tumors" is no kidney biopsy
         ("biopsy confirmed", "PROCEDURE", "proc:biopsy"),
         ("renal biopsy-proven", "PROCEDURE", "proc:renal-biopsy"),
