@@ -131,6 +131,11 @@ def test_codes_concept_returns_copies() -> None:
         ("CONDITION", "Type 2 diabetes mellitus with diabetic nephropathy", "ICD-10-CM", "E11.21"),
         ("CONDITION", "allergic bronchopulmonary aspergillosis", "ICD-10-CM", "B44.81"),
         ("CONDITION", "history of heart attack within 6 months", "ICD-10-CM", "I21.9"),
+        # a broader or neighbouring term is not coded as the lexicon's narrower concept
+        ("CONDITION", "myositis", "ICD-10-CM", "M60"),  # not polymyositis
+        ("CONDITION", "overactive bladder", "ICD-10-CM", "N32.81"),  # not urinary incontinence
+        ("CONDITION", "bacteremia", "ICD-10-CM", "R78.81"),  # not sepsis
+        ("CONDITION", "acute cystitis", "ICD-10-CM", "N30.0"),  # not any urinary tract infection
         ("DRUG", "insulin glargine", "DrugBank", "DB00047"),
         ("DRUG", "oral prednisone 10 mg/day", "DrugBank", "DB00635"),
         ("DRUG", "Humira", "DrugBank", "DB00051"),
