@@ -24,6 +24,16 @@ def _check(concept: Concept | None, system: str, code: str | None = None, prefix
         ("CONDITION", "systemic lupus erythematosus", "ICD-10-CM", "M32.9", "M32"),
         ("CONDITION", "SLE", "ICD-10-CM", None, "M32"),
         ("CONDITION", "active lupus nephritis", "ICD-10-CM", "M32.14", None),
+        # neighbours that were synonyms of another concept have their own entries
+        ("CONDITION", "cerebral arteriovenous malformation", "ICD-10-CM", "Q28.2", None),  # not an aneurysm
+        ("CONDITION", "perianal fistula", "ICD-10-CM", "K60.30", None),  # not an anal fissure
+        ("CONDITION", "perianal abscess", "ICD-10-CM", "K61.0", None),
+        ("CONDITION", "advanced fibrosis", "ICD-10-CM", "K74.02", None),  # not cirrhosis
+        ("CONDITION", "osteopenia", "ICD-10-CM", "M85.80", None),  # not osteoporosis
+        ("CONDITION", "diverticular disease", "ICD-10-CM", "K57.90", None),  # not diverticulitis
+        ("CONDITION", "bladder outlet obstruction", "ICD-10-CM", "N32.0", None),  # not urinary retention
+        ("CONDITION", "malnutrition", "ICD-10-CM", "E46", None),  # not underweight
+        ("CONDITION", "chronic venous insufficiency", "ICD-10-CM", "I87.2", None),  # not varicose veins
         ("CONDITION", "class III/IV lupus nephritis", "ICD-10-CM", "M32.14", None),
         ("CONDITION", "lupus glomerulonephritis", "ICD-10-CM", "M32.14", None),
         ("CONDITION", "hepatitis B", "ICD-10-CM", None, "B1"),
@@ -136,6 +146,12 @@ def test_codes_concept_returns_copies() -> None:
         ("CONDITION", "overactive bladder", "ICD-10-CM", "N32.81"),  # not urinary incontinence
         ("CONDITION", "bacteremia", "ICD-10-CM", "R78.81"),  # not sepsis
         ("CONDITION", "acute cystitis", "ICD-10-CM", "N30.0"),  # not any urinary tract infection
+        ("CONDITION", "overweight", "ICD-10-CM", "E66.3"),  # not obesity
+        ("CONDITION", "hyperglycemia", "ICD-10-CM", "R73.9"),  # not diabetes
+        ("CONDITION", "insulin resistance", "ICD-10-CM", "E88.819"),  # not prediabetes
+        ("CONDITION", "esophagitis", "ICD-10-CM", "K20"),  # not reflux disease
+        ("CONDITION", "cholecystitis", "ICD-10-CM", "K81"),  # not gallstones
+        ("CONDITION", "cachexia", "ICD-10-CM", "R64"),  # not underweight
         ("DRUG", "insulin glargine", "DrugBank", "DB00047"),
         ("DRUG", "oral prednisone 10 mg/day", "DrugBank", "DB00635"),
         ("DRUG", "Humira", "DrugBank", "DB00051"),
