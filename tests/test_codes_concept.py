@@ -34,6 +34,10 @@ def _check(concept: Concept | None, system: str, code: str | None = None, prefix
         ("CONDITION", "bladder outlet obstruction", "ICD-10-CM", "N32.0", None),  # not urinary retention
         ("CONDITION", "malnutrition", "ICD-10-CM", "E46", None),  # not underweight
         ("CONDITION", "chronic venous insufficiency", "ICD-10-CM", "I87.2", None),  # not varicose veins
+        ("CONDITION", "splenic dysfunction", "ICD-10-CM", "D73.9", None),  # not splenomegaly
+        ("CONDITION", "cluster headache", "ICD-10-CM", "G44.00", None),  # not migraine
+        ("CONDITION", "Willis-Ekbom disease", "ICD-10-CM", "G25.81", None),  # not insomnia
+        ("CONDITION", "global developmental delay", "ICD-10-CM", "F88", None),  # not intellectual disability
         ("CONDITION", "class III/IV lupus nephritis", "ICD-10-CM", "M32.14", None),
         ("CONDITION", "lupus glomerulonephritis", "ICD-10-CM", "M32.14", None),
         ("CONDITION", "hepatitis B", "ICD-10-CM", None, "B1"),
@@ -152,6 +156,10 @@ def test_codes_concept_returns_copies() -> None:
         ("CONDITION", "esophagitis", "ICD-10-CM", "K20"),  # not reflux disease
         ("CONDITION", "cholecystitis", "ICD-10-CM", "K81"),  # not gallstones
         ("CONDITION", "cachexia", "ICD-10-CM", "R64"),  # not underweight
+        ("CONDITION", "asplenia", "ICD-10-CM", "Q89.01"),  # not splenomegaly
+        ("CONDITION", "headache", "ICD-10-CM", "R51"),  # not migraine
+        ("CONDITION", "thrombocytosis", "ICD-10-CM", "D75.83"),  # not a myeloproliferative neoplasm
+        ("CONDITION", "hypersomnia", "ICD-10-CM", "G47.1"),  # not narcolepsy
         ("DRUG", "insulin glargine", "DrugBank", "DB00047"),
         ("DRUG", "oral prednisone 10 mg/day", "DrugBank", "DB00635"),
         ("DRUG", "Humira", "DrugBank", "DB00051"),
