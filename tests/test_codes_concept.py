@@ -38,6 +38,15 @@ def _check(concept: Concept | None, system: str, code: str | None = None, prefix
         ("CONDITION", "cluster headache", "ICD-10-CM", "G44.00", None),  # not migraine
         ("CONDITION", "Willis-Ekbom disease", "ICD-10-CM", "G25.81", None),  # not insomnia
         ("CONDITION", "global developmental delay", "ICD-10-CM", "F88", None),  # not intellectual disability
+        ("CONDITION", "vertigo", "ICD-10-CM", "R42", None),  # not hearing loss
+        ("CONDITION", "nasal polyps", "ICD-10-CM", "J33.9", None),  # not allergic rhinitis
+        ("CONDITION", "mucositis", "ICD-10-CM", "K12.30", None),  # not dental disease
+        ("CONDITION", "age-related macular degeneration", "ICD-10-CM", "H35.30", None),  # not any eye disease
+        ("CONDITION", "avascular necrosis", "ICD-10-CM", "M87.9", None),
+        ("CONDITION", "herniated disc", "ICD-10-CM", "M51.9", None),
+        ("CONDITION", "trisomy 21", "ICD-10-CM", "Q90.9", None),  # not any congenital anomaly
+        ("CONDITION", "claustrophobic", "ICD-10-CM", "F40.240", None),  # not any anxiety disorder
+        ("CONDITION", "methamphetamine dependence", "ICD-10-CM", "F15.20", None),  # not cocaine use
         ("CONDITION", "class III/IV lupus nephritis", "ICD-10-CM", "M32.14", None),
         ("CONDITION", "lupus glomerulonephritis", "ICD-10-CM", "M32.14", None),
         ("CONDITION", "hepatitis B", "ICD-10-CM", None, "B1"),
@@ -160,6 +169,10 @@ def test_codes_concept_returns_copies() -> None:
         ("CONDITION", "headache", "ICD-10-CM", "R51"),  # not migraine
         ("CONDITION", "thrombocytosis", "ICD-10-CM", "D75.83"),  # not a myeloproliferative neoplasm
         ("CONDITION", "hypersomnia", "ICD-10-CM", "G47.1"),  # not narcolepsy
+        ("CONDITION", "tinnitus", "ICD-10-CM", "H93.1"),  # not hearing loss
+        ("CONDITION", "emphysema", "ICD-10-CM", "J43"),
+        ("CONDITION", "idiopathic pulmonary fibrosis", "ICD-10-CM", "J84.112"),
+        ("CONDITION", "anorexia", "ICD-10-CM", "R63.0"),  # loss of appetite, not the eating disorder
         ("DRUG", "insulin glargine", "DrugBank", "DB00047"),
         ("DRUG", "oral prednisone 10 mg/day", "DrugBank", "DB00635"),
         ("DRUG", "Humira", "DrugBank", "DB00051"),
