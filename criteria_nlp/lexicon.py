@@ -298,15 +298,37 @@ class ConditionEntry(LexiconEntry):
         return self
 
 
+#: an ATC code of level 1 to 5 (A, A01, A01A, A01AA, A01AA01)
+_ATC_CODE = re.compile(r"[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?")
+
+
 class DrugEntry(LexiconEntry):
     """A drug class (ATC coded where there is a clear code) or a drug the package lacks or names oddly.
 
     ``members`` names drugs of a class (lower case, as in ``drug-named-entity-recognition``).
+    ``atc_groups`` lists ATC groups every drug of which belongs to a class that has no ATC code
+    of its own (anticoagulants: B01AA, B01AB, B01AE, B01AF; ATC files them with the antiplatelets
+    under B01A), so that a medication coded under one of them is in the class.
     """
 
     label: Literal["DRUG"]
     is_class: bool = False
     members: list[str] = Field(default_factory=list)
+    atc_groups: list[str] = Field(default_factory=list)
+
+    @field_validator("atc_groups")
+    @classmethod
+    def _atc_codes(cls, groups: list[str]) -> list[str]:
+        for code in groups:
+            if not _ATC_CODE.fullmatch(code):
+                raise ValueError(f"{code!r} is not an ATC code (e.g. B01AA)")
+        return groups
+
+    @model_validator(mode="after")
+    def _groups_of_a_class(self) -> "DrugEntry":
+        if self.atc_groups and not self.is_class:
+            raise ValueError("atc_groups belong to a drug class (is_class)")
+        return self
 
 
 class ProcedureEntry(LexiconEntry):

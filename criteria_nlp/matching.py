@@ -476,9 +476,15 @@ class DrugCover:
         entries = []
         for e in lex.entries("DRUG"):
             same = e.concept.system == concept.system and e.concept.code == concept.code
-            under = concept.system == "ATC" and e.concept.system == "ATC" and e.concept.code.startswith(concept.code)
+            # a class under an ATC rule: coded under it, or the union of groups under it (anticoagulants under B01A)
+            groups = getattr(e, "atc_groups", [])
+            under = concept.system == "ATC" and (
+                (e.concept.system == "ATC" and e.concept.code.startswith(concept.code))
+                or (bool(groups) and all(g.startswith(concept.code) for g in groups)))
             if same or under:
                 entries.append(e)
+            if same:
+                self.atc.extend(groups)
         self.is_class = concept.system == "ATC" or any(getattr(e, "is_class", False) for e in entries)
         if concept.system == "ATC":
             self.atc.append(concept.code)

@@ -210,6 +210,22 @@ def test_lexicon_broken_resource_names_the_entry(tmp_path: Path) -> None:
         Lexicon.from_disk(folder)
 
 
+@pytest.mark.parametrize(("entry_id", "change", "expect"), [
+    ("drug:anticoagulants", {"atc_groups": ["B01-AA"]}, "is not an ATC code"),
+    ("drug:vka", {"is_class": False, "members": [], "atc_groups": ["B01AA"]}, "atc_groups belong to a drug class"),
+])
+def test_lexicon_broken_drug_class_names_the_entry(tmp_path: Path, entry_id: str, change: dict[str, Any], expect: str) -> None:
+    folder = tmp_path / "lex"
+    shutil.copytree(RESOURCE_DIR, folder, ignore=shutil.ignore_patterns("*.jsonl"))
+    path = folder / "drug_classes.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    next(e for e in doc["entries"] if e["id"] == entry_id).update(change)
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ResourceError, match=entry_id) as err:
+        Lexicon.from_disk(folder)
+    assert err.value.code == "X001" and expect in str(err.value)
+
+
 def test_lexicon_missing_resource_raises_x002(tmp_path: Path) -> None:
     folder = tmp_path / "lex"
     shutil.copytree(RESOURCE_DIR, folder, ignore=shutil.ignore_patterns("*.jsonl"))

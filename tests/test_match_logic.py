@@ -387,3 +387,24 @@ def test_match_logic_conversions_round_to_ten_digits() -> None:
     assert linear("mg/dL", "mg/dL") == (1.0, 0.0)
     assert linear("mL/min", "mg/dL") is None
     assert describe_limit("between", 14, 60, "years") == "between 14 and 60 years"
+
+
+@pytest.mark.parametrize(("concept", "med", "holds"), [
+    # anticoagulants are a class ATC has no code for: its groups and members, not all of B01A
+    (Concept(system="CRITERIA_NLP", code="drug:anticoagulants", name="anticoagulants"), {"name": "aspirin"}, False),
+    (Concept(system="CRITERIA_NLP", code="drug:anticoagulants", name="anticoagulants"), {"code": "B01AC06"}, False),
+    (Concept(system="CRITERIA_NLP", code="drug:anticoagulants", name="anticoagulants"), {"name": "alteplase"}, False),
+    (Concept(system="CRITERIA_NLP", code="drug:anticoagulants", name="anticoagulants"), {"name": "warfarin"}, True),
+    (Concept(system="CRITERIA_NLP", code="drug:anticoagulants", name="anticoagulants"), {"code": "B01AA03"}, True),
+    (Concept(system="CRITERIA_NLP", code="drug:anticoagulants", name="anticoagulants"), {"code": "B01AF02"}, True),
+    (Concept(system="CRITERIA_NLP", code="drug:doacs", name="direct oral anticoagulants"), {"code": "B01AF01"}, True),
+    (Concept(system="CRITERIA_NLP", code="drug:doacs", name="direct oral anticoagulants"), {"name": "warfarin"}, False),
+    # antithrombotic agents (ATC B01A) take in anticoagulants, antiplatelets and thrombolytics
+    (Concept(system="ATC", code="B01A", name="Antithrombotic agents"), {"name": "aspirin"}, True),
+    (Concept(system="ATC", code="B01A", name="Antithrombotic agents"), {"name": "dabigatran"}, True),
+    (Concept(system="ATC", code="B01A", name="Antithrombotic agents"), {"name": "metformin"}, False),
+])
+def test_match_logic_drug_class_membership(concept: Concept, med: dict[str, Any], holds: bool) -> None:
+    a = one_rule(category="drug", polarity="exclude", status="current", concept=concept, evidence=concept.name)
+    r = match(patient(medications=[{**med, "status": "active"}]), a).rule("r1")
+    assert r.result == ("not_met" if holds else "met"), r.reason
