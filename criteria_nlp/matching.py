@@ -473,21 +473,21 @@ class DrugCover:
         self.names: set[str] = {normalize(concept.name)} if concept.name else set()
         self.atc: list[str] = []
         self.member_names: set[str] = set()
-        entries = []
-        for e in lex.entries("DRUG"):
-            same = e.concept.system == concept.system and e.concept.code == concept.code
-            # a class under an ATC rule: coded under it, or the union of groups under it (anticoagulants under B01A)
-            groups = getattr(e, "atc_groups", [])
-            under = concept.system == "ATC" and (
-                (e.concept.system == "ATC" and e.concept.code.startswith(concept.code))
-                or (bool(groups) and all(g.startswith(concept.code) for g in groups)))
-            if same or under:
-                entries.append(e)
-            if same:
-                self.atc.extend(groups)
-        self.is_class = concept.system == "ATC" or any(getattr(e, "is_class", False) for e in entries)
+        drugs = lex.entries("DRUG")
+        same = [e for e in drugs if e.concept.system == concept.system and e.concept.code == concept.code]
+        # the ATC groups the rule covers: its own ATC code, or those a lexicon class is the union of
         if concept.system == "ATC":
             self.atc.append(concept.code)
+        for e in same:
+            self.atc.extend(getattr(e, "atc_groups", []))
+
+        def under(e: Any) -> bool:  # a class or drug wholly inside the covered groups lends its members
+            codes = [e.concept.code] if e.concept.system == "ATC" else list(getattr(e, "atc_groups", []))
+            return bool(codes) and all(any(c.startswith(g) for g in self.atc) for c in codes)
+
+        own = {e.id for e in same}
+        entries = same + [e for e in drugs if e.id not in own and self.atc and under(e)]
+        self.is_class = concept.system == "ATC" or any(getattr(e, "is_class", False) for e in entries)
         for e in entries:
             for m in getattr(e, "members", []):
                 self.member_names.add(normalize(m))

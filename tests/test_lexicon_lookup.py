@@ -70,6 +70,11 @@ def test_lexicon_tokens() -> None:
         ("RANO criteria", "SCORE", "score:RANO"),
         ("irRC", "SCORE", "score:IRRC"),
         ("RECIST 1.1", "SCORE", "score:RECIST"),
+        ("chemotherapy", "DRUG", "drug:chemotherapy"),
+        ("anticancer therapy", "DRUG", "drug:antineoplastics"),  # broader than chemotherapy
+        ("targeted therapy", "DRUG", "drug:antineoplastics"),
+        ("anticoagulants", "DRUG", "drug:anticoagulants"),
+        ("antithrombotic therapy", "DRUG", "drug:antithrombotics"),  # anticoagulants and antiplatelets
         ("biopsy-proven", "PROCEDURE", "proc:biopsy"),  # "biopsy-proven carcinoid tumors" is no kidney biopsy
         ("biopsy confirmed", "PROCEDURE", "proc:biopsy"),
         ("renal biopsy-proven", "PROCEDURE", "proc:renal-biopsy"),

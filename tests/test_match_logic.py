@@ -403,6 +403,16 @@ def test_match_logic_conversions_round_to_ten_digits() -> None:
     (Concept(system="ATC", code="B01A", name="Antithrombotic agents"), {"name": "aspirin"}, True),
     (Concept(system="ATC", code="B01A", name="Antithrombotic agents"), {"name": "dabigatran"}, True),
     (Concept(system="ATC", code="B01A", name="Antithrombotic agents"), {"name": "metformin"}, False),
+    # chemotherapy is cytotoxic: not all of ATC L01, which also files rituximab and kinase inhibitors
+    (Concept(system="CRITERIA_NLP", code="drug:chemotherapy", name="cytotoxic chemotherapy"), {"name": "rituximab"}, False),
+    (Concept(system="CRITERIA_NLP", code="drug:chemotherapy", name="cytotoxic chemotherapy"), {"code": "L01FA01"}, False),
+    (Concept(system="CRITERIA_NLP", code="drug:chemotherapy", name="cytotoxic chemotherapy"), {"name": "imatinib"}, False),
+    (Concept(system="CRITERIA_NLP", code="drug:chemotherapy", name="cytotoxic chemotherapy"), {"name": "cisplatin"}, True),
+    (Concept(system="CRITERIA_NLP", code="drug:chemotherapy", name="cytotoxic chemotherapy"), {"code": "L01BC02"}, True),
+    (Concept(system="CRITERIA_NLP", code="drug:chemotherapy", name="cytotoxic chemotherapy"), {"name": "paclitaxel"}, True),
+    (Concept(system="CRITERIA_NLP", code="drug:chemotherapy", name="cytotoxic chemotherapy"), {"name": "cyclophosphamide"}, True),
+    (Concept(system="ATC", code="L01", name="Antineoplastic agents"), {"name": "rituximab"}, True),
+    (Concept(system="ATC", code="L01", name="Antineoplastic agents"), {"name": "cisplatin"}, True),
 ])
 def test_match_logic_drug_class_membership(concept: Concept, med: dict[str, Any], holds: bool) -> None:
     a = one_rule(category="drug", polarity="exclude", status="current", concept=concept, evidence=concept.name)
