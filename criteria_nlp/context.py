@@ -163,6 +163,10 @@ class CriteriaContext:
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
         data = entity_data(doc, ents)
+        for ent, item in zip(ents, data):  # terms that carry their own cue ("non-smoker"), marked by the tagger
+            for category in ("NEGATED_EXISTENCE", "HISTORICAL"):
+                if item.get(FIELDS[category]):
+                    setattr(ent._, ATTRIBUTES[category], True)
         index = {(ent.start, ent.end): i for i, ent in enumerate(ents)}
         targets = [ent for ent in ents if ent.label_ not in ("VALUE", "TEMPORAL")]
         if not targets:

@@ -221,6 +221,11 @@ class LexiconEntry(_Strict):
     (:meth:`Lexicon.find`). ``case_sensitive`` lists acronyms that are ordinary
     words or units once lower-cased ("AS", "MG", "MM", "PE"): a matcher should
     match them only as written (:meth:`is_case_sensitive`).
+    ``negated_forms`` lists synonyms that state the concept's absence ("non-smoker",
+    "not of childbearing potential", "without contraception") and ``past_forms``
+    those that state it in the past only ("former smoker", "quit smoking"): a
+    tagger marks an entity written so as negated or historical, since the cue is
+    inside the entity where ConText cannot see it.
     """
 
     id: str
@@ -233,6 +238,8 @@ class LexiconEntry(_Strict):
     ambiguous: list[str] = Field(default_factory=list)
     exact_only: list[str] = Field(default_factory=list)
     case_sensitive: list[str] = Field(default_factory=list)
+    negated_forms: list[str] = Field(default_factory=list)
+    past_forms: list[str] = Field(default_factory=list)
     note: str | None = None
 
     @field_validator("id")
@@ -249,7 +256,7 @@ class LexiconEntry(_Strict):
             raise ValueError(f"name {value!r} is empty after normalisation")
         return value
 
-    @field_validator("synonyms", "ambiguous", "exact_only", "case_sensitive")
+    @field_validator("synonyms", "ambiguous", "exact_only", "case_sensitive", "negated_forms", "past_forms")
     @classmethod
     def _non_empty(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -264,6 +271,8 @@ class LexiconEntry(_Strict):
             ("ambiguous", self.ambiguous),
             ("exact_only", self.exact_only),
             ("case_sensitive", self.case_sensitive),
+            ("negated_forms", self.negated_forms),
+            ("past_forms", self.past_forms),
         ):
             for form in forms:
                 if normalize(form) not in own:

@@ -187,6 +187,9 @@ class _Candidate:
     source: str
 
 
+#: the ConText category of a term that carries its own cue (lexicon ``negated_forms``, ``past_forms``)
+INSIDE_CUES = {"negated": "NEGATED_EXISTENCE", "historical": "HISTORICAL"}
+
 #: sources whose labels are curated: a statistical span that disagrees with one of their coded spans gives way
 _CURATED = frozenset({"lexicon", "terms"})
 
@@ -228,7 +231,10 @@ def _inherited(cand: _Candidate, curated: list[list[_Candidate]], payloads: list
         return {}
     best = max(inside.values(), key=lambda o: (o.end - o.start, -o.start))
     info = payloads[best.payload]
-    return {"concept": info.get("concept")} if info.get("concept") is not None else {}
+    out: dict[str, Any] = {"concept": info.get("concept")} if info.get("concept") is not None else {}
+    if info.get("context"):  # "of non-childbearing potential" keeps the negation of "non-childbearing potential"
+        out["context"] = info["context"]
+    return out
 
 
 def _plural_variants(term: str) -> list[str]:
@@ -314,8 +320,13 @@ class CriteriaTagger:
         assert self.terms is not None and self._lexicon is not None
         for entry in self._lexicon.entries():
             concept = entry.concept.model_dump() if entry.concept is not None else None
-            self._add({"label": entry.label, "source": "lexicon", "concept": concept, "entry": entry.id},
-                      [entry.name, *entry.synonyms], case_sensitive=entry.case_sensitive)  # every spelling: see TermIndex.spaces
+            payload = {"label": entry.label, "source": "lexicon", "concept": concept, "entry": entry.id}
+            inside_cue = {*entry.negated_forms, *entry.past_forms}  # "non-smoker": the cue is part of the term
+            self._add(payload, [f for f in [entry.name, *entry.synonyms] if f not in inside_cue],
+                      case_sensitive=entry.case_sensitive)  # every spelling: see TermIndex.spaces
+            for context, forms in (("negated", entry.negated_forms), ("historical", entry.past_forms)):
+                if forms:
+                    self._add({**payload, "context": context}, forms)
         terms = self.terms
         self._heads = frozenset(v.lower() for head in terms.therapy_heads for v in _plural_variants(head.strip()))
         for group, phrases in terms.age.items():
@@ -382,6 +393,10 @@ class CriteriaTagger:
                 span = Span(doc, cand.start, cand.end, label=cand.label)
             taken[span.start:span.end] = b"\x01" * len(span)
             data: dict[str, Any] = {"source": cand.source, "concept": info.get("concept")}
+            if info.get("context"):  # a negated or past form of the term: the term states its own context
+                data[info["context"]] = True
+                data["cues"] = [{"category": INSIDE_CUES[info["context"]], "text": span.text,
+                                 "start": span.start_char, "end": span.end_char}]
             if "value" in info:
                 data["value"] = Value(text=span.text, **info["value"]).model_dump()
             if "window" in info:

@@ -75,6 +75,11 @@ def test_lexicon_tokens() -> None:
         ("targeted therapy", "DRUG", "drug:antineoplastics"),
         ("anticoagulants", "DRUG", "drug:anticoagulants"),
         ("antithrombotic therapy", "DRUG", "drug:antithrombotics"),  # anticoagulants and antiplatelets
+        ("cardioversion", "PROCEDURE", "proc:cardioversion"),  # not a catheter ablation
+        ("right heart catheterization", "PROCEDURE", "proc:right-heart-catheterization"),  # not a coronary angiography
+        ("revascularization", "PROCEDURE", "proc:coronary-revascularization"),  # PCI or CABG
+        ("CABG", "PROCEDURE", "proc:cabg"),
+        ("leukapheresis", "PROCEDURE", "proc:leukapheresis"),  # not plasmapheresis
         ("biopsy-proven", "PROCEDURE", "proc:biopsy"),  # "biopsy-proven carcinoid tumors" is no kidney biopsy
         ("biopsy confirmed", "PROCEDURE", "proc:biopsy"),
         ("renal biopsy-proven", "PROCEDURE", "proc:renal-biopsy"),

@@ -226,6 +226,18 @@ def test_lexicon_broken_drug_class_names_the_entry(tmp_path: Path, entry_id: str
     assert err.value.code == "X001" and expect in str(err.value)
 
 
+def test_lexicon_negated_form_must_be_a_synonym(tmp_path: Path) -> None:
+    folder = tmp_path / "lex"
+    shutil.copytree(RESOURCE_DIR, folder, ignore=shutil.ignore_patterns("*.jsonl"))
+    path = folder / "observations.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    next(e for e in doc["entries"] if e["id"] == "obs:smoking")["negated_forms"].append("teetotaller")
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ResourceError, match="obs:smoking") as err:
+        Lexicon.from_disk(folder)
+    assert err.value.code == "X001" and "negated_forms form 'teetotaller'" in str(err.value)
+
+
 def test_lexicon_missing_resource_raises_x002(tmp_path: Path) -> None:
     folder = tmp_path / "lex"
     shutil.copytree(RESOURCE_DIR, folder, ignore=shutil.ignore_patterns("*.jsonl"))

@@ -418,3 +418,19 @@ def test_match_logic_drug_class_membership(concept: Concept, med: dict[str, Any]
     a = one_rule(category="drug", polarity="exclude", status="current", concept=concept, evidence=concept.name)
     r = match(patient(medications=[{**med, "status": "active"}]), a).rule("r1")
     assert r.result == ("not_met" if holds else "met"), r.reason
+
+
+@pytest.mark.parametrize(("rule_code", "done", "covered"), [
+    ("proc:coronary-revascularization", "proc:cabg", True),
+    ("proc:coronary-revascularization", "proc:pci", True),
+    ("proc:cardiac-surgery", "proc:cabg", True),
+    ("proc:ablation", "proc:cardioversion", False),  # a cardioversion is no catheter ablation
+    ("proc:cardiac-procedure", "proc:cardioversion", True),
+    ("proc:cardiac-catheterization", "proc:coronary-angiography", True),
+    ("proc:coronary-angiography", "proc:right-heart-catheterization", False),
+])
+def test_match_logic_procedure_ranges(rule_code: str, done: str, covered: bool) -> None:
+    a = one_rule(category="procedure", polarity="exclude", status="history", concept=Concept(system="CRITERIA_NLP", code=rule_code, name=rule_code),
+                 evidence=rule_code)
+    r = match(patient(procedures=[{"code": done, "date": "2024-01-01"}]), a).rule("r1")
+    assert r.result == ("not_met" if covered else "met"), r.reason
