@@ -31,7 +31,8 @@ ENTITY_FIELDS: dict[str, str] = {
     "value": "dict | None: schema.Value",
     "window": "dict | None: schema.Window",
     "qualifies": "list[int] | None: (start_char, end_char) of the entity a VALUE/TEMPORAL qualifies",
-    "negated, historical, hypothetical, family, excepted": "bool: assertion context (criteria_context)",
+    "negated, historical, hypothetical, family, excepted": "bool: assertion context (criteria_context; criteria_tagger "
+                                                            "for terms that carry their own cue, such as 'non-smoker')",
     "cues": "list[dict]: {category, text, start, end} of the context cues that modified the entity",
 }
 
