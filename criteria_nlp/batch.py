@@ -187,12 +187,10 @@ def set_worker_analyzer(analyzer: Any, pipeline: str | None = None) -> None:
 
 
 def pipeline_name(pipeline: str | None) -> str:
-    """``pipeline``, or the name of the default one for None."""
-    if pipeline is not None:
-        return pipeline
-    from .pipeline import DEFAULT_PIPELINE
+    """``pipeline``, or the name of the default one for None (``criteria_nlp.pipeline.pipeline_name``, imported late)."""
+    from .pipeline import pipeline_name as resolve
 
-    return DEFAULT_PIPELINE
+    return resolve(pipeline)
 
 
 def check_pipeline(pipeline: str | None) -> str:

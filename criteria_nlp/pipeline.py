@@ -81,6 +81,11 @@ PIPELINES: dict[str, str | None] = {"default": "chia_ner", "fast": None}
 DEFAULT_PIPELINE = "fast"
 
 
+def pipeline_name(name: str | None) -> str:
+    """``name``, or ``DEFAULT_PIPELINE`` for None (an option left out)."""
+    return DEFAULT_PIPELINE if name is None else name
+
+
 def load(name: str | Path = "default", *, model: str | Path | None = None, exclude: Iterable[str] = ()) -> Language:
     """Build one of the named pipelines, or load a saved one from a path.
 

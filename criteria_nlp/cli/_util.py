@@ -76,10 +76,10 @@ def make_analyzer(pipeline: str | None) -> Any:
     """The ``Analyzer`` of a ``--pipeline`` value (None: the library's default); a bad value is a usage error."""
     from ..analyzer import Analyzer
     from ..errors import ResourceError
-    from ..pipeline import DEFAULT_PIPELINE
+    from ..pipeline import pipeline_name
 
     try:
-        return Analyzer(pipeline=pipeline if pipeline is not None else DEFAULT_PIPELINE)
+        return Analyzer(pipeline=pipeline_name(pipeline))
     except ResourceError as exc:
         if exc.code != "X003":
             raise
