@@ -165,8 +165,8 @@ class CriteriaContext:
         data = entity_data(doc, ents)
         for ent, item in zip(ents, data):  # terms that carry their own cue ("non-smoker"), marked by the tagger
             for category in ("NEGATED_EXISTENCE", "HISTORICAL"):
-                if item.get(FIELDS[category]):
-                    setattr(ent._, ATTRIBUTES[category], True)
+                if item.get(FIELDS[category]) and not item.get("cues"):
+                    _mark(ent, item, category, ent)
         index = {(ent.start, ent.end): i for i, ent in enumerate(ents)}
         targets = [ent for ent in ents if ent.label_ not in ("VALUE", "TEMPORAL")]
         if not targets:

@@ -187,9 +187,6 @@ class _Candidate:
     source: str
 
 
-#: the ConText category of a term that carries its own cue (lexicon ``negated_forms``, ``past_forms``)
-INSIDE_CUES = {"negated": "NEGATED_EXISTENCE", "historical": "HISTORICAL"}
-
 #: sources whose labels are curated: a statistical span that disagrees with one of their coded spans gives way
 _CURATED = frozenset({"lexicon", "terms"})
 
@@ -393,10 +390,8 @@ class CriteriaTagger:
                 span = Span(doc, cand.start, cand.end, label=cand.label)
             taken[span.start:span.end] = b"\x01" * len(span)
             data: dict[str, Any] = {"source": cand.source, "concept": info.get("concept")}
-            if info.get("context"):  # a negated or past form of the term: the term states its own context
+            if info.get("context"):  # a negated or past form of the term ("non-smoker"): criteria_context records the cue
                 data[info["context"]] = True
-                data["cues"] = [{"category": INSIDE_CUES[info["context"]], "text": span.text,
-                                 "start": span.start_char, "end": span.end_char}]
             if "value" in info:
                 data["value"] = Value(text=span.text, **info["value"]).model_dump()
             if "window" in info:
