@@ -223,9 +223,10 @@ class LexiconEntry(_Strict):
     match them only as written (:meth:`is_case_sensitive`).
     ``negated_forms`` lists synonyms that state the concept's absence ("non-smoker",
     "not of childbearing potential", "without contraception") and ``past_forms``
-    those that state it in the past only ("former smoker", "quit smoking"): a
-    tagger marks an entity written so as negated or historical, since the cue is
-    inside the entity where ConText cannot see it.
+    those that state it in the past only ("former smoker", "quit smoking"); a
+    form in both states it never ("never smoked"). A tagger marks an entity
+    written so as negated and/or historical, since the cue is inside the entity
+    where ConText cannot see it.
     """
 
     id: str

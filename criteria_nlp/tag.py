@@ -318,12 +318,15 @@ class CriteriaTagger:
         for entry in self._lexicon.entries():
             concept = entry.concept.model_dump() if entry.concept is not None else None
             payload = {"label": entry.label, "source": "lexicon", "concept": concept, "entry": entry.id}
-            inside_cue = {*entry.negated_forms, *entry.past_forms}  # "non-smoker": the cue is part of the term
-            self._add(payload, [f for f in [entry.name, *entry.synonyms] if f not in inside_cue],
-                      case_sensitive=entry.case_sensitive)  # every spelling: see TermIndex.spaces
-            for context, forms in (("negated", entry.negated_forms), ("historical", entry.past_forms)):
-                if forms:
-                    self._add({**payload, "context": context}, forms)
+            # "non-smoker", "former smoker", "never smoked" (both): the cue is part of the term
+            by_context: dict[tuple[str, ...], list[str]] = {}
+            for form in [entry.name, *entry.synonyms]:  # every spelling: see TermIndex.spaces
+                context = tuple(c for c, forms in (("negated", entry.negated_forms), ("historical", entry.past_forms))
+                                if form in forms)
+                by_context.setdefault(context, []).append(form)
+            for context, forms in by_context.items():
+                self._add({**payload, "context": list(context)} if context else payload, forms,
+                          case_sensitive=[f for f in entry.case_sensitive if f in forms])
         terms = self.terms
         self._heads = frozenset(v.lower() for head in terms.therapy_heads for v in _plural_variants(head.strip()))
         for group, phrases in terms.age.items():
@@ -390,8 +393,8 @@ class CriteriaTagger:
                 span = Span(doc, cand.start, cand.end, label=cand.label)
             taken[span.start:span.end] = b"\x01" * len(span)
             data: dict[str, Any] = {"source": cand.source, "concept": info.get("concept")}
-            if info.get("context"):  # a negated or past form of the term ("non-smoker"): criteria_context records the cue
-                data[info["context"]] = True
+            for flag in info.get("context", ()):  # a negated or past form of the term ("non-smoker"): criteria_context records the cue
+                data[flag] = True
             if "value" in info:
                 data["value"] = Value(text=span.text, **info["value"]).model_dump()
             if "window" in info:

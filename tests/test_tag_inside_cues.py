@@ -11,7 +11,7 @@ import pytest
     ("criterion", "kind", "text", "negated", "historical", "polarity", "status"),
     [
         ("Non-smokers", "inclusion", "Non-smokers", True, False, "exclude", "current"),
-        ("Never smoked", "inclusion", "Never smoked", True, False, "exclude", "current"),
+        ("Never smoked", "inclusion", "Never smoked", True, True, "exclude", "history"),  # no smoking, ever
         ("Current smoker", "exclusion", "Current smoker", False, False, "exclude", "current"),
         ("Ex-smokers", "inclusion", "Ex-smokers", False, True, "require", "history"),
         ("Non-drinkers", "inclusion", "Non-drinkers", True, False, "exclude", "current"),
