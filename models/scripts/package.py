@@ -49,6 +49,7 @@ def main() -> None:
         "author": "criteria_nlp developers",
         "license": "CC BY 4.0 (trained on Chia, CC BY 4.0)",
         "sources": SOURCES,
+        "criteria_nlp_config": args.config_name,
     })
     if args.metrics is not None:
         metrics = json.loads(args.metrics.read_text(encoding="utf-8"))
