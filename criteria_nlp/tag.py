@@ -29,6 +29,9 @@ the curated ones, whatever its length, where it nests with every coded span it
 overlaps: the model draws the mention's boundary ("hypertension" in "poorly
 controlled hypertension", "pregnant" beside "women"), the lexicon its label and
 code. A statistical span that cuts a coded term in two keeps the usual order.
+A statistical span that joins a coded term to a coordination outside it
+("hepatitis B/C", "hepatitis B or C") is left out, so that each conjunct keeps
+its own code (one span would carry hepatitis B's alone).
 A drug mention ending in a therapy head ("immunosuppressive therapy",
 ``therapy_heads`` of the terms resource) becomes a treatment PROCEDURE coded
 with the drug, as SNOMED CT and Chia file it; the rule builder still makes it a
@@ -209,6 +212,22 @@ def _agrees(cand: _Candidate, curated: list[list[_Candidate]]) -> bool:
     return all(other.label == cand.label for i in range(cand.start, cand.end) for other in curated[i])
 
 
+#: tokens that join conjuncts: a statistical span holding one outside its coded terms names several concepts
+_COORDINATORS = frozenset({"/", "or", "and", ",", "&"})
+
+
+def _coordinates(cand: _Candidate, curated: list[list[_Candidate]], doc: Doc) -> bool:
+    """``cand`` holds a coded curated span and a coordinator outside every such span ("hepatitis B/C")."""
+    covered = bytearray(cand.end - cand.start)
+    for i in range(cand.start, cand.end):
+        for other in curated[i]:
+            if cand.start <= other.start and other.end <= cand.end:
+                covered[i - cand.start] = 1
+    if not any(covered):
+        return False
+    return any(not covered[i - cand.start] and doc[i].lower_ in _COORDINATORS for i in range(cand.start, cand.end))
+
+
 def _nests(cand: _Candidate, curated: list[list[_Candidate]]) -> bool:
     """Every coded curated span overlapping ``cand`` lies inside it, or contains it while ``cand`` is itself a curated term."""
     exact = any(o.start == cand.start and o.end == cand.end for o in curated[cand.start])
@@ -377,7 +396,8 @@ class CriteriaTagger:
         candidates = [c for c in self._candidates(doc) if all(inside[c.start:c.end])]
         curated = _curated_by_token(candidates, len(doc), self.index.payloads)
         if curated is not None:
-            candidates = [c for c in candidates if c.source != "model" or _agrees(c, curated)]
+            candidates = [c for c in candidates
+                          if c.source != "model" or (_agrees(c, curated) and not _coordinates(c, curated, doc))]
         first = {id(c) for c in candidates if c.source == "model" and c.label in self.model_first
                  and (curated is None or _nests(c, curated))}
         candidates.sort(key=lambda c: (id(c) not in first, -(c.end - c.start), -c.priority, c.start))

@@ -43,6 +43,19 @@ def test_tag_model_span_with_another_label_than_a_coded_term_gives_way(nlp: Lang
     assert result["hepatitis B"][0] == "CONDITION" and result["hepatitis B"][2] == "B18.1"
 
 
+@pytest.mark.parametrize("first", [(), ("CONDITION",)])
+@pytest.mark.parametrize("span", ["hepatitis B/C", "Chronic infections, including hepatitis B"])
+def test_tag_model_span_joining_coordinated_terms_gives_way(
+    nlp: Language, model_first: Callable[[Iterable[str]], None], span: str, first: tuple[str, ...]
+) -> None:
+    """One span over "hepatitis B/C" would carry hepatitis B's code alone: each conjunct keeps its own."""
+    model_first(first)
+    result = found(tag_with_model_spans(nlp, [(span, "CONDITION")]))
+    assert span not in result
+    assert result["hepatitis B"] == ("CONDITION", "lexicon", "B18.1")
+    assert result["C"] == ("CONDITION", "lexicon", "B18.2")
+
+
 @pytest.fixture
 def model_first(nlp: Language) -> Iterator[Callable[[Iterable[str]], None]]:
     """Set the tagger's ``model_first`` labels for one test, then put the configured ones back."""
