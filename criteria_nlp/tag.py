@@ -19,8 +19,8 @@ source         priority  what
 ``model``      1         ``doc.ents`` set by a statistical NER before the tagger
 =============  ========  ====================================================
 
-A statistical span gives way to any coded lexicon or terms span it overlaps
-that has another label (the curated label is trusted: "hepatitis B/C" stays two
+A statistical span gives way to any coded lexicon, terms or drug-vocabulary
+span it overlaps that has another label (the curated label is trusted: "hepatitis B/C" stays two
 conditions, not a lab); when it wins over curated spans of its own label
 ("acute hemorrhage" over "hemorrhage"), it keeps the code of the longest one
 inside it. For the labels in ``model_first`` (by default CONDITION and
@@ -190,8 +190,10 @@ class _Candidate:
     source: str
 
 
-#: sources whose labels are curated: a statistical span that disagrees with one of their coded spans gives way
-_CURATED = frozenset({"lexicon", "terms"})
+#: sources whose labels are curated: a statistical span that disagrees with one of their coded spans gives way,
+#: and one that holds them keeps their code (the drug vocabulary too: "oral acyclovir" keeps acyclovir's code,
+#: "midazolam" stays a coded DRUG when the model calls it a CONDITION)
+_CURATED = frozenset({"lexicon", "terms", "drugs"})
 
 
 def _curated_by_token(candidates: list[_Candidate], length: int,

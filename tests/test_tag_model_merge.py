@@ -14,17 +14,17 @@ from criteria_nlp.extensions import entity_data
 TEXT = "Exclusion Criteria:\n1. Chronic infections, including hepatitis B/C\n2. No serious infection or acute hemorrhage"
 
 
-def tag_with_model_spans(nlp: Language, spans: list[tuple[str, str]]) -> Doc:
-    """Run the pipeline with ``spans`` (text, label) standing in for a statistical NER before the tagger."""
-    doc = nlp.make_doc(TEXT)
+def tag_with_model_spans(nlp: Language, spans: list[tuple[str, str]], text: str = TEXT) -> Doc:
+    """Run the pipeline on ``text`` with ``spans`` (text, label) standing in for a statistical NER before the tagger."""
+    doc = nlp.make_doc(text)
     for name, component in nlp.pipeline:
         if name == "criteria_tagger":
             ents = []
-            for text, label in spans:
-                match = re.search(rf"\b{re.escape(text)}\b", TEXT)  # the first whole-word occurrence
+            for span_text, label in spans:
+                match = re.search(rf"\b{re.escape(span_text)}\b", text)  # the first whole-word occurrence
                 assert match is not None
                 start = match.start()
-                span = doc.char_span(start, start + len(text), label=label)
+                span = doc.char_span(start, start + len(span_text), label=label)
                 assert span is not None
                 ents.append(span)
             doc.ents = ents
@@ -54,6 +54,24 @@ def test_tag_model_span_joining_coordinated_terms_gives_way(
     assert span not in result
     assert result["hepatitis B"] == ("CONDITION", "lexicon", "B18.1")
     assert result["C"] == ("CONDITION", "lexicon", "B18.2")
+
+
+DRUG_TEXT = "Exclusion Criteria:\n1. Treatment with oral acyclovir or midazolam"
+
+
+@pytest.mark.parametrize(
+    ("span", "label", "kept"),
+    [
+        # a longer DRUG span from the model keeps the code of the drug vocabulary's term inside
+        ("oral acyclovir", "DRUG", "oral acyclovir"),
+        # a model span calling a coded drug term something else gives way to it
+        ("midazolam", "CONDITION", "midazolam"),
+    ],
+)
+def test_tag_model_span_over_a_drug_term_keeps_its_code(nlp: Language, span: str, label: str, kept: str) -> None:
+    result = found(tag_with_model_spans(nlp, [(span, label)], DRUG_TEXT))
+    assert result[kept][0] == "DRUG"
+    assert result[kept][2] is not None  # the drug vocabulary's code, before the coder runs
 
 
 @pytest.fixture
