@@ -20,8 +20,8 @@ source         priority  what
 =============  ========  ====================================================
 
 A statistical span gives way to any coded lexicon, terms or drug-vocabulary
-span it overlaps that has another label (the curated label is trusted: "hepatitis B/C" stays two
-conditions, not a lab); when it wins over curated spans of its own label
+span it overlaps that has another label (the curated label is trusted:
+"hepatitis B/C" stays two conditions, not a lab); when it wins over curated spans of its own label
 ("acute hemorrhage" over "hemorrhage"), it keeps the code of the longest one
 inside it. For the labels in ``model_first`` (by default CONDITION and
 PROCEDURE, whose mentions are open-ended) a statistical span is placed before
