@@ -499,7 +499,7 @@ class CriteriaTagger:
             if span.label_ in ("VALUE", "TEMPORAL") or len(span) < 2 or span.end + 1 >= len(doc):
                 continue
             sep, other = doc[span.end], doc[span.end + 1]
-            if sep.text not in ("/", "or", "and", ",", "&") or taken[other.i] or not inside[other.i]:
+            if sep.text not in _COORDINATORS or taken[other.i] or not inside[other.i]:
                 continue
             if len(other.text) > 3 or not other.text.isalnum():
                 continue
