@@ -21,9 +21,9 @@ source         priority  what
 
 A statistical span gives way to any coded lexicon, terms or drug-vocabulary
 span it overlaps that has another label (the curated label is trusted:
-"hepatitis B/C" stays two conditions, not a lab); when it wins over curated spans of its own label
-("acute hemorrhage" over "hemorrhage"), it keeps the code of the longest one
-inside it. For the labels in ``model_first`` (by default CONDITION and
+"hepatitis B/C" stays two conditions, not a lab); when it wins over curated
+spans of its own label ("acute hemorrhage" over "hemorrhage"), it keeps the
+code of the longest one inside it. For the labels in ``model_first`` (by default CONDITION and
 PROCEDURE, whose mentions are open-ended) a statistical span is placed before
 the curated ones, whatever its length, where it nests with every coded span it
 overlaps: the model draws the mention's boundary ("hypertension" in "poorly
@@ -218,16 +218,19 @@ def _agrees(cand: _Candidate, curated: list[list[_Candidate]]) -> bool:
 _COORDINATORS = frozenset({"/", "or", "and", ",", "&"})
 
 
+def _curated_inside(cand: _Candidate, curated: list[list[_Candidate]]) -> list[_Candidate]:
+    """The coded curated spans lying inside ``cand``, each once."""
+    inside = {id(o): o for i in range(cand.start, cand.end) for o in curated[i] if cand.start <= o.start and o.end <= cand.end}
+    return list(inside.values())
+
+
 def _coordinates(cand: _Candidate, curated: list[list[_Candidate]], doc: Doc) -> bool:
     """``cand`` holds a coded curated span and a coordinator outside every such span ("hepatitis B/C")."""
-    covered = bytearray(cand.end - cand.start)
-    for i in range(cand.start, cand.end):
-        for other in curated[i]:
-            if cand.start <= other.start and other.end <= cand.end:
-                covered[i - cand.start] = 1
-    if not any(covered):
+    inside = _curated_inside(cand, curated)
+    if not inside:
         return False
-    return any(not covered[i - cand.start] and doc[i].lower_ in _COORDINATORS for i in range(cand.start, cand.end))
+    covered = {i for o in inside for i in range(o.start, o.end)}
+    return any(i not in covered and doc[i].lower_ in _COORDINATORS for i in range(cand.start, cand.end))
 
 
 def _nests(cand: _Candidate, curated: list[list[_Candidate]]) -> bool:
@@ -244,10 +247,10 @@ def _nests(cand: _Candidate, curated: list[list[_Candidate]]) -> bool:
 
 def _inherited(cand: _Candidate, curated: list[list[_Candidate]], payloads: list[dict[str, Any]]) -> dict[str, Any]:
     """The payload of the longest curated span inside a statistical one, so "acute hemorrhage" keeps hemorrhage's code."""
-    inside = {id(o): o for i in range(cand.start, cand.end) for o in curated[i] if cand.start <= o.start and o.end <= cand.end}
+    inside = _curated_inside(cand, curated)
     if not inside:
         return {}
-    best = max(inside.values(), key=lambda o: (o.end - o.start, -o.start))
+    best = max(inside, key=lambda o: (o.end - o.start, -o.start))
     info = payloads[best.payload]
     out: dict[str, Any] = {"concept": info.get("concept")} if info.get("concept") is not None else {}
     if info.get("context"):  # "of non-childbearing potential" keeps the negation of "non-childbearing potential"
