@@ -35,7 +35,9 @@ its own code (one span would carry hepatitis B's alone).
 A drug mention ending in a therapy head ("immunosuppressive therapy",
 ``therapy_heads`` of the terms resource) becomes a treatment PROCEDURE coded
 with the drug, as SNOMED CT and Chia file it; the rule builder still makes it a
-drug rule.
+drug rule. A statistical span of another label ending in a measurement head
+("liver stiffness", "aortic valve area", "Pitt bacteraemia score";
+``measurement_heads`` of the terms resource) is tagged LAB.
 
 It keeps spans inside criteria only, records each entity's source and a
 lexicon entry's concept in ``doc._.entity_data``, resolves coordinated short forms ("hepatitis B/C" also
@@ -69,6 +71,8 @@ TERMS_RESOURCE = "tagger_terms.json"
 GAZETTEER_RESOURCE = "gazetteer.jsonl"
 DRUG_TERMS_RESOURCE = "drug_terms.json"
 ICD10_TERMS_RESOURCE = "icd10_terms.json"
+#: statistical labels that a measurement head ("stiffness", "area", "score") turns into LAB
+_MEASURABLE = frozenset({"CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE"})
 LABELS = ("CONDITION", "DRUG", "PROCEDURE", "LAB", "SCORE", "OBSERVATION", "DEVICE", "AGE", "SEX", "VALUE", "TEMPORAL")
 PRIORITY = {"lexicon": 4, "terms": 4, "gazetteer": 3, "drugs": 2, "icd10": 2, "model": 1}
 #: labels whose statistical spans are placed before the curated ones (see the module docstring)
@@ -101,6 +105,7 @@ class TaggerTerms(BaseModel):
     qualitative: dict[str, list[str]]
     temporal: dict[str, list[str]]
     therapy_heads: list[str] = []
+    measurement_heads: list[str] = []
 
 
 class GazetteerEntry(BaseModel):
@@ -353,6 +358,7 @@ class CriteriaTagger:
                           case_sensitive=[f for f in entry.case_sensitive if f in forms])
         terms = self.terms
         self._heads = frozenset(v.lower() for head in terms.therapy_heads for v in _plural_variants(head.strip()))
+        self._measures = frozenset(v.lower() for head in terms.measurement_heads for v in _plural_variants(head.strip()))
         for group, phrases in terms.age.items():
             concept = None if group == "age" else {"system": "AGE_GROUP", "code": group, "name": group.replace("_", " ")}
             self._add({"label": "AGE", "source": "terms", "concept": concept}, phrases)
@@ -450,7 +456,10 @@ class CriteriaTagger:
             return
         for ent in doc.ents:  # a statistical NER that ran before the tagger
             if ent.label_ in LABELS:
-                yield _Candidate(ent.start, ent.end, ent.label_, PRIORITY["model"], -1, "model")
+                label = ent.label_
+                if label in _MEASURABLE and len(ent) > 1 and ent[-1].lower_ in self._measures:
+                    label = "LAB"  # "liver stiffness", "aortic valve area": a measurement, whatever the model said
+                yield _Candidate(ent.start, ent.end, label, PRIORITY["model"], -1, "model")
 
     def _treatments(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], candidates: list[_Candidate]) -> None:
         """A drug before a therapy head ("immunosuppressive therapy", "trastuzumab treatment") is a treatment

@@ -74,6 +74,28 @@ def test_tag_model_span_over_a_drug_term_keeps_its_code(nlp: Language, span: str
     assert result[kept][2] is not None  # the drug vocabulary's code, before the coder runs
 
 
+MEASURE_TEXT = (
+    "Inclusion Criteria:\n1. Spleen stiffness of 40 kPa or more\n2. Oxford knee score of 4 or less\n"
+    "3. Pulmonic orifice area below 1 cm2\n4. Stiffness of the knee"
+)
+
+
+@pytest.mark.parametrize(
+    ("span", "label", "expected"),
+    [
+        # a statistical span ending in a measurement head is a measurement, whatever the model's label
+        ("Spleen stiffness", "CONDITION", "LAB"),
+        ("Oxford knee score", "CONDITION", "LAB"),
+        ("Pulmonic orifice area", "PROCEDURE", "LAB"),
+        # a head alone says nothing of what is measured: the model's label stands
+        ("Stiffness", "CONDITION", "CONDITION"),
+    ],
+)
+def test_tag_model_span_ending_in_a_measurement_head_is_a_lab(nlp: Language, span: str, label: str, expected: str) -> None:
+    result = found(tag_with_model_spans(nlp, [(span, label)], MEASURE_TEXT))
+    assert result[span][:2] == (expected, "model")
+
+
 @pytest.fixture
 def model_first(nlp: Language) -> Iterator[Callable[[Iterable[str]], None]]:
     """Set the tagger's ``model_first`` labels for one test, then put the configured ones back."""
