@@ -37,7 +37,11 @@ A drug mention ending in a therapy head ("immunosuppressive therapy",
 with the drug, as SNOMED CT and Chia file it; the rule builder still makes it a
 drug rule. A statistical span of another label ending in a measurement head
 ("liver stiffness", "aortic valve area", "Pitt bacteraemia score";
-``measurement_heads`` of the terms resource) is tagged LAB.
+``measurement_heads`` of the terms resource) is tagged LAB. Nothing that would
+describe the patient (condition, drug, procedure, age...) is tagged inside the
+name of a body ("National Institute of Neurological and Communicative Disorders
+and Stroke", "American Joint Committee on Cancer"; ``organisation_heads``);
+scales named after one ("New York Heart Association class") stay.
 
 It keeps spans inside criteria only, records each entity's source and a
 lexicon entry's concept in ``doc._.entity_data``, resolves coordinated short forms ("hepatitis B/C" also
@@ -73,6 +77,8 @@ DRUG_TERMS_RESOURCE = "drug_terms.json"
 ICD10_TERMS_RESOURCE = "icd10_terms.json"
 #: statistical labels that a measurement head ("stiffness", "area", "score") turns into LAB
 _MEASURABLE = frozenset({"CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE"})
+#: what a name of a body does not say of the patient ("Stroke" in the NINCDS); scales named after one stay (NYHA)
+_NOT_IN_NAMES = frozenset({"CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE", "AGE", "SEX"})
 LABELS = ("CONDITION", "DRUG", "PROCEDURE", "LAB", "SCORE", "OBSERVATION", "DEVICE", "AGE", "SEX", "VALUE", "TEMPORAL")
 PRIORITY = {"lexicon": 4, "terms": 4, "gazetteer": 3, "drugs": 2, "icd10": 2, "model": 1}
 #: labels whose statistical spans are placed before the curated ones (see the module docstring)
@@ -106,6 +112,7 @@ class TaggerTerms(BaseModel):
     temporal: dict[str, list[str]]
     therapy_heads: list[str] = []
     measurement_heads: list[str] = []
+    organisation_heads: list[str] = []
 
 
 class GazetteerEntry(BaseModel):
@@ -212,6 +219,33 @@ def _curated_by_token(candidates: list[_Candidate], length: int,
             for i in range(cand.start, cand.end):
                 by_token[i].append(cand)
     return by_token
+
+
+#: lower-case words that may join the capitalised words of a name ("Society of Critical Care Medicine")
+_NAME_JOINERS = frozenset({"of", "for", "and", "on", "the", "in", "&", "/", "'s", "-"})
+#: function words that names of bodies write in lower case: capitalised, the text is in Title Case
+_TITLE_CASE_MARKS = _NAME_JOINERS | {"with", "without", "or", "to", "at", "by", "a", "an", "who", "are", "is", "has", "from", "within"}
+
+
+def _organisations(doc: Doc, heads: frozenset[str]) -> list[tuple[int, int]]:
+    """Token ranges of names of bodies: runs of three or more capitalised words, joined by lower-case joiners, holding a head word."""
+    found: list[tuple[int, int]] = []
+    i, n = 0, len(doc)
+    while i < n:
+        if not doc[i].is_title and not doc[i].is_upper or not doc[i].is_alpha:
+            i += 1
+            continue
+        j, last = i, i
+        while j < n and (doc[j].is_title or doc[j].lower_ in _NAME_JOINERS or doc[j].is_upper and doc[j].is_alpha):
+            if doc[j].is_title or doc[j].is_upper:
+                last = j
+            j += 1
+        words = [t for t in doc[i:last + 1] if t.is_alpha and not t.lower_ in _NAME_JOINERS]
+        title_case = any(t.is_title and t.lower_ in _TITLE_CASE_MARKS for t in doc[i + 1:last + 1])  # "Infection In The Control Group"
+        if len(words) >= 3 and not title_case and any(t.lower_ in heads for t in words):
+            found.append((i, last + 1))
+        i = j if j > i else i + 1
+    return found
 
 
 def _agrees(cand: _Candidate, curated: list[list[_Candidate]]) -> bool:
@@ -358,6 +392,7 @@ class CriteriaTagger:
                           case_sensitive=[f for f in entry.case_sensitive if f in forms])
         terms = self.terms
         self._heads = frozenset(v.lower() for head in terms.therapy_heads for v in _plural_variants(head.strip()))
+        self._bodies = frozenset(v.lower() for head in terms.organisation_heads for v in _plural_variants(head.strip()))
         self._measures = frozenset(v.lower() for head in terms.measurement_heads for v in _plural_variants(head.strip()))
         for group, phrases in terms.age.items():
             concept = None if group == "age" else {"system": "AGE_GROUP", "code": group, "name": group.replace("_", " ")}
@@ -405,6 +440,10 @@ class CriteriaTagger:
                 self._place(doc, chosen, taken, value.start, value.end, "VALUE", {"value": value.value.model_dump()})
         # 2. everything else, longest first, then most specific source
         candidates = [c for c in self._candidates(doc) if all(inside[c.start:c.end])]
+        if self._bodies:
+            bodies = _organisations(doc, self._bodies)
+            candidates = [c for c in candidates if c.label not in _NOT_IN_NAMES
+                          or not any(s <= c.start and c.end <= e for s, e in bodies)]
         curated = _curated_by_token(candidates, len(doc), self.index.payloads)
         if curated is not None:
             candidates = [c for c in candidates
