@@ -59,8 +59,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
+import numpy
 from pydantic import BaseModel, ConfigDict, ValidationError
-from spacy.attrs import IS_STOP, SPACY
+from spacy.attrs import IS_STOP, LOWER, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
@@ -113,6 +114,7 @@ class TaggerTerms(BaseModel):
     therapy_heads: list[str] = []
     measurement_heads: list[str] = []
     organisation_heads: list[str] = []
+    organisation_ends: list[str] = []
 
 
 class GazetteerEntry(BaseModel):
@@ -227,9 +229,33 @@ _NAME_JOINERS = frozenset({"of", "for", "and", "on", "the", "in", "&", "/", "'s"
 _TITLE_CASE_MARKS = _NAME_JOINERS | {"with", "without", "or", "to", "at", "by", "a", "an", "who", "are", "is", "has", "from", "within"}
 
 
-def _organisations(doc: Doc, heads: frozenset[str]) -> list[tuple[int, int]]:
-    """Token ranges of names of bodies: runs of three or more capitalised words, joined by lower-case joiners, holding a head word."""
+def _organisations(doc: Doc, heads: frozenset[str], ends: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Token ranges of names of bodies: runs of three or more capitalised words, joined by lower-case joiners, holding a
+    head word; after the head, a word of ``ends`` ("criteria", "class") ends the name: what follows is its subject
+    ("American College of Rheumatology Classification Criteria for Rheumatoid Arthritis")."""
     found: list[tuple[int, int]] = []
+    head_ids = [doc.vocab.strings[h] for h in heads]  # hashes, as to_array gives them
+    if not numpy.isin(doc.to_array(LOWER), head_ids).any():  # most texts name no body: skip the walk
+        return found
+    i, n = 0, len(doc)
+    while i < n:
+        if not doc[i].is_title and not doc[i].is_upper or not doc[i].is_alpha:
+            i += 1
+            continue
+        j, last, headed = i, i, False
+        while j < n and (doc[j].is_title or doc[j].lower_ in _NAME_JOINERS or doc[j].is_upper and doc[j].is_alpha):
+            if headed and doc[j].lower_ in ends:
+                break
+            if doc[j].is_title or doc[j].is_upper:
+                last = j
+                headed = headed or doc[j].lower_ in heads
+            j += 1
+        words = [t for t in doc[i:last + 1] if t.is_alpha and not t.lower_ in _NAME_JOINERS]
+        title_case = any(t.is_title and t.lower_ in _TITLE_CASE_MARKS for t in doc[i + 1:last + 1])  # "Infection In The Control Group"
+        if len(words) >= 3 and not title_case and headed:
+            found.append((i, last + 1))
+        i = j if j > i else i + 1
+    return found
     i, n = 0, len(doc)
     while i < n:
         if not doc[i].is_title and not doc[i].is_upper or not doc[i].is_alpha:
@@ -393,6 +419,7 @@ class CriteriaTagger:
         terms = self.terms
         self._heads = frozenset(v.lower() for head in terms.therapy_heads for v in _plural_variants(head.strip()))
         self._bodies = frozenset(v.lower() for head in terms.organisation_heads for v in _plural_variants(head.strip()))
+        self._body_ends = frozenset(v.lower() for end in terms.organisation_ends for v in _plural_variants(end.strip()))
         self._measures = frozenset(v.lower() for head in terms.measurement_heads for v in _plural_variants(head.strip()))
         for group, phrases in terms.age.items():
             concept = None if group == "age" else {"system": "AGE_GROUP", "code": group, "name": group.replace("_", " ")}
@@ -441,7 +468,7 @@ class CriteriaTagger:
         # 2. everything else, longest first, then most specific source
         candidates = [c for c in self._candidates(doc) if all(inside[c.start:c.end])]
         if self._bodies:
-            bodies = _organisations(doc, self._bodies)
+            bodies = _organisations(doc, self._bodies, self._body_ends)
             candidates = [c for c in candidates if c.label not in _NOT_IN_NAMES
                           or not any(s <= c.start and c.end <= e for s, e in bodies)]
         curated = _curated_by_token(candidates, len(doc), self.index.payloads)

@@ -19,6 +19,7 @@ def ents(nlp: Language, criterion: str) -> set[tuple[str, str]]:
         ("Staged by the American Joint Committee on Cancer", ("Cancer", "CONDITION")),
         ("Members of the Osteogenesis Imperfecta Foundation", ("Osteogenesis Imperfecta", "CONDITION")),
         ("Treated at the Pediatric Branch of the National Cancer Institute", ("Pediatric", "AGE")),
+        ("Dementia by the Diagnostic and Statistical Manual of Mental Disorders", ("Mental Disorders", "CONDITION")),
     ],
 )
 def test_tag_names_of_bodies_hold_no_patient_entities(nlp: Language, criterion: str, absent: tuple[str, str]) -> None:
@@ -33,6 +34,9 @@ def test_tag_names_of_bodies_hold_no_patient_entities(nlp: Language, criterion: 
         # Title Case writes its function words capitalised: no name of a body, whatever its words
         ("Stroke Association Member With Diabetes", ("Diabetes", "CONDITION")),
         ("History Of Stroke Or Myocardial Infarction", ("Stroke", "CONDITION")),
+        # a name ends where its use begins ("... Classification Criteria for"): what follows is the subject
+        ("Meets American College of Rheumatology Classification Criteria for Rheumatoid Arthritis",
+         ("Rheumatoid Arthritis", "CONDITION")),
         # the condition beside a name is kept
         ("SLE according to the American College of Rheumatology criteria", ("SLE", "CONDITION")),
     ],
