@@ -114,6 +114,9 @@ def load(name: str | Path = "default", *, model: str | Path | None = None, exclu
     nlp = blank()
     skipped = set(exclude)
     source = spacy.load(model_path(model)) if model is not None else None
+    if source is not None and source.vocab.vectors.size:
+        # a NER trained with static vectors reads them through the shared vocab
+        nlp.vocab.vectors = source.vocab.vectors
     for component_name in PIPELINE:
         if component_name in skipped:
             continue
