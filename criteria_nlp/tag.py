@@ -40,7 +40,8 @@ drug rule. A statistical span of another label ending in a measurement head
 ``measurement_heads`` of the terms resource) is tagged LAB. Nothing that would
 describe the patient (condition, drug, procedure, age...) is tagged inside the
 name of a body ("National Institute of Neurological and Communicative Disorders
-and Stroke", "American Joint Committee on Cancer"; ``organisation_heads``);
+and Stroke", "American Joint Committee on Cancer"; ``organisation_heads``; a
+name ends at one of ``organisation_ends``, such as "criteria", after its head);
 scales named after one ("New York Heart Association class") stay.
 
 It keeps spans inside criteria only, records each entity's source and a
@@ -253,22 +254,6 @@ def _organisations(doc: Doc, heads: frozenset[str], ends: frozenset[str] = froze
         words = [t for t in doc[i:last + 1] if t.is_alpha and not t.lower_ in _NAME_JOINERS]
         title_case = any(t.is_title and t.lower_ in _TITLE_CASE_MARKS for t in doc[i + 1:last + 1])  # "Infection In The Control Group"
         if len(words) >= 3 and not title_case and headed:
-            found.append((i, last + 1))
-        i = j if j > i else i + 1
-    return found
-    i, n = 0, len(doc)
-    while i < n:
-        if not doc[i].is_title and not doc[i].is_upper or not doc[i].is_alpha:
-            i += 1
-            continue
-        j, last = i, i
-        while j < n and (doc[j].is_title or doc[j].lower_ in _NAME_JOINERS or doc[j].is_upper and doc[j].is_alpha):
-            if doc[j].is_title or doc[j].is_upper:
-                last = j
-            j += 1
-        words = [t for t in doc[i:last + 1] if t.is_alpha and not t.lower_ in _NAME_JOINERS]
-        title_case = any(t.is_title and t.lower_ in _TITLE_CASE_MARKS for t in doc[i + 1:last + 1])  # "Infection In The Control Group"
-        if len(words) >= 3 and not title_case and any(t.lower_ in heads for t in words):
             found.append((i, last + 1))
         i = j if j > i else i + 1
     return found
