@@ -64,6 +64,7 @@ import numpy
 from pydantic import BaseModel, ConfigDict, ValidationError
 from spacy.attrs import IS_STOP, LOWER, SPACY
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
@@ -230,13 +231,18 @@ _NAME_JOINERS = frozenset({"of", "for", "and", "on", "the", "in", "&", "/", "'s"
 _TITLE_CASE_MARKS = _NAME_JOINERS | {"with", "without", "or", "to", "at", "by", "a", "an", "who", "are", "is", "has", "from", "within"}
 
 
+@lru_cache(maxsize=8)
+def _string_ids(words: frozenset[str]) -> list[int]:
+    """The hashes of ``words``, as ``Doc.to_array`` gives them."""
+    return [get_string_id(word) for word in words]
+
+
 def _organisations(doc: Doc, heads: frozenset[str], ends: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
     """Token ranges of names of bodies: runs of three or more capitalised words, joined by lower-case joiners, holding a
     head word; after the head, a word of ``ends`` ("criteria", "class") ends the name: what follows is its subject
     ("American College of Rheumatology Classification Criteria for Rheumatoid Arthritis")."""
     found: list[tuple[int, int]] = []
-    head_ids = [doc.vocab.strings[h] for h in heads]  # hashes, as to_array gives them
-    if not numpy.isin(doc.to_array(LOWER), head_ids).any():  # most texts name no body: skip the walk
+    if not numpy.isin(doc.to_array(LOWER), _string_ids(heads)).any():  # most texts name no body: skip the walk
         return found
     i, n = 0, len(doc)
     while i < n:
