@@ -314,6 +314,11 @@ def _inherited(cand: _Candidate, curated: list[list[_Candidate]], payloads: list
     return out
 
 
+def _word_forms(words: Iterable[str]) -> frozenset[str]:
+    """Lower-cased singular and plural forms of head words ("therapy", "therapies"), as token texts are compared."""
+    return frozenset(v.lower() for word in words for v in _plural_variants(word.strip()))
+
+
 def _plural_variants(term: str) -> list[str]:
     """The term and the other number of its last word ("infection"/"infections", "therapy"/"therapies",
     "transaminases"/"transaminase", "viruses"/"virus"); extra forms that are not words do no harm."""
@@ -408,10 +413,10 @@ class CriteriaTagger:
                 self._add({**payload, "context": list(context)} if context else payload, forms,
                           case_sensitive=[f for f in entry.case_sensitive if f in forms])
         terms = self.terms
-        self._heads = frozenset(v.lower() for head in terms.therapy_heads for v in _plural_variants(head.strip()))
-        self._bodies = frozenset(v.lower() for head in terms.organisation_heads for v in _plural_variants(head.strip()))
-        self._body_ends = frozenset(v.lower() for end in terms.organisation_ends for v in _plural_variants(end.strip()))
-        self._measures = frozenset(v.lower() for head in terms.measurement_heads for v in _plural_variants(head.strip()))
+        self._heads = _word_forms(terms.therapy_heads)
+        self._bodies = _word_forms(terms.organisation_heads)
+        self._body_ends = _word_forms(terms.organisation_ends)
+        self._measures = _word_forms(terms.measurement_heads)
         for group, phrases in terms.age.items():
             concept = None if group == "age" else {"system": "AGE_GROUP", "code": group, "name": group.replace("_", " ")}
             self._add({"label": "AGE", "source": "terms", "concept": concept}, phrases)
