@@ -3,7 +3,7 @@
 Usage (from ``models/``)::
 
     python scripts/evaluate_valid.py --chia ../../shared/data/chia --split-file ../annotations/chia_split.json \
-        [--pipeline default] [--model-first CONDITION,PROCEDURE]
+        [--pipeline default] [--model-first CONDITION,PROCEDURE] [--model training/X/model-best]
 
 The valid part is the ~10% of the train trials that ``prepare.py`` holds back
 for early stopping (sha1("valid:" + id) % 10 == 0). The packaged gazetteer is
@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--split-file", type=Path, required=True)
     parser.add_argument("--pipeline", default="default", choices=("default", "fast"))
     parser.add_argument("--model-first", default=None, help="comma-separated labels for the tagger's model_first")
+    parser.add_argument("--model", default=None, help="a trained NER to put in the pipeline instead of the packaged one (a model-best folder)")
     args = parser.parse_args()
     import build  # models/chia_gazetteer/build.py
 
@@ -52,7 +53,7 @@ def main() -> None:
                                      "dev": [t for t in train if is_validation(t)]}), encoding="utf-8")
         gazetteer = Path(tmp) / "gazetteer.jsonl"
         build.main(args.chia, out=gazetteer, without_valid=True)
-        nlp = criteria_nlp.load(args.pipeline)
+        nlp = criteria_nlp.load(args.pipeline, model=args.model)
         tagger = nlp.get_pipe("criteria_tagger")
         tagger.initialize(nlp=nlp, gazetteer_path=str(gazetteer))
         if args.model_first is not None:
