@@ -33,7 +33,7 @@ def packaged_metrics() -> dict[str, Any]:
     config = meta["criteria_nlp_config"]
     assert (MODELS / "configs" / f"{config}.cfg").is_file(), f"the packaged model names a missing config {config}"
     data: dict[str, Any] = json.loads((MODELS / "metrics" / f"{config}.json").read_text(encoding="utf-8"))
-    assert data["model"] == f"training/{config}/model-best"
+    assert data["model"] == f"training/{config}_final/model-last"
     return data
 
 

@@ -2,8 +2,8 @@
 
 Usage (from ``models/``, as the spaCy project runs it)::
 
-    python scripts/package.py training/chia_ner/model-best ../criteria_nlp/resources/models/chia_ner \
-        --metrics metrics/chia_ner.json
+    python scripts/package.py training/chia_ner_small_final/model-last ../criteria_nlp/resources/models/chia_ner \
+        --metrics metrics/chia_ner_small.json --config-name chia_ner_small
 
 Keeps the trained pipeline as spaCy saved it (config, tokenizer, weights) and
 writes the meta data a user needs: name, version, licence and sources (Chia, CC
@@ -32,7 +32,7 @@ SOURCES = [{
 def main() -> None:
     """Copy the model and write its meta.json."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", type=Path, help="the trained pipeline (model-best)")
+    parser.add_argument("model", type=Path, help="the trained pipeline (the final training's model-last)")
     parser.add_argument("target", type=Path, help="where the package keeps it")
     parser.add_argument("--metrics", type=Path, default=None, help="metrics JSON written by scripts/evaluate_model.py")
     parser.add_argument("--config-name", default="chia_ner")
@@ -43,7 +43,8 @@ def main() -> None:
         "version": criteria_nlp.__version__,
         "description": (
             "criteria_nlp Chia NER: a small CPU tok2vec (HashEmbedCNN) + ner pipeline trained on the TRAIN split "
-            f"of the Chia corpus (chia_without_scope) with the criteria tokenizer; config models/configs/{args.config_name}.cfg. "
+            "of the Chia corpus (chia_without_scope, its valid part included, for the number of steps chosen on it) "
+            f"with the criteria tokenizer; config models/configs/{args.config_name}.cfg. "
             "Model card: models/README.md."
         ),
         "author": "criteria_nlp developers",

@@ -6,9 +6,12 @@ Usage (from the repository root)::
         --split-file annotations/chia_split.json --out models/chia_ner/corpus
 
 writes ``train.spacy`` and ``valid.spacy`` (spaCy DocBins, one Doc per criterion
-line, tokenised with ``criteria_nlp.tokenizer.v1``) and ``stats.json``. The
-validation set used for early stopping is a fixed ~10% of the TRAIN trials (a
-trial is held out when sha1("valid:" + id) % 10 == 0); ``dev`` is never read.
+line, tokenised with ``criteria_nlp.tokenizer.v1``), ``train_valid.spacy`` (the
+two together, for the final model) and ``stats.json``. The validation set used
+for early stopping and for every pipeline decision is a fixed ~10% of the TRAIN
+trials (a trial is held out when sha1("valid:" + id) % 10 == 0); the packaged
+model is then retrained on train and valid together with the chosen number of
+steps. ``dev`` is never read.
 
 Labels: CONDITION, DRUG, PROCEDURE, LAB (Chia Measurement), OBSERVATION,
 DEVICE, AGE or SEX (Chia Person: SEX when the mention is a sex/gender word),
@@ -138,7 +141,7 @@ def line_docs(nlp: Language, chia_file: ChiaFile, stats: Counter[str]) -> list[D
 
 
 def main() -> None:
-    """Write train.spacy, valid.spacy and stats.json from the Chia TRAIN split."""
+    """Write train.spacy, valid.spacy, train_valid.spacy and stats.json from the Chia TRAIN split."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chia", type=Path, required=True, help="the Chia folder (.txt and .ann files)")
     parser.add_argument("--split-file", type=Path, required=True, help="annotations/chia_split.json")
@@ -158,6 +161,10 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     for part, doc_bin in bins.items():
         doc_bin.to_disk(args.out / f"{part}.spacy")
+    both = DocBin()
+    both.merge(bins["train"])
+    both.merge(bins["valid"])
+    both.to_disk(args.out / "train_valid.spacy")
     summary = {
         part: {"trials": len(trials[part]), **dict(sorted(stats[part].items()))} for part in ("train", "valid")
     }
