@@ -88,7 +88,8 @@ def is_study(obj: object) -> bool:
     return isinstance(obj, Mapping) and "protocolSection" in obj
 
 
-def _nct_of(obj: Mapping[str, Any]) -> str | None:
+def nct_of(obj: Mapping[str, Any]) -> str | None:
+    """The NCT id of an API v2 study (``protocolSection.identificationModule.nctId``), or None."""
     try:
         nct = obj["protocolSection"]["identificationModule"]["nctId"]
     except (KeyError, TypeError):
@@ -116,7 +117,7 @@ def trial_from_mapping(obj: Mapping[str, Any], *, source: str | None = None) -> 
         raise UnknownFormatError(
             "R007", record=name, detail=f"{_describe(obj)}; a study has a 'protocolSection'"
         ) from None
-    nct = _nct_of(obj)
+    nct = nct_of(obj)
     try:
         study = _Study.model_validate(obj)
     except ValidationError as exc:

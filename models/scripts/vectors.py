@@ -22,7 +22,6 @@ import argparse
 import json
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,8 @@ import spacy
 from spacy.training.initialize import convert_vectors
 
 from criteria_nlp.pipeline import blank
+from criteria_nlp.read.ctgov_json import nct_of
+from criteria_nlp.read.ctgov_xml import parse_xml
 
 #: floret settings (fastText skipgram; ``bucket`` x ``dim`` floats is the table's size)
 FLORET = {"model": "skipgram", "mode": "floret", "hashCount": 2, "bucket": 20000, "minn": 3, "maxn": 5,
@@ -49,24 +50,20 @@ def _strings(node: Any) -> Iterator[str]:
         yield node
 
 
-def _v2_id(study: dict[str, Any]) -> str | None:
-    return study.get("protocolSection", {}).get("identificationModule", {}).get("nctId")
-
-
 def texts(chia: Path, ctgov: list[Path], dev: set[str]) -> Iterator[str]:
     """Texts of the ctgov records and the Chia train trials, none of a dev trial."""
     for folder in ctgov:
         for path in sorted(folder.rglob("*.xml")):
             if path.stem in dev:
                 continue
-            for element in ET.parse(path).getroot().iter():
+            for element in parse_xml(path.read_bytes(), str(path)).iter():
                 if element.text and len(element.text.split()) >= MIN_WORDS:
                     yield element.text
         for path in sorted(folder.rglob("*.json")):
             data = json.loads(path.read_text(encoding="utf-8"))
             studies = data if isinstance(data, list) else data.get("studies", [data])
             for study in studies:
-                if _v2_id(study) not in dev:
+                if nct_of(study) not in dev:
                     yield from _strings(study)
     for path in sorted(chia.rglob("*.txt")):
         if path.stem.split("_")[0] not in dev:
