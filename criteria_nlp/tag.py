@@ -7,7 +7,10 @@ token, longest first and, among equally long ones, the most specific source:
 source         priority  what
 =============  ========  ====================================================
 ``value``      first     comparisons and time windows (``values.find_values``,
-                         ``values.find_windows``), placed before anything else
+                         ``values.find_windows``), placed before anything else; a
+                         parsed value grows to a statistical VALUE span around it
+                         that takes in a unit or range the parser does not read
+                         ("= 18 years old", "<75,000 per microL"; see ``_grown``)
 ``lexicon``    4         the curated vocabularies (labs, scores, conditions,
                          drug classes, procedures, observations, devices)
 ``terms``      4         ages, sexes, qualitative results, time words
@@ -210,6 +213,31 @@ class _Candidate:
 #: and one that holds them keeps their code (the drug vocabulary too: "oral acyclovir" keeps acyclovir's code,
 #: "midazolam" stays a coded DRUG when the model calls it a CONDITION)
 _CURATED = frozenset({"lexicon", "terms", "drugs"})
+
+
+_BRACKETS = (("(", ")"), ("[", "]"))
+_VALUE_WORDS = frozenset({"VALUE", "AGE"})  # curated labels a value may grow over ("years old")
+_PREPOSITION = re.compile(r"\b(?:of|by|in|for|at|on|with|from|to|than)\b", re.I)
+
+
+def _grown(text: str, start: int, end: int, model_values: list[tuple[int, int]], terms: list[tuple[int, int]],
+           lo: int, hi: int) -> tuple[int, int]:
+    """A parsed value's span, grown to the statistical VALUE span that contains it inside the criterion, where
+    the model draws the boundary over a unit or range the parser does not read ("< 60 mL /min /1,73m",
+    "= 18 years old", "<75,000 per microL", "1 day to less than 18 years"); the parser keeps the value.
+    Not grown: over unbalanced brackets, over a preposition or a curated term (``terms``) to the right
+    ("> stage II of Leriche", ">180 systolic") or over words without a digit to the left ("class >3")."""
+    best = (start, end)
+    for m_start, m_end in model_values:
+        if not (lo <= m_start <= start and end <= m_end <= hi and m_end - m_start > best[1] - best[0]):
+            continue
+        piece, left, right = text[m_start:m_end], text[m_start:start], text[end:m_end]
+        if (all(piece.count(a) == piece.count(b) for a, b in _BRACKETS)
+                and (not left or any(c.isdigit() for c in left))
+                and not _PREPOSITION.search(right)
+                and not any(t_start < m_end and end < t_end for t_start, t_end in terms)):
+            best = (m_start, m_end)
+    return best
 
 
 def _curated_by_token(candidates: list[_Candidate], length: int,
@@ -456,13 +484,18 @@ class CriteriaTagger:
         chosen: list[tuple[Span, dict[str, Any]]] = []
         # 1. comparisons and time windows, per criterion
         text = doc_text(doc)
+        candidates = [c for c in self._candidates(doc) if all(inside[c.start:c.end])]
+        model_values = [(doc[c.start].idx, doc[c.end - 1].idx + len(doc[c.end - 1])) for c in candidates
+                        if c.source == "model" and c.label == "VALUE"]
+        terms = [(doc[c.start].idx, doc[c.end - 1].idx + len(doc[c.end - 1])) for c in candidates
+                 if c.source != "model" and c.label not in _VALUE_WORDS] if model_values else []
         for crit in spans:
             for window in find_windows(text, crit.start_char, crit.end_char):
                 self._place(doc, chosen, taken, window.start, window.end, "TEMPORAL", {"window": window.window.model_dump()})
             for value in find_values(text, crit.start_char, crit.end_char):
-                self._place(doc, chosen, taken, value.start, value.end, "VALUE", {"value": value.value.model_dump()})
+                start, end = _grown(text, value.start, value.end, model_values, terms, crit.start_char, crit.end_char)
+                self._place(doc, chosen, taken, start, end, "VALUE", {"value": value.value.model_dump()})
         # 2. everything else, longest first, then most specific source
-        candidates = [c for c in self._candidates(doc) if all(inside[c.start:c.end])]
         if self._bodies:
             bodies = _organisations(doc, self._bodies, self._body_ends)
             candidates = [c for c in candidates if c.label not in _NOT_IN_NAMES

@@ -21,7 +21,7 @@ def tag_with_model_spans(nlp: Language, spans: list[tuple[str, str]], text: str 
         if name == "criteria_tagger":
             ents = []
             for span_text, label in spans:
-                match = re.search(rf"\b{re.escape(span_text)}\b", text)  # the first whole-word occurrence
+                match = re.search(rf"(?<!\w){re.escape(span_text)}(?!\w)", text)  # the first whole-word occurrence
                 assert match is not None
                 start = match.start()
                 span = doc.char_span(start, start + len(span_text), label=label)
@@ -164,3 +164,35 @@ def test_tag_model_first_rejects_unknown_labels(nlp: Language) -> None:
     assert tagger.model_first == frozenset({"CONDITION", "PROCEDURE"})  # unchanged by the refused setting
     tagger.set_model_first(["DRUG"])
     assert tagger.model_first == frozenset({"DRUG"})
+
+
+VALUE_TEXT = (
+    "Inclusion Criteria:\n1. Age = 18 years old\n2. eGFR < 60 mL /min /1,73m\n3. Platelets <75,000 per microL\n"
+    "4. Children 1 day to less than 18 years\n5. Lupus nephritis class >3\n6. Stenosis > stage II of Leriche\n"
+    "7. Blood pressure >180 systolic\n8. Creatinine > 2 (see note"
+)
+
+
+@pytest.mark.parametrize(
+    ("model_span", "expected"),
+    [
+        # the model's boundary takes in what the value parser does not read: the value grows to it
+        ("= 18 years old", "= 18 years old"),
+        ("< 60 mL /min /1,73m", "< 60 mL /min /1,73m"),
+        ("<75,000 per microL", "<75,000 per microL"),
+        ("1 day to less than 18 years", "1 day to less than 18 years"),
+        # not grown: a word without a digit to the left, a preposition or a curated term to the right,
+        # unbalanced brackets
+        ("class >3", ">3"),
+        ("> stage II of Leriche", "> stage II"),
+        (">180 systolic", ">180"),
+        ("> 2 (see", "> 2"),
+    ],
+)
+def test_tag_parsed_value_grows_to_the_model_value_span(nlp: Language, model_span: str, expected: str) -> None:
+    doc = tag_with_model_spans(nlp, [(model_span, "VALUE")], VALUE_TEXT)
+    data = entity_data(doc)
+    values = {e.text: data[i] for i, e in enumerate(doc.ents) if e.label_ == "VALUE"}
+    assert expected in values
+    assert values[expected]["source"] == "values"  # the parser's value, whatever the boundary
+    assert values[expected]["value"] is not None
