@@ -220,6 +220,11 @@ _VALUE_WORDS = frozenset({"VALUE", "AGE"})  # curated labels a value may grow ov
 _PREPOSITION = re.compile(r"\b(?:of|by|in|for|at|on|with|from|to|than)\b", re.I)
 
 
+def _chars(doc: Doc, cand: _Candidate) -> tuple[int, int]:
+    """A candidate's character offsets."""
+    return doc[cand.start].idx, doc[cand.end - 1].idx + len(doc[cand.end - 1])
+
+
 def _grown(text: str, start: int, end: int, model_values: list[tuple[int, int]], terms: list[tuple[int, int]],
            lo: int, hi: int) -> tuple[int, int]:
     """A parsed value's span, grown to the statistical VALUE span that contains it inside the criterion, where
@@ -485,9 +490,8 @@ class CriteriaTagger:
         # 1. comparisons and time windows, per criterion
         text = doc_text(doc)
         candidates = [c for c in self._candidates(doc) if all(inside[c.start:c.end])]
-        model_values = [(doc[c.start].idx, doc[c.end - 1].idx + len(doc[c.end - 1])) for c in candidates
-                        if c.source == "model" and c.label == "VALUE"]
-        terms = [(doc[c.start].idx, doc[c.end - 1].idx + len(doc[c.end - 1])) for c in candidates
+        model_values = [_chars(doc, c) for c in candidates if c.source == "model" and c.label == "VALUE"]
+        terms = [_chars(doc, c) for c in candidates
                  if c.source != "model" and c.label not in _VALUE_WORDS] if model_values else []
         for crit in spans:
             for window in find_windows(text, crit.start_char, crit.end_char):
