@@ -120,6 +120,7 @@ class TaggerTerms(BaseModel):
     measurement_heads: list[str] = []
     organisation_heads: list[str] = []
     organisation_ends: list[str] = []
+    value_stops: list[str] = []
 
 
 class GazetteerEntry(BaseModel):
@@ -217,7 +218,7 @@ _CURATED = frozenset({"lexicon", "terms", "drugs"})
 
 _BRACKETS = (("(", ")"), ("[", "]"))
 _VALUE_WORDS = frozenset({"VALUE", "AGE"})  # curated labels a value may grow over ("years old")
-_PREPOSITION = re.compile(r"\b(?:of|by|in|for|at|on|with|from|to|than)\b", re.I)
+_WORD = re.compile(r"\w+")
 
 
 def _chars(doc: Doc, cand: _Candidate) -> tuple[int, int]:
@@ -226,11 +227,12 @@ def _chars(doc: Doc, cand: _Candidate) -> tuple[int, int]:
 
 
 def _grown(text: str, start: int, end: int, model_values: list[tuple[int, int]], terms: list[tuple[int, int]],
-           lo: int, hi: int) -> tuple[int, int]:
+           stops: frozenset[str], lo: int, hi: int) -> tuple[int, int]:
     """A parsed value's span, grown to the statistical VALUE span that contains it inside the criterion, where
     the model draws the boundary over a unit or range the parser does not read ("< 60 mL /min /1,73m",
     "= 18 years old", "<75,000 per microL", "1 day to less than 18 years"); the parser keeps the value.
-    Not grown: over unbalanced brackets, over a preposition or a curated term (``terms``) to the right
+    Not grown: over unbalanced brackets, over a word of ``stops`` (``value_stops`` of the terms resource:
+    prepositions) or a curated term (``terms``) to the right
     ("> stage II of Leriche", ">180 systolic") or over words without a digit to the left ("class >3")."""
     best = (start, end)
     for m_start, m_end in model_values:
@@ -239,7 +241,7 @@ def _grown(text: str, start: int, end: int, model_values: list[tuple[int, int]],
         piece, left, right = text[m_start:m_end], text[m_start:start], text[end:m_end]
         if (all(piece.count(a) == piece.count(b) for a, b in _BRACKETS)
                 and (not left or any(c.isdigit() for c in left))
-                and not _PREPOSITION.search(right)
+                and not any(word.lower() in stops for word in _WORD.findall(right))
                 and not any(t_start < m_end and end < t_end for t_start, t_end in terms)):
             best = (m_start, m_end)
     return best
@@ -450,6 +452,7 @@ class CriteriaTagger:
         self._bodies = _word_forms(terms.organisation_heads)
         self._body_ends = _word_forms(terms.organisation_ends)
         self._measures = _word_forms(terms.measurement_heads)
+        self._value_stops = _word_forms(terms.value_stops)
         for group, phrases in terms.age.items():
             concept = None if group == "age" else {"system": "AGE_GROUP", "code": group, "name": group.replace("_", " ")}
             self._add({"label": "AGE", "source": "terms", "concept": concept}, phrases)
@@ -497,7 +500,8 @@ class CriteriaTagger:
             for window in find_windows(text, crit.start_char, crit.end_char):
                 self._place(doc, chosen, taken, window.start, window.end, "TEMPORAL", {"window": window.window.model_dump()})
             for value in find_values(text, crit.start_char, crit.end_char):
-                start, end = _grown(text, value.start, value.end, model_values, terms, crit.start_char, crit.end_char)
+                start, end = _grown(text, value.start, value.end, model_values, terms, self._value_stops,
+                                    crit.start_char, crit.end_char)
                 self._place(doc, chosen, taken, start, end, "VALUE", {"value": value.value.model_dump()})
         # 2. everything else, longest first, then most specific source
         if self._bodies:
