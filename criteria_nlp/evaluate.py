@@ -14,8 +14,9 @@ annotations beside each file.
 
 Chia types map to our labels as in ``CHIA_TYPES``; a gold Measurement is matched
 by a ``LAB`` or ``SCORE`` prediction (row ``LAB/SCORE``) and a gold Person by
-``AGE`` or ``SEX`` (row ``AGE/SEX``). Discontinuous gold entities are scored on
-their full extent (first start to last end).
+``AGE`` or ``SEX`` (row ``AGE/SEX``). Discontinuous gold entities are matched
+strictly on their full extent (first start to last end) and by overlap on the
+characters of their fragments.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.table import Table
+from scipy.optimize import linear_sum_assignment
 
 from .errors import CriteriaNLPError
 
@@ -413,7 +416,9 @@ class Span(_Model):
     """A labelled character span of a document, gold or predicted, for ``score``.
 
     ``doc`` names the document (spans of different documents never match);
-    ``label`` is a row name for gold spans or a predicted label.
+    ``label`` is a row name for gold spans or a predicted label. ``fragments``
+    holds the pieces of a discontinuous gold entity (text order, inside
+    ``start``-``end``); the overlap match counts only their characters.
     """
 
     doc: str = ""
@@ -421,6 +426,12 @@ class Span(_Model):
     end: int
     label: str
     negated: bool = False
+    fragments: tuple[tuple[int, int], ...] | None = None
+
+    def shared(self, other: "Span") -> int:
+        """Characters of this span (its fragments, if any) that ``other`` covers."""
+        pieces = self.fragments or ((self.start, self.end),)
+        return sum(max(0, min(b, other.end) - max(a, other.start)) for a, b in pieces)
 
 
 class Row(_Model):
@@ -503,9 +514,11 @@ def score(gold: Sequence[Span], pred: Sequence[Span]) -> Scores:
     """Score predicted spans against gold spans, per row and micro-averaged.
 
     Strict: same document, exact offsets, a label the gold row accepts. Overlap:
-    any shared character and an accepted label, each gold and each prediction
-    matched at most once, greedily by largest overlap. Predictions whose label
-    maps to no row are not scored (counted in ``unscored_predictions``).
+    any shared character (of a discontinuous gold entity's fragments) and an
+    accepted label, each gold and each prediction matched at most once, in the
+    matching with the most pairs (ties: the most shared characters), so every
+    strict match is also an overlap match. Predictions whose label maps to no
+    row are not scored (counted in ``unscored_predictions``).
     """
     gold_rows = [_gold_row(g) for g in gold]
     scored_pred = [(i, p, LABEL_ROW[p.label]) for i, p in enumerate(pred) if p.label in LABEL_ROW]
@@ -522,29 +535,18 @@ def score(gold: Sequence[Span], pred: Sequence[Span]) -> Scores:
             waiting.pop(0)
             strict_tp[row] += 1
 
-    # overlap: greedy by largest overlap within (doc, row)
+    # overlap: within each (doc, row), the one-to-one matching with the most pairs
     by_key_gold: dict[tuple[str, str], list[int]] = {}
     for gi, (g, row) in enumerate(zip(gold, gold_rows)):
         by_key_gold.setdefault((g.doc, row), []).append(gi)
     by_key_pred: dict[tuple[str, str], list[int]] = {}
     for pi, p, row in scored_pred:
         by_key_pred.setdefault((p.doc, row), []).append(pi)
-    pairs: list[tuple[int, int, int]] = []
-    for key, pis in by_key_pred.items():
-        for gi in by_key_gold.get(key, []):
-            g = gold[gi]
-            for pi in pis:
-                p = pred[pi]
-                shared = min(g.end, p.end) - max(g.start, p.start)
-                if shared > 0:
-                    pairs.append((-shared, gi, pi))
-    pairs.sort()
     gold_taken: dict[int, int] = {}
-    pred_taken: set[int] = set()
-    for _, gi, pi in pairs:
-        if gi not in gold_taken and pi not in pred_taken:
-            gold_taken[gi] = pi
-            pred_taken.add(pi)
+    for key, pis in by_key_pred.items():
+        gis = by_key_gold.get(key)
+        if gis:
+            gold_taken.update(_overlap_matching([gold[gi] for gi in gis], [pred[pi] for pi in pis], gis, pis))
     overlap_tp: Counter[str] = Counter(gold_rows[gi] for gi in gold_taken)
 
     gold_count = Counter(gold_rows)
@@ -562,6 +564,17 @@ def score(gold: Sequence[Span], pred: Sequence[Span]) -> Scores:
         sum(overlap_tp.values()),
     )
     return Scores(rows=rows, micro=micro, negation=_negation(gold, pred, gold_taken), unscored_predictions=unscored)
+
+
+def _overlap_matching(gold: list[Span], pred: list[Span], gold_ids: list[int], pred_ids: list[int]) -> dict[int, int]:
+    """Gold id -> prediction id of a maximum one-to-one matching by overlap, most shared characters on ties."""
+    shared = np.array([[g.shared(p) for p in pred] for g in gold], dtype=float)
+    if not shared.any():
+        return {}
+    # each pair is worth more than all the characters of the block together, so the count comes first
+    worth = np.where(shared > 0, shared + shared.sum() + 1.0, 0.0)
+    rows, cols = linear_sum_assignment(worth, maximize=True)
+    return {gold_ids[r]: pred_ids[c] for r, c in zip(rows, cols) if shared[r, c] > 0}
 
 
 def _negation(gold: Sequence[Span], pred: Sequence[Span], matches: dict[int, int]) -> NegationScores:
@@ -616,7 +629,9 @@ class EvaluationReport(_Model):
     ignored_predictions: int = Field(
         0, description="predictions inside text Chia left out of entity annotation (its odd types), overlapping no gold entity"
     )
-    discontinuous: int = Field(0, description="gold entities with discontinuous spans, scored on their full extent")
+    discontinuous: int = Field(
+        0, description="gold entities with discontinuous spans (strict: full extent; overlap: their fragments)"
+    )
     clipped: int = 0
     skipped: dict[str, int] = Field(default_factory=dict)
     issues: list[Issue] = Field(default_factory=list)
@@ -632,8 +647,10 @@ class EvaluationReport(_Model):
         notes = [
             f"split {self.split or 'all'}: {self.files} files, {self.lines} criterion lines, {self.words} words.",
             "Gold Measurement is matched by LAB or SCORE (row LAB/SCORE); gold Person by AGE or SEX (row AGE/SEX).",
-            f"{self.discontinuous} discontinuous gold spans are scored on their full extent (first start to last end).",
-            "Overlap: any shared character and a compatible label, one-to-one, greedy by largest overlap.",
+            f"{self.discontinuous} discontinuous gold spans are matched strictly on their full extent (first start to "
+            "last end), by overlap on the characters of their fragments.",
+            "Overlap: any shared character and a compatible label, one-to-one, in the matching with the most pairs "
+            "(ties: most shared characters), so every strict match is also an overlap match.",
         ]
         if self.unscored_predictions:
             notes.append(f"{self.unscored_predictions} predictions with labels outside these rows were not scored.")
@@ -708,7 +725,14 @@ class EvaluationReport(_Model):
 def gold_spans(chia_file: ChiaFile) -> list[Span]:
     """The scored gold entities of a file as ``Span`` objects (full extent, file offsets)."""
     return [
-        Span(doc=chia_file.id, start=e.start, end=e.end, label=e.label, negated=e.negated)
+        Span(
+            doc=chia_file.id,
+            start=e.start,
+            end=e.end,
+            label=e.label,
+            negated=e.negated,
+            fragments=tuple(e.fragments) if e.discontinuous else None,
+        )
         for e in chia_file.entities
         if e.label is not None
     ]

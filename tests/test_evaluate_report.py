@@ -183,7 +183,10 @@ def test_evaluate_report_markdown() -> None:
     assert "| LAB/SCORE | 3 | 3 | 0.0 | 0.0 | 0.0 | 100.0 | 100.0 | 100.0 |" in lines
     assert "| **micro** | 26 | 26 | 0.0 | 0.0 | 0.0 | 100.0 | 100.0 | 100.0 |" in lines
     assert any(line.startswith("Negation over 26 overlap-matched gold entities: accuracy 100.0") for line in lines)
-    assert "- 2 discontinuous gold spans are scored on their full extent (first start to last end)." in lines
+    assert (
+        "- 2 discontinuous gold spans are matched strictly on their full extent (first start to last end), "
+        "by overlap on the characters of their fragments."
+    ) in lines
 
 
 def test_evaluate_report_table() -> None:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from criteria_nlp.evaluate import EvaluationError, Span, score
 
 
-def S(start: int, end: int, label: str, negated: bool = False, doc: str = "d") -> Span:
-    return Span(doc=doc, start=start, end=end, label=label, negated=negated)
+def S(
+    start: int,
+    end: int,
+    label: str,
+    negated: bool = False,
+    doc: str = "d",
+    fragments: tuple[tuple[int, int], ...] | None = None,
+) -> Span:
+    return Span(doc=doc, start=start, end=end, label=label, negated=negated, fragments=fragments)
 
 
 @pytest.mark.parametrize(
@@ -35,6 +44,26 @@ def S(start: int, end: int, label: str, negated: bool = False, doc: str = "d") -
         ([S(0, 10, "CONDITION")], [S(0, 3, "CONDITION"), S(2, 10, "CONDITION")], (0.0, 0.0), (0.5, 1.0)),
         # duplicated gold spans are matched at most once each
         ([S(0, 5, "CONDITION"), S(0, 5, "CONDITION")], [S(0, 5, "CONDITION")], (1.0, 0.5), (1.0, 0.5)),
+        # a discontinuous gold entity ("renal [or hepatic] disease") is matched strictly on its extent ...
+        ([S(0, 24, "CONDITION", fragments=((0, 5), (17, 24)))], [S(0, 24, "CONDITION")], (1.0, 1.0), (1.0, 1.0)),
+        # ... and by overlap on its fragments: a prediction on the words between them does not match it
+        ([S(0, 24, "CONDITION", fragments=((0, 5), (17, 24)))], [S(9, 16, "CONDITION")], (0.0, 0.0), (0.0, 0.0)),
+        ([S(0, 24, "CONDITION", fragments=((0, 5), (17, 24)))], [S(0, 5, "CONDITION")], (0.0, 0.0), (1.0, 1.0)),
+        # "renal or hepatic disease": the discontinuous "renal ... disease" and "hepatic disease" both gold;
+        # "renal" and "hepatic disease" predicted: two matches, the exact one kept (greedy by extent found one)
+        (
+            [S(0, 24, "CONDITION", fragments=((0, 5), (17, 24))), S(9, 24, "CONDITION")],
+            [S(0, 5, "CONDITION"), S(9, 24, "CONDITION")],
+            (0.5, 0.5),
+            (1.0, 1.0),
+        ),
+        # the matching with the most pairs: A overlaps X by 10 and Y by 2, B only X by 3 (greedy: 1 pair)
+        (
+            [S(0, 10, "CONDITION"), S(10, 12, "CONDITION")],
+            [S(0, 12, "CONDITION"), S(0, 3, "CONDITION")],
+            (0.0, 0.0),
+            (1.0, 1.0),
+        ),
     ],
 )
 def test_evaluate_score_micro(
@@ -45,7 +74,7 @@ def test_evaluate_score_micro(
     assert (micro.overlap_precision, micro.overlap_recall) == pytest.approx(overlap)
 
 
-def test_evaluate_score_greedy_by_largest_overlap() -> None:
+def test_evaluate_score_largest_overlap_on_ties() -> None:
     # pred A overlaps gold X by 2 and gold Y by 6; pred B overlaps gold X by 4.
     gold = [S(0, 10, "CONDITION"), S(10, 20, "CONDITION")]
     pred = [S(8, 16, "CONDITION"), S(6, 10, "CONDITION")]
@@ -53,6 +82,23 @@ def test_evaluate_score_greedy_by_largest_overlap() -> None:
     assert result.micro.overlap_tp == 2
     # order-independent: the same with the lists reversed
     assert score(gold[::-1], pred[::-1]).micro.overlap_tp == 2
+
+
+_spans = st.lists(
+    st.tuples(st.integers(0, 30), st.integers(1, 8), st.sampled_from(["CONDITION", "DRUG"])).map(
+        lambda t: S(t[0], t[0] + t[1], t[2])
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(gold=_spans, pred=_spans)
+def test_evaluate_score_every_strict_match_is_an_overlap_match(gold: list[Span], pred: list[Span]) -> None:
+    result = score(gold, pred)
+    for row in result.rows:
+        assert row.strict_tp <= row.overlap_tp <= min(row.gold, row.predicted)
+    assert score(gold[::-1], pred[::-1]).micro.overlap_tp == result.micro.overlap_tp
 
 
 def test_evaluate_score_rows_and_f1() -> None:
