@@ -100,6 +100,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -326,6 +327,38 @@ def linear(src: str | None, dst: str | None, molar_mass: float | None = None) ->
     if v.unit_canonical is None or v.low_canonical is None or v.high_canonical is None:
         return None
     return (float(v.high_canonical) - float(v.low_canonical), float(v.low_canonical))
+
+
+def converter(src: str | None, dst: str | None, molar_mass: float | None = None) -> Callable[[Array], Array] | None:
+    """Values in ``src`` -> values in ``dst`` (NaN where undefined), or None when the units do not convert.
+
+    Linear as :func:`linear`; into a logarithmic unit ("log10 IU/mL") from its
+    linear amount (IU/mL, or a unit that converts to it) by the base-10
+    logarithm (an amount of 0 is minus infinity, below every limit; a negative
+    one has none).
+    """
+    conv = linear(src, dst, molar_mass)
+    if conv is not None:
+        a, b = conv
+        return lambda x: a * x + b
+    from .units import parse_unit
+
+    target = parse_unit(dst) if dst else None
+    source = parse_unit(src) if src else None
+    if target is None or not target.log or source is None or source.log:
+        return None
+    inner = target.display.removeprefix("log10 ")
+    conv = linear(src, inner, molar_mass)
+    if conv is None:
+        return None
+    a, b = conv
+
+    def to_log(x: Array) -> Array:
+        amount = a * np.asarray(x, dtype=float) + b
+        positive = amount > 0
+        return np.where(positive, np.log10(np.where(positive, amount, 1.0)), np.where(amount == 0, -np.inf, np.nan))
+
+    return to_log
 
 
 # --------------------------------------------------------------------------- time
@@ -1282,10 +1315,12 @@ class LabEvaluator(Evaluator):
         if value is None:
             return U, f"{t.name} is {result}, not a number", [self._needs(t)]
         dst = self.target_unit(t)
-        conv = linear(unit, dst, mm)
+        conv = converter(unit, dst, mm)
         if conv is None:
             return U, f"cannot convert {unit} to {dst}", [f"{t.name} in {dst}"]
-        x = float(sig(np.array([conv[0] * value + conv[1]]))[0])
+        x = float(sig(conv(np.array([value])))[0])
+        if math.isnan(x):
+            return U, f"{value:g} {unit or ''} has no logarithm".replace("  ", " "), [self._needs(t)]
         holds = compare_one(x, op, rule.low, rule.high)
         shown = f"{value:g} {unit or ''}".strip()
         if dst and unit != dst:
@@ -1364,11 +1399,10 @@ class LabEvaluator(Evaluator):
         if op in ("positive", "negative", "normal", "abnormal"):
             return _qualitative_many(op, value, result, unit, ref_low, ref_high, entry, mm)
         dst = self.target_unit(t)
-        conv = linear(unit, dst, mm)
+        conv = converter(unit, dst, mm)
         if conv is None:
             return np.full(value.shape, U, dtype=np.int8)
-        x = sig(conv[0] * value + conv[1])
-        return compare(x, op, rule.low, rule.high)
+        return compare(sig(conv(value)), op, rule.low, rule.high)
 
 
 def _in_window(window: Window | None, day: dt.date, anchor: dt.date, as_of: dt.date) -> bool:

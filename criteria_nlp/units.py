@@ -88,6 +88,8 @@ class ParsedUnit(BaseModel):
     denominators: tuple[str, ...] = ()
     pint_expression: str
     factor: float = 1.0
+    #: a logarithmic unit ("log10 IU/mL": the number is the base-10 logarithm of an amount in IU/mL)
+    log: bool = False
 
 
 def _load_resource() -> _UnitsResource:
@@ -129,6 +131,8 @@ _SUPERSCRIPT_RUN_RE = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
 _SEP_RE = re.compile(r"\s{0,3}(?:/|\bper\b)\s{0,3}")
 _ARTICLE_SEP_RE = re.compile(r"\s+(?:a|an|each|every)\s+(?=(?:day|week|month|year|night)s?\b)")
 _SPACE_RE = re.compile(r"\s+")
+#: "6 log IU/mL", "5 log10 copies/mL": the number is a base-10 logarithm of an amount in the rest
+_LOG_RE = re.compile(r"(?:log\s{0,2}10|log|lg)\s{1,2}(?=\S)")
 
 
 def _clean(text: str) -> str:
@@ -149,6 +153,12 @@ def parse_unit(text: str) -> ParsedUnit | None:
     s = _clean(text)
     if not s or len(s) > 60:
         return None
+    log = _LOG_RE.match(s.lower())
+    if log:
+        inner = parse_unit(s[log.end():])
+        if inner is None or inner.log:
+            return None
+        return inner.model_copy(update={"display": "log10 " + inner.display, "log": True})
     if s in _CS_WHOLE:
         s = _CS_WHOLE[s]
     low = s.lower()
@@ -244,11 +254,14 @@ def registry() -> Any:
 def to_pint(unit: str) -> Any:
     """The pint ``Quantity`` one ``unit`` is worth ("10^9/L" -> 1e9 / liter).
 
-    Raises ``UnitError`` (V001) when the unit is not understood.
+    Raises ``UnitError`` (V001) when the unit is not understood or is logarithmic
+    ("log10 IU/mL", which no factor converts).
     """
     parsed = parse_unit(unit)
     if parsed is None:
         raise UnitError("V001", record=repr(unit), detail="unknown unit")
+    if parsed.log:
+        raise UnitError("V001", record=repr(unit), detail="a logarithmic unit has no linear conversion")
     ureg = registry()
     try:
         return ureg.Quantity(parsed.factor, parsed.pint_expression)

@@ -301,6 +301,24 @@ def test_match_logic_abnormal_lab(labs: list[dict[str, Any]], result: str) -> No
     assert match(patient(labs=labs), feature()).rule("r22").result == result
 
 
+@pytest.mark.parametrize(("lab", "result", "reason"), [
+    ({"value": 2000, "unit": "IU/mL"}, "met", "2000 IU/mL = 3.301 log10 IU/mL (> 6 log10 IU/mL)"),
+    ({"value": 2e6, "unit": "IU/mL"}, "not_met", "excluded: 2e+06 IU/mL = 6.301 log10 IU/mL (> 6 log10 IU/mL)"),
+    ({"value": 5e9, "unit": "IU/L"}, "not_met", "excluded: 5e+09 IU/L = 6.699 log10 IU/mL (> 6 log10 IU/mL)"),
+    ({"value": 6.5, "unit": "log10 IU/mL"}, "not_met", "excluded: 6.5 log10 IU/mL (> 6 log10 IU/mL)"),
+    ({"value": 5.1, "unit": "log IU/mL"}, "met", "5.1 log IU/mL = 5.1 log10 IU/mL (> 6 log10 IU/mL)"),
+    ({"value": 0, "unit": "IU/mL"}, "met", "0 IU/mL = -inf log10 IU/mL (> 6 log10 IU/mL)"),  # undetectable
+    ({"value": -5, "unit": "IU/mL"}, "unknown", "-5 IU/mL has no logarithm"),
+    ({"value": 5, "unit": "mg/dL"}, "unknown", "cannot convert mg/dL to log10 IU/mL"),
+])
+def test_match_logic_log_unit_lab(lab: dict[str, Any], result: str, reason: str) -> None:
+    # "HBV DNA > 6 log IU/mL": the limit is 10^6 IU/mL, never 6 IU/mL
+    a = one_rule(category="lab", polarity="exclude", concept=Concept(system="LOINC", code="29615-2"), operator=">",
+                 low=6.0, unit="log10 IU/mL", evidence="HBV DNA")
+    r = match(patient(labs=[{"code": "29615-2", **lab}]), a).rule("r1")
+    assert (r.result, r.reason) == (result, reason)
+
+
 def test_match_logic_uln_without_any_reference_is_unknown() -> None:
     a = one_rule(category="lab", polarity="exclude", concept=Concept(system="LOINC", code="5130-0"), operator=">",
                  uln_multiple=3.0, evidence="anti-dsDNA")

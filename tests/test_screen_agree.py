@@ -141,3 +141,22 @@ def test_screen_agree_bad_tables_raise_p007(frame: pd.DataFrame, fragment: str) 
 def test_screen_agree_synthetic_patients_are_reproducible() -> None:
     pd.testing.assert_frame_equal(synthetic_patients(20, seed=3), synthetic_patients(20, seed=3))
     assert not synthetic_patients(20, seed=3).equals(synthetic_patients(20, seed=4))
+
+
+def test_screen_agree_log_unit_lab() -> None:
+    # "HBV DNA > 6 log IU/mL" over amounts in IU/mL, IU/L and log10 IU/mL: the vectorised path takes logarithms too
+    from criteria_nlp.schema import Concept, Rule, Trial
+
+    a = TrialAnalysis(trial=Trial(id="LOG"), rules=[Rule(
+        id="r1", kind="exclusion", text="HBV DNA > 6 log IU/mL", evidence="HBV DNA", category="lab", polarity="exclude",
+        concept=Concept(system="LOINC", code="29615-2"), operator=">", low=6.0, unit="log10 IU/mL")])
+    values = [2000.0, 2e6, 5e9, 6.5, 0.0, -5.0, 5.0]
+    units = ["IU/mL", "IU/mL", "IU/L", "log10 IU/mL", "IU/mL", "IU/mL", "mg/dL"]
+    df = pd.DataFrame({
+        "patient_id": [f"p{i}" for i in range(len(values))], "age": 40, "sex": "female",
+        "29615-2": values, "29615-2_unit": units,
+    })
+    table = screen(df, a, as_of=AS_OF)
+    expected = ["met", "not_met", "not_met", "not_met", "met", "unknown", "unknown"]
+    assert list(table["r1"]) == expected
+    assert [match(p, a).rule("r1").result for p in patients_from_frame(df, as_of=AS_OF)] == expected

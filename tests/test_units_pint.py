@@ -41,7 +41,7 @@ def test_units_registry_is_shared() -> None:
     assert to_pint("10^9/L")._REGISTRY is to_pint("µmol/L")._REGISTRY
 
 
-@pytest.mark.parametrize("unit", ["foo", "", "mg/foo"])
+@pytest.mark.parametrize("unit", ["foo", "", "mg/foo", "log10 IU/mL"])  # a log unit has no linear factor
 def test_units_to_pint_unknown(unit: str) -> None:
     with pytest.raises(UnitError) as err:
         to_pint(unit)

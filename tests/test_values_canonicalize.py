@@ -21,6 +21,7 @@ def _value(text: str) -> Value:
         ("creatinine ≤ 133 µmol/L", "mg/dL", 113.12, "mg/dL", 1.504, None),
         ("ANC ≥ 1,500/mm³", "10^9/L", None, "10^9/L", 1.5, None),
         ("ANC ≥ 1500 cells/µL", "10^9/L", None, "10^9/L", 1.5, None),
+        ("platelets <75,000 per microL", "10^9/L", None, "10^9/L", 75.0, None),
         ("platelets ≥ 100 × 10^9/L", "/mm³", None, "/mm³", 100000.0, None),
         ("platelets ≥ 100 × 10^9/L", "10^3/µL", None, "10^3/µL", 100.0, None),
         ("hemoglobin ≥ 9 g/dL", "g/L", None, "g/L", 90.0, None),
