@@ -132,7 +132,9 @@ _SEP_RE = re.compile(r"\s{0,3}(?:/|\bper\b)\s{0,3}")
 _ARTICLE_SEP_RE = re.compile(r"\s+(?:a|an|each|every)\s+(?=(?:day|week|month|year|night)s?\b)")
 _SPACE_RE = re.compile(r"\s+")
 #: "6 log IU/mL", "5 log10 copies/mL": the number is a base-10 logarithm of an amount in the rest
-_LOG_RE = re.compile(r"(?:log\s{0,2}10|log|lg)\s{1,2}(?=\S)")
+#: (lower case, single spaces: for building regular expressions elsewhere too)
+LOG_PREFIX = r"(?:log {0,2}10|log|lg)"
+_LOG_RE = re.compile(LOG_PREFIX + r" {1,2}(?=\S)")
 
 
 def _clean(text: str) -> str:

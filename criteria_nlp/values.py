@@ -67,6 +67,7 @@ from .schema import Value, Window
 from .units import (
     COUNT_WORDS,
     DURATION_DISPLAYS,
+    LOG_PREFIX,
     LOOKALIKES,
     PERIODIC_WORDS,
     UNIT_ALIASES,
@@ -316,7 +317,7 @@ _COUNTW = _alt(list(COUNT_WORDS))
 _SEP = r" {0,3}(?:/|per(?![a-z])|an?(?= {1,3}(?:day|week|month|year|night))|each(?= )|every(?= )) {0,3}"
 _PERIODIC = r"(?: {1,3}" + _alt(list(PERIODIC_WORDS)) + r"(?![a-z]))"
 _UNIT_RE = re.compile(
-    rf" {{0,3}}(?:-(?=[a-zµ%]))?(?P<u>(?:(?:log {{0,2}}10|log|lg) {{1,2}}(?=[a-zµ%/0-9]))?(?:"
+    rf" {{0,3}}(?:-(?=[a-zµ%]))?(?P<u>(?:{LOG_PREFIX} {{1,2}}(?=[a-zµ%/0-9]))?(?:"
     rf"{_POWER} {{0,3}}(?:{_COUNTW} {{0,3}})?{_SEP}{_ATOM}(?:{_SEP}{_ATOM}){{0,3}}"
     rf"|(?:{_COUNTW} {{0,3}})?{_SEP}{_ATOM}(?:{_SEP}{_ATOM}){{0,3}}"
     rf"|{_ATOM}(?:{_SEP}{_ATOM}){{0,3}}{_PERIODIC}?"
