@@ -341,13 +341,13 @@ def converter(src: str | None, dst: str | None, molar_mass: float | None = None)
     if conv is not None:
         a, b = conv
         return lambda x: a * x + b
-    from .units import parse_unit
+    from .units import LOG_DISPLAY, parse_unit
 
     target = parse_unit(dst) if dst else None
     source = parse_unit(src) if src else None
     if target is None or not target.log or source is None or source.log:
         return None
-    inner = target.display.removeprefix("log10 ")
+    inner = target.display.removeprefix(LOG_DISPLAY)
     conv = linear(src, inner, molar_mass)
     if conv is None:
         return None
@@ -1320,7 +1320,7 @@ class LabEvaluator(Evaluator):
             return U, f"cannot convert {unit} to {dst}", [f"{t.name} in {dst}"]
         x = float(sig(conv(np.array([value])))[0])
         if math.isnan(x):
-            return U, f"{value:g} {unit or ''} has no logarithm".replace("  ", " "), [self._needs(t)]
+            return U, f"{value:g} {unit} has no logarithm", [self._needs(t)]  # only a log conversion gives NaN
         holds = compare_one(x, op, rule.low, rule.high)
         shown = f"{value:g} {unit or ''}".strip()
         if dst and unit != dst:

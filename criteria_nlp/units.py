@@ -134,6 +134,8 @@ _SPACE_RE = re.compile(r"\s+")
 #: "6 log IU/mL", "5 log10 copies/mL": the number is a base-10 logarithm of an amount in the rest
 #: (lower case, single spaces: for building regular expressions elsewhere too)
 LOG_PREFIX = r"(?:log {0,2}10|log|lg)"
+#: how a logarithmic unit is displayed: this, then the display of its linear amount ("log10 IU/mL")
+LOG_DISPLAY = "log10 "
 _LOG_RE = re.compile(LOG_PREFIX + r" {1,2}(?=\S)")
 
 
@@ -160,7 +162,7 @@ def parse_unit(text: str) -> ParsedUnit | None:
         inner = parse_unit(s[log.end():])
         if inner is None or inner.log:
             return None
-        return inner.model_copy(update={"display": "log10 " + inner.display, "log": True})
+        return inner.model_copy(update={"display": LOG_DISPLAY + inner.display, "log": True})
     if s in _CS_WHOLE:
         s = _CS_WHOLE[s]
     low = s.lower()
