@@ -297,14 +297,24 @@ class LexiconEntry(_Strict):
 
 
 class ConditionEntry(LexiconEntry):
-    """A disease, disorder, state or finding (ICD-10-CM coded)."""
+    """A disease, disorder, state or finding (ICD-10-CM coded).
+
+    The code is a dotted ICD-10-CM code ("M32.14"), or a range ("E08-E13") for
+    a mention that names a whole family and no one member of it ("diabetes
+    mellitus" of no type: ICD-10-CM has no code for it, and coding it E11.9 would
+    say type 2).
+    """
 
     label: Literal["CONDITION"]
 
     @model_validator(mode="after")
     def _icd(self) -> "ConditionEntry":
+        from .patient import icd_code_or_range  # patient.py reads the lexicon: imported when an entry is checked
+
         if self.concept.system != "ICD-10-CM":
             raise ValueError(f"a condition is coded in ICD-10-CM, not {self.concept.system}")
+        if icd_code_or_range(self.concept.code) != self.concept.code:
+            raise ValueError(f"{self.concept.code!r} is neither a dotted ICD-10-CM code nor a range 'E08-E13'")
         return self
 
 

@@ -65,7 +65,10 @@ __all__ = [
     "ProcedureFact",
     "ScoreFact",
     "concept_ranges",
+    "icd_code_or_range",
+    "icd_in",
     "normalize_icd",
+    "normalize_icd_range",
     "read_patient",
 ]
 
@@ -77,13 +80,36 @@ _RANGE_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?(?:-[A-Z][0-9][0
 
 
 def normalize_icd(code: str | None) -> str | None:
-    """An ICD-10-CM code in its dotted upper-case form ("m3214" -> "M32.14"), or None if malformed."""
+    """An ICD-10-CM code in its dotted upper-case form ("m3214" -> "M32.14"), or None if malformed.
+
+    A range ("E08-E13") is not a code: see :func:`normalize_icd_range`.
+    """
     if code is None:
         return None
     raw = code.strip().upper().replace(".", "").replace(" ", "")
     if len(raw) > 3:
         raw = raw[:3] + "." + raw[3:]
     return raw if _ICD_RE.match(raw) else None
+
+
+def normalize_icd_range(code: str | None) -> str | None:
+    """An ICD-10-CM range in its dotted upper-case form ("e08 - e13" -> "E08-E13"), or None.
+
+    None unless both ends are well-formed codes of one length, the low one first.
+    A concept coded with a range ("diabetes mellitus", E08-E13) names the whole
+    family, not one member of it; :func:`icd_in` reads a range as a code does.
+    """
+    if code is None or code.count("-") != 1:
+        return None
+    low, high = (normalize_icd(end) for end in code.split("-"))
+    if low is None or high is None or len(low) != len(high) or low > high:
+        return None
+    return f"{low}-{high}"
+
+
+def icd_code_or_range(code: str | None) -> str | None:
+    """The dotted form of an ICD-10-CM code (:func:`normalize_icd`) or range (:func:`normalize_icd_range`), else None."""
+    return normalize_icd(code) or normalize_icd_range(code)
 
 
 class _Res(BaseModel):
@@ -106,8 +132,8 @@ class GenericCondition(_Res):
     @field_validator("code")
     @classmethod
     def _code(cls, value: str) -> str:
-        if normalize_icd(value) != value:
-            raise ValueError(f"{value!r} is not a dotted ICD-10-CM code")
+        if icd_code_or_range(value) != value:
+            raise ValueError(f"{value!r} is neither a dotted ICD-10-CM code nor a range 'E08-E13'")
         return value
 
     @field_validator("covers", "except_")
@@ -164,6 +190,7 @@ class ConceptRanges(_Res):
     description: str
     sources: list[str] = Field(min_length=1)
     conditions: list[GenericCondition]
+    former_codes: dict[str, str] = Field(default_factory=dict)
     history_codes: list[str]
     pregnancy: PregnancyCodes
     procedures: list[ProcedureCover]
@@ -183,6 +210,9 @@ class ConceptRanges(_Res):
             for code in codes:
                 if not _RANGE_RE.match(code):
                     raise ValueError(f"{code!r} is neither an ICD-10-CM code nor a range")
+        for old, new in self.former_codes.items():
+            if normalize_icd(old) != old or normalize_icd(new) != new:
+                raise ValueError(f"former code {old!r} -> {new!r}: both are dotted ICD-10-CM codes")
         return self
 
 
@@ -204,7 +234,14 @@ def concept_ranges() -> ConceptRanges:
 
 
 def icd_in(code: str, spec: str) -> bool:
-    """True when the dotted ICD-10-CM ``code`` lies in ``spec`` (a code prefix or a range ``A00-B99``)."""
+    """True when the dotted ICD-10-CM ``code`` lies in ``spec`` (a code prefix or a range ``A00-B99``).
+
+    ``code`` may itself be a range ("E08-E13", a concept that names a family): it
+    lies in ``spec`` when both its ends do, that is when the whole range does.
+    """
+    if "-" in code:
+        low, high = code.split("-")
+        return icd_in(low, spec) and icd_in(high, spec)
     if "-" in spec:
         low, high = spec.split("-")
         n = len(low)

@@ -60,6 +60,7 @@ from .comparison import (
     value_text,
 )
 from .lexicon import LabEntry, Lexicon, ScoreEntry, normalize
+from .patient import icd_in, normalize_icd_range
 from .schema import Criterion, Issue, Rule, TrialAnalysis
 
 __all__ = ["SEVERITY_ORDER", "Misspelling", "generate_medical_words", "issue_codes", "lint", "misspellings", "summarize"]
@@ -379,11 +380,27 @@ def _context_of(analysis: TrialAnalysis, exc: Rule) -> str | None:
     return None
 
 
+def _family_pairs(rules: list[Rule]) -> Iterator[tuple[Rule, Rule]]:
+    """(required, excluded) condition rules whose excluded concept is an ICD-10-CM range holding the required code
+    ("type 2 diabetes", E11, required and "diabetes", E08-E13, excluded)."""
+    families = [r for r in rules if r.polarity == "exclude" and r.category == "condition" and r.concept is not None
+                and r.concept.system == "ICD-10-CM" and normalize_icd_range(r.concept.code) is not None]
+    for req in rules:
+        if req.polarity != "require" or req.category != "condition" or req.concept is None or req.concept.system != "ICD-10-CM":
+            continue
+        for exc in families:
+            assert exc.concept is not None
+            if exc.concept.code != req.concept.code and icd_in(req.concept.code, exc.concept.code):
+                yield req, exc
+
+
 def _check_conflicts(c: _Collector) -> None:
     """L005: one concept required and excluded, in different criteria, with nothing that reconciles them.
 
     An error when both name it with the same words; a warning when only the code is
-    shared ("spinal disorder" and "spondylolisthesis") or when the required one is an
+    shared ("spinal disorder" and "spondylolisthesis"), when the excluded concept is a
+    family (an ICD-10-CM range) that holds the required one ("type 2 diabetes" and
+    "diabetes"), or when the required one is an
     alternative; info when the excluded mention looks like the setting of the
     exclusion rather than its object ("SLE with severe infection", "an app for
     depression"): the text is then fine and only its reading is in doubt.
@@ -398,31 +415,35 @@ def _check_conflicts(c: _Collector) -> None:
     by_criterion: dict[str | None, list[Rule]] = {}
     for rule in rules:
         by_criterion.setdefault(rule.criterion, []).append(rule)
-    for group in by_concept.values():
-        seen: set[tuple[str | None, str | None]] = set()
-        for req in (r for r in group if r.polarity == "require"):
-            for exc in (r for r in group if r.polarity == "exclude"):
-                pair = (req.criterion, exc.criterion)
-                if req.criterion == exc.criterion or pair in seen or _reconciled(req, exc):
-                    continue
-                seen.add(pair)
-                doubts = []
-                if not _same_term(req, exc):
-                    doubts.append(f"they share the code {req.concept.code if req.concept else ''} but not the words "
-                                  f"({_quote(req.evidence or '', 30)}, {_quote(exc.evidence or '', 30)})")
-                if req.group is not None:
-                    doubts.append(f"it is one of the alternatives of {_where(analysis, req.criterion)}, "
-                                  "which can then never be met that way")
-                context = _context_of(analysis, exc)
-                if context:
-                    doubts.append(f"{_where(analysis, exc.criterion)} may only name the setting of what it "
-                                  f"excludes ({context})")
-                message = (f"{_rule_text(req)} is required by {_where(analysis, req.criterion)} and excluded by "
-                           f"{_where(analysis, exc.criterion)} {_quote(_criterion_text(analysis, exc.criterion), 60)}")
-                if doubts:
-                    message += "; " + "; ".join(doubts)
-                severity: Severity | None = "info" if context else ("warning" if doubts else None)
-                c.add("L005", message, criterion=exc.criterion, rule=exc.id, severity=severity)
+    pairs = [(req, exc) for group in by_concept.values() for req in group if req.polarity == "require"
+             for exc in group if exc.polarity == "exclude"]
+    seen: set[tuple[str | None, str | None, str, str]] = set()
+    for req, exc in [*pairs, *_family_pairs(rules)]:
+        assert req.concept is not None and exc.concept is not None
+        pair = (req.criterion, exc.criterion, req.concept.code, exc.concept.code)
+        if req.criterion == exc.criterion or pair in seen or _reconciled(req, exc):
+            continue
+        seen.add(pair)
+        doubts = []
+        if req.concept.code != exc.concept.code:
+            doubts.append(f"the excluded {_quote(exc.evidence or '', 30)} ({exc.concept.code}) holds the required "
+                          f"{_quote(req.evidence or '', 30)} ({req.concept.code})")
+        elif not _same_term(req, exc):
+            doubts.append(f"they share the code {req.concept.code if req.concept else ''} but not the words "
+                          f"({_quote(req.evidence or '', 30)}, {_quote(exc.evidence or '', 30)})")
+        if req.group is not None:
+            doubts.append(f"it is one of the alternatives of {_where(analysis, req.criterion)}, "
+                          "which can then never be met that way")
+        context = _context_of(analysis, exc)
+        if context:
+            doubts.append(f"{_where(analysis, exc.criterion)} may only name the setting of what it "
+                          f"excludes ({context})")
+        message = (f"{_rule_text(req)} is required by {_where(analysis, req.criterion)} and excluded by "
+                   f"{_where(analysis, exc.criterion)} {_quote(_criterion_text(analysis, exc.criterion), 60)}")
+        if doubts:
+            message += "; " + "; ".join(doubts)
+        severity: Severity | None = "info" if context else ("warning" if doubts else None)
+        c.add("L005", message, criterion=exc.criterion, rule=exc.id, severity=severity)
 
 
 def _criterion_text(analysis: TrialAnalysis, criterion_id: str | None) -> str:

@@ -49,6 +49,17 @@ def test_lexicon_resource_size(label: str, minimum: int, lex: Lexicon) -> None:
     assert len(lex.entries(label)) >= minimum
 
 
+def _icd_names(code: str) -> set[str]:
+    """The names a concept of this ICD-10-CM code may carry: the code's description or one of its inclusion terms
+    ("Hepatitis NOS" of K75.9); for a range, the description of the block it is, without the range
+    ("Diabetes mellitus (E08-E13)": "Diabetes mellitus")."""
+    icd = _icd()
+    description = str(icd.get_description(code))
+    if "-" in code:
+        return {description.removesuffix(f" ({code})")}
+    return {description, *icd.get_inclusion_term(code)}
+
+
 @pytest.mark.parametrize("name", sorted(RESOURCE_FILES))
 def test_lexicon_resource_icd10_codes_exist(name: str, lex: Lexicon) -> None:
     icd = _icd()
@@ -56,8 +67,9 @@ def test_lexicon_resource_icd10_codes_exist(name: str, lex: Lexicon) -> None:
     for entry in lex.resources[name].entries:
         for concept in [entry.concept, *entry.related]:
             if concept.system == "ICD-10-CM":
+                # a range is an ICD-10-CM block ("E08-E13"), which is_valid_item knows
                 assert icd.is_valid_item(concept.code), f"{entry.id}: {concept.code}"
-                assert concept.name == icd.get_description(concept.code), entry.id
+                assert concept.name in _icd_names(concept.code), entry.id
                 checked += 1
     if name in ("conditions", "procedures", "devices"):
         assert checked > 0
@@ -208,6 +220,24 @@ def test_lexicon_broken_resource_names_the_entry(tmp_path: Path) -> None:
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(ResourceError, match=doc["entries"][3]["id"]):
         Lexicon.from_disk(folder)
+
+
+@pytest.mark.parametrize(("code", "expect"), [
+    ("E13-E08", "nor a range 'E08-E13'"),        # a reversed range
+    ("E08-E13.9", "nor a range 'E08-E13'"),      # ends of two lengths
+    ("diabetes", "nor a range 'E08-E13'"),
+    ("e11.9", "nor a range 'E08-E13'"),          # written as the classification writes it
+])
+def test_lexicon_broken_condition_code_names_the_entry(tmp_path: Path, code: str, expect: str) -> None:
+    folder = tmp_path / "lex"
+    shutil.copytree(RESOURCE_DIR, folder, ignore=shutil.ignore_patterns("*.jsonl"))
+    path = folder / "conditions.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    next(e for e in doc["entries"] if e["id"] == "cond:diabetes")["concept"]["code"] = code
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ResourceError, match="cond:diabetes") as err:
+        Lexicon.from_disk(folder)
+    assert err.value.code == "X001" and expect in str(err.value)
 
 
 @pytest.mark.parametrize(("entry_id", "change", "expect"), [

@@ -217,6 +217,30 @@ def test_lint_checks_required_and_excluded_reconciled(difference: dict[str, Any]
     assert not found(lint(t.build()), "L005")
 
 
+DIABETES = Concept(system="ICD-10-CM", code="E08-E13", name="Diabetes mellitus")
+T2DM = Concept(system="ICD-10-CM", code="E11", name="Type 2 diabetes mellitus")
+T1DM = Concept(system="ICD-10-CM", code="E10", name="Type 1 diabetes mellitus")
+
+
+@pytest.mark.parametrize(("required", "excluded", "severities"), [
+    ((DIABETES, "diabetes"), (DIABETES, "diabetes mellitus"), ["error"]),  # one range, the same words
+    ((T2DM, "type 2 diabetes"), (DIABETES, "diabetes"), ["warning"]),       # the excluded family holds the required type
+    ((DIABETES, "diabetes"), (T2DM, "type 2 diabetes"), []),                # excluding one type of the family is fine
+    ((T1DM, "type 1 diabetes"), (T2DM, "type 2 diabetes"), []),
+])
+def test_lint_checks_required_and_excluded_family(required: tuple[Concept, str], excluded: tuple[Concept, str],
+                                                  severities: list[str]) -> None:
+    t = Trialish()
+    c1 = t.criterion("inclusion", required[1], "1")
+    t.rule(c1, concept=required[0], evidence=required[1])
+    c2 = t.criterion("exclusion", excluded[1], "1")
+    t.rule(c2, concept=excluded[0], evidence=excluded[1])
+    issues = found(lint(t.build()), "L005")
+    assert [i.severity for i in issues] == severities
+    if severities == ["warning"]:
+        assert "holds the required" in issues[0].message and "(E08-E13)" in issues[0].message
+
+
 def test_lint_checks_required_value_inside_excluded_range_conflicts() -> None:
     t = Trialish()
     c1 = t.criterion("inclusion", "ALT > 3 x ULN", "1")

@@ -15,7 +15,9 @@ from criteria_nlp.patient import (
     ConceptRanges,
     Patient,
     concept_ranges,
+    icd_in,
     normalize_icd,
+    normalize_icd_range,
     procedure_concept,
     read_patient,
 )
@@ -109,6 +111,15 @@ def test_patient_read_normalize_icd(code: str, expected: str | None) -> None:
     assert normalize_icd(code) == expected
 
 
+@pytest.mark.parametrize(("code", "expected"), [("E08-E13", "E08-E13"), ("e08 - e13", "E08-E13"), ("K752-K759", "K75.2-K75.9"),
+                                               ("E13-E08", None), ("E11-E11.9", None), ("E11.9", None), ("E08-", None),
+                                               ("A-B", None), (None, None)])
+def test_patient_read_normalize_icd_range(code: str | None, expected: str | None) -> None:
+    assert normalize_icd_range(code) == expected
+    if expected is not None:
+        assert normalize_icd(code) is None  # a range is never a code
+
+
 @pytest.mark.parametrize(("code", "system", "name", "expected"), [
     ("90935", "CPT", None, "proc:hemodialysis"),
     ("5A1D70Z", "http://www.cms.gov/Medicare/Coding/ICD10", None, "proc:hemodialysis"),
@@ -139,6 +150,11 @@ def test_patient_read_concept_table_is_valid_and_consistent() -> None:
     for cond in table.conditions:
         for entry in cond.entries or []:
             assert entry in ids and lex.get(entry).concept.code == cond.code, (cond.code, entry)
+        # a former code ("Z22.51", now B18.1) is counted wherever the code that holds it now is
+        specs = [cond.code, *cond.covers]
+        for old, new in table.former_codes.items():
+            if any(icd_in(new, s) for s in specs):
+                assert any(icd_in(old, s) for s in specs), (cond.code, old)
 
 
 @pytest.mark.slow
@@ -155,8 +171,11 @@ def test_patient_read_concept_table_codes_exist_in_icd10cm() -> None:
         specs.extend(cond.covers)
         specs.extend(cond.except_)
     specs.extend(table.history_codes + table.pregnancy.pregnant + table.pregnancy.lactating)
-    bad = [part for spec in specs for part in spec.split("-") if not icd.is_valid_item(part)]
+    bad = [part for spec in specs for part in spec.split("-") if not icd.is_valid_item(part) and part not in table.former_codes]
     assert bad == []
+    # former codes are gone from ICD-10-CM, and the codes that hold them now are there
+    assert [old for old in table.former_codes if icd.is_valid_item(old)] == []
+    assert [new for new in table.former_codes.values() if not icd.is_valid_item(new)] == []
 
 
 @pytest.mark.parametrize(("patch", "fragment"), [
@@ -164,6 +183,8 @@ def test_patient_read_concept_table_codes_exist_in_icd10cm() -> None:
     ({"conditions": [{"code": "b999", "name": "x", "covers": ["A00"]}]}, "dotted ICD-10-CM"),
     ({"conditions": [{"code": "B99.9", "name": "x", "covers": ["infections"]}]}, "neither"),
     ({"lab_groups": [{"entry": "lab:alt", "members": ["lab:alt"]}]}, "at least 2"),
+    ({"conditions": [{"code": "E13-E08", "name": "x", "covers": ["O24"]}]}, "range 'E08-E13'"),
+    ({"former_codes": {"Z22.51": "hepatitis B"}}, "former code"),
 ])
 def test_patient_read_concept_table_rejects_bad_entries(patch: dict[str, Any], fragment: str) -> None:
     data = concept_ranges().model_dump(by_alias=True)
