@@ -51,7 +51,7 @@ def _check(concept: Concept | None, system: str, code: str | None = None, prefix
         ("CONDITION", "lupus glomerulonephritis", "ICD-10-CM", "M32.14", None),
         ("CONDITION", "hepatitis B", "ICD-10-CM", None, "B1"),
         ("CONDITION", "tuberculosis", "ICD-10-CM", None, "A1"),
-        ("CONDITION", "active tuberculosis", "ICD-10-CM", "A15.9", None),
+        ("CONDITION", "active tuberculosis", "ICD-10-CM", "A15-A19", None),  # every site: the block, not A15.9 (respiratory)
         ("CONDITION", "latent TB", "ICD-10-CM", "Z22.7", None),
         ("CONDITION", "chronic infections", "ICD-10-CM", "B99.9", None),
         ("CONDITION", "HIV", "ICD-10-CM", "B20", None),
@@ -63,8 +63,15 @@ def _check(concept: Concept | None, system: str, code: str | None = None, prefix
         ("CONDITION", "malignant tumor", "ICD-10-CM", "C80.1", None),
         ("CONDITION", "congestive heart failure", "ICD-10-CM", "I50.9", None),
         ("CONDITION", "heart attack", "ICD-10-CM", "I21.9", None),
-        ("CONDITION", "diabetes", "ICD-10-CM", "E11.9", None),
-        ("CONDITION", "type 1 diabetes", "ICD-10-CM", "E10.9", None),
+        ("CONDITION", "diabetes", "ICD-10-CM", "E08-E13", None),  # every type: the block, not E11.9 (type 2)
+        ("CONDITION", "diabetes mellitus", "ICD-10-CM", "E08-E13", None),
+        ("CONDITION", "type 2 diabetes", "ICD-10-CM", "E11", None),  # every type 2 diabetes, not E11.9 "without complications"
+        ("CONDITION", "coronary artery disease", "ICD-10-CM", "I20-I25", None),  # not I25.10 "without angina"
+        ("CONDITION", "hepatitis B carrier", "ICD-10-CM", "B18.1", None),  # B18.1 includes "Carrier of viral hepatitis B"
+        ("CONDITION", "hepatitis", "ICD-10-CM", "K75.9", None),  # "Hepatitis NOS", not viral hepatitis
+        ("CONDITION", "acute severe hepatitis", "ICD-10-CM", "B17.9", None),  # "Acute hepatitis NOS", not B19.9
+        ("CONDITION", "cardiovascular failure", "ICD-10-CM", "I50.9", None),
+        ("CONDITION", "type 1 diabetes", "ICD-10-CM", "E10", None),
         ("CONDITION", "ESRD", "ICD-10-CM", "N18.6", None),
         ("CONDITION", "allergic constitution", "ICD-10-CM", "T78.40XA", None),
         ("CONDITION", "childbearing potential", "CRITERIA_NLP", "obs:childbearing-potential", None),

@@ -48,7 +48,7 @@ def test_compare_seeds_golden(table: pd.DataFrame) -> None:
         ("pregnancy:Z39.1 (lactation)", ["", "excluded", "excluded", "excluded", ""]),
         ("procedure:proc:dialysis (dialysis)", ["", "excluded", "", "excluded", ""]),
         ("condition:B20 (HIV infection)", ["", "excluded", "", "", "excluded"]),
-        ("condition:A15.9 (tuberculosis)", ["", "excluded", "excluded", "", "excluded; excluded (planned)"]),
+        ("condition:A15-A19 (tuberculosis)", ["", "excluded", "excluded", "", "excluded; excluded (planned)"]),
         ("condition:C80.1 (malignancy)", ["", "excluded (history, 5 y)", "excluded", "", "excluded (history)"]),
         ("lab:1742-6 (ALT)", ["", "", "> 2 x ULN", "", "excluded if > 2 x ULN (unless SLE)"]),
     ],
@@ -63,7 +63,7 @@ def test_compare_seeds_sections(table: pd.DataFrame) -> None:
     assert sections["procedure:proc:dialysis (dialysis)"] == "kidney"
     infections = [k for k in table.index if sections[k] == "infections"]
     assert {"condition:B20 (HIV infection)", "condition:B18.1 (hepatitis B)", "condition:B18.2 (hepatitis C)",
-            "condition:A15.9 (tuberculosis)"} <= set(infections)
+            "condition:A15-A19 (tuberculosis)"} <= set(infections)
     keys = list(table.index)
     positions = sorted(keys.index(k) for k in infections)
     assert positions == list(range(positions[0], positions[0] + len(positions)))  # one block

@@ -136,3 +136,16 @@ def test_compare_table_callable_through_the_package(trials: list[TrialAnalysis])
     import criteria_nlp.comparison  # noqa: F401  (the module is named apart from the function it exports)
 
     assert criteria_nlp.compare(trials).equals(compare(trials))
+
+
+def test_compare_table_a_family_is_its_own_row(analyzer: Any) -> None:
+    # "diabetes" of no type is the range E08-E13 in every trial that names it, whatever the words; type 2 is another row
+    trials = [analyzer({"id": tid, "eligibility_text": text}) for tid, text in (
+        ("T1", "Exclusion Criteria:\n- diabetes\n"),
+        ("T2", "Exclusion Criteria:\n- Diabetes mellitus (DM)\n"),
+        ("T3", "Inclusion Criteria:\n- type 2 diabetes\n"),
+    )]
+    table = compare(trials, include_structured=False)
+    assert table.loc["condition:E08-E13 (diabetes mellitus)", ["label", "T1", "T2", "T3"]].tolist() == [
+        "diabetes mellitus", "excluded", "excluded", ""]
+    assert table.loc["condition:E11 (T2DM)", ["T1", "T2", "T3"]].tolist() == ["", "", "required"]

@@ -75,6 +75,20 @@ def test_lexicon_resource_icd10_codes_exist(name: str, lex: Lexicon) -> None:
         assert checked > 0
 
 
+@pytest.mark.parametrize(("entry_id", "code", "name"), [
+    ("cond:diabetes", "E08-E13", "Diabetes mellitus"),           # no type: the family, not type 2 (E11.9)
+    ("cond:t2dm", "E11", "Type 2 diabetes mellitus"),         # no stated complication: the category, not E11.9
+    ("cond:tuberculosis", "A15-A19", "Tuberculosis"),            # no site: the family, not respiratory (A15.9)
+    ("cond:cad", "I20-I25", "Ischemic heart diseases"),
+    ("cond:hepatitis-b-carrier", "B18.1", "Chronic viral hepatitis B without delta-agent"),
+    ("cond:hepatitis", "K75.9", "Hepatitis NOS"),
+    ("cond:acute-hepatitis", "B17.9", "Acute hepatitis NOS"),
+])
+def test_lexicon_resource_unspecified_mentions_name_their_family(lex: Lexicon, entry_id: str, code: str, name: str) -> None:
+    concept = lex.get(entry_id).concept
+    assert (concept.system, concept.code, concept.name) == ("ICD-10-CM", code, name)
+
+
 def test_lexicon_resource_loinc_codes_pass_check_digit(lex: Lexicon) -> None:
     labs = [e for e in lex.entries("LAB") if isinstance(e, LabEntry)]
     coded = [e for e in labs if e.loinc is not None]

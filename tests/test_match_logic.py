@@ -46,7 +46,8 @@ def icd(code: str, name: str | None = None) -> Concept:
 # --------------------------------------------------------------------------- ICD-10-CM coverage
 
 NAMES = {"M32.9": "Systemic lupus erythematosus, unspecified", "E11.9": "Type 2 diabetes mellitus without complications",
-         "A15.9": "Respiratory tuberculosis unspecified", "M32.14": "Glomerular disease in systemic lupus erythematosus"}
+         "A15.9": "Respiratory tuberculosis unspecified", "M32.14": "Glomerular disease in systemic lupus erythematosus",
+         "E08-E13": "Diabetes mellitus", "K75.9": "Hepatitis NOS", "B17.9": "Acute hepatitis NOS"}
 
 
 @pytest.mark.parametrize(("rule", "evidence", "code", "covered"), [
@@ -73,9 +74,29 @@ NAMES = {"M32.9": "Systemic lupus erythematosus, unspecified", "E11.9": "Type 2 
     ("M35.9", "autoimmune diseases", "M05.79", True),
     ("M35.9", "autoimmune diseases", "G35", True),
     ("M35.9", "autoimmune diseases", "I10", False),
-    ("E11.9", "diabetes", "E10.9", True),        # "diabetes" is any type
-    ("E11.9", "type 2 diabetes", "E10.9", False),  # "type 2 diabetes" is not type 1
-    ("A15.9", "tuberculosis", "A18.01", True),
+    ("E08-E13", "diabetes", "E10.9", True),      # "diabetes" is any type: the range E08-E13
+    ("E08-E13", None, "E13.9", True),            # ... whatever the mention
+    ("E08-E13", "diabetes", "O24.410", True),    # ... and gestational diabetes
+    ("E08-E13", "diabetes", "R73.03", False),    # prediabetes is not
+    ("E08-E13", "diabetes", "E08-E13", True),    # a patient's "diabetes" (coded from its name) is the whole range
+    ("E11", "type 2 diabetes", "E08-E13", False),  # ... which is more than type 2
+    ("E11", "type 2 diabetes", "E11.65", True),  # "type 2 diabetes" is every type 2 diabetes, complications included
+    ("E11.9", "diabetes", "E10.9", False),       # E11.9 is type 2 whatever the words
+    ("E11", "type 2 diabetes", "E10.9", False),  # "type 2 diabetes" is not type 1
+    ("A15.9", "tuberculosis", "A15.0", True),    # respiratory tuberculosis, unspecified: its category
+    ("A15.9", "tuberculosis", "A18.01", False),  # ... not every site, which "tuberculosis" (A15-A19) is
+    ("A15-A19", None, "A18.01", True),
+    ("A15-A19", None, "Z22.7", False),           # latent tuberculosis is not tuberculosis disease
+    ("I20-I25", None, "I21.4", True),
+    ("B18.1", "hepatitis B", "Z22.51", True),    # the former carrier code of hepatitis B
+    ("B18.1", "hepatitis B carrier", "B16.9", False),  # acute hepatitis B is no carrier state
+    ("B19.9", "viral hepatitis", "Z22.52", True),
+    ("K75.9", "hepatitis", "K75.4", True),       # hepatitis of any cause
+    ("K75.9", "hepatitis", "B18.2", True),
+    ("K75.9", "hepatitis", "K75.0", False),      # a liver abscess is not hepatitis
+    ("K75.9", None, "K75.0", True),              # "Hepatitis NOS" of another mention: the category, as "unspecified" codes
+    ("B17.9", "acute hepatitis", "K72.00", True),
+    ("B17.9", "acute hepatitis", "B18.1", False),  # chronic hepatitis B is not acute hepatitis
     ("C44.91", "basal cell carcinoma of skin", "C44.311", True),
     ("C44.91", "basal cell carcinoma of skin", "C44.321", False),  # squamous
 ])
@@ -88,6 +109,9 @@ def test_match_logic_condition_coverage(rule: str, evidence: str | None, code: s
     ("A41.9", "A00-B99", True), ("C00.0", "C00-C96", True), ("C97", "C00-C96", False),
     ("O99.89", "O00-O9A", True), ("O9A.111", "O00-O9A", True), ("P00", "O00-O9A", False),
     ("M32.14", "M32", True), ("M321", "M32", False), ("C44.311", "C44.31", True), ("C44.321", "C44.31", False),
+    # a code that is itself a range lies in a spec when the whole range does
+    ("E08-E13", "E00-E35", True), ("E08-E13", "E08-E13", True), ("E08-E13", "E11", False), ("E08-E13", "E10-E11", False),
+    ("K75.2-K75.9", "K75", True), ("K75.2-K75.9", "K75.4", False),
 ])
 def test_match_logic_icd_ranges(code: str, spec: str, inside: bool) -> None:
     assert icd_in(code, spec) is inside

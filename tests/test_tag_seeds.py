@@ -62,7 +62,7 @@ def test_tag_seeds_positive_dsdna_is_a_lab(seeds: dict[str, TrialAnalysis]) -> N
     "criterion,expected",
     [
         ("pregnancy/lactation", {"pregnancy": "Z33.1", "lactation": "Z39.1"}),
-        ("chronic infections", {"hepatitis B": "B18.1", "C": "B18.2", "tuberculosis": "A15.9", "HIV": "B20"}),
+        ("chronic infections", {"hepatitis B": "B18.1", "C": "B18.2", "tuberculosis": "A15-A19", "HIV": "B20"}),
     ],
 )
 def test_tag_seeds_exclusion_conditions(seeds: dict[str, TrialAnalysis], criterion: str, expected: dict[str, str]) -> None:

@@ -1,0 +1,117 @@
+"""Codes neither too broad nor too narrow: criteria text analysed, then matched against small patients.
+
+A mention that names a whole family ("diabetes") is coded with the ICD-10-CM
+range of the family, so the rule, its comparison row and the match reason say
+what the criterion said; a carrier of hepatitis B has hepatitis B; an acute
+hepatitis of no stated cause is not viral hepatitis of any course.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+import criteria_nlp
+from criteria_nlp import Analyzer, TrialAnalysis
+
+AS_OF = dt.date(2026, 3, 1)
+
+
+def _patient(*conditions: dict[str, Any]) -> dict[str, Any]:
+    return {"id": "p", "as_of": AS_OF, "age": 40, "sex": "female", "conditions": list(conditions)}
+
+
+def _codes(analysis: TrialAnalysis) -> list[str]:
+    return [r.concept.code for r in analysis.rules if r.source == "text" and r.computable and r.concept is not None]
+
+
+@pytest.mark.parametrize("text", ["diabetes", "diabetes mellitus", "Diabetes mellitus (DM)", "uncontrolled diabetes"])
+def test_match_unspecified_diabetes_excludes_every_type(analyzer: Analyzer, text: str) -> None:
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    (rule,) = [r for r in analysis.rules if r.source == "text"]
+    assert rule.concept is not None and (rule.concept.code, rule.concept.name) == ("E08-E13", "Diabetes mellitus")
+    result = criteria_nlp.match(_patient({"code": "E10.9", "name": "type 1 diabetes"}), analysis)
+    assert result.verdict == "ineligible"
+    reason = result.rules[0].reason.lower()
+    assert "diabetes mellitus (e08-e13)" in reason and "type 2" not in reason
+
+
+@pytest.mark.parametrize(("condition", "verdict"), [
+    ({"code": "E10.9"}, "ineligible"),           # type 1 is not type 2
+    ({"code": "E11.65"}, "eligible"),            # type 2 with hyperglycaemia (E11.9 "without complications" left it out)
+    ({"code": "E11.9"}, "eligible"),
+    ({"code": "E13.9"}, "ineligible"),           # other specified diabetes
+])
+def test_match_type_2_diabetes_still_requires_e11(analyzer: Analyzer, condition: dict[str, Any], verdict: str) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- type 2 diabetes\n")
+    assert _codes(analysis) == ["E11"]
+    assert criteria_nlp.match(_patient(condition), analysis).verdict == verdict
+
+
+@pytest.mark.parametrize(("text", "code", "condition"), [
+    ("tuberculosis", "A15-A19", {"code": "A18.01", "name": "tuberculosis of spine"}),
+    ("coronary artery disease", "I20-I25", {"code": "I20.9", "name": "angina pectoris"}),
+])
+def test_match_unspecified_family_is_its_block(analyzer: Analyzer, text: str, code: str, condition: dict[str, Any]) -> None:
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    assert _codes(analysis) == [code]
+    result = criteria_nlp.match(_patient(condition), analysis)
+    assert result.verdict == "ineligible" and f"({code})" in result.rules[0].reason
+
+
+@pytest.mark.parametrize(("text", "condition", "verdict"), [
+    # the carrier state is a hepatitis B (C) infection; Z22.5x is its code in ICD-10 and older ICD-10-CM releases
+    ("hepatitis B", {"code": "Z22.51", "name": "carrier of viral hepatitis B"}, "ineligible"),
+    ("HBV infection", {"code": "Z22.51"}, "ineligible"),
+    ("hepatitis C", {"code": "Z22.52", "name": "carrier of viral hepatitis C"}, "ineligible"),
+    ("viral hepatitis", {"code": "Z22.59"}, "ineligible"),
+    ("hepatitis B", {"name": "hepatitis B carrier"}, "ineligible"),
+    ("hepatitis B", {"code": "Z22.52"}, "eligible"),
+    # "hepatitis B carrier" is the chronic carrier state, not an acute hepatitis B
+    ("hepatitis B carrier", {"code": "Z22.51"}, "ineligible"),
+    ("HBsAg carrier", {"code": "B18.0"}, "ineligible"),
+    ("hepatitis B carrier", {"code": "B16.9", "name": "acute hepatitis B"}, "eligible"),
+])
+def test_match_hepatitis_carrier_state(analyzer: Analyzer, text: str, condition: dict[str, Any], verdict: str) -> None:
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    assert criteria_nlp.match(_patient(condition), analysis).verdict == verdict
+
+
+def test_match_hepatitis_b_carrier_is_coded_to_the_carrier_code(analyzer: Analyzer) -> None:
+    # ICD-10-CM files "Carrier of viral hepatitis B" under B18.1 (it has no Z22.51 any more)
+    analysis = analyzer("Exclusion Criteria:\n- hepatitis B carrier\n")
+    (entity,) = [e for e in analysis.entities if e.label == "CONDITION"]
+    assert entity.text == "hepatitis B carrier" and entity.concept is not None and entity.concept.code == "B18.1"
+
+
+@pytest.mark.parametrize(("text", "condition", "verdict"), [
+    # an acute hepatitis of no stated cause: any acute hepatitis, not a chronic viral one
+    ("Patients with active tuberculosis, acute sever hepatitis", {"code": "K72.00", "name": "acute hepatic failure"}, "ineligible"),
+    ("acute hepatitis", {"code": "B17.10", "name": "acute hepatitis C"}, "ineligible"),
+    ("acute severe hepatitis", {"code": "K71.2", "name": "drug-induced acute hepatitis"}, "ineligible"),
+    ("Patients with active tuberculosis, acute sever hepatitis", {"code": "B18.1", "name": "chronic hepatitis B"}, "eligible"),
+    # hepatitis of no stated cause or course: viral, autoimmune, alcoholic, toxic...
+    ("hepatitis", {"code": "K75.4", "name": "autoimmune hepatitis"}, "ineligible"),
+    ("hepatitis", {"code": "B18.2", "name": "chronic hepatitis C"}, "ineligible"),
+    ("hepatitis", {"code": "K76.0", "name": "fatty liver"}, "eligible"),
+])
+def test_match_hepatitis_of_no_stated_cause(analyzer: Analyzer, text: str, condition: dict[str, Any], verdict: str) -> None:
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    assert criteria_nlp.match(_patient(condition), analysis).verdict == verdict
+
+
+def test_match_acute_hepatitis_is_not_coded_viral(analyzer: Analyzer) -> None:
+    analysis = analyzer("Exclusion Criteria:\n7. Patients with active tuberculosis, acute sever hepatitis or infectious period of diseases.\n")
+    hepatitis = [e for e in analysis.entities if "hepatitis" in e.text]
+    assert [(e.text, e.concept.code if e.concept else None) for e in hepatitis] == [("acute sever hepatitis", "B17.9")]
+    assert hepatitis[0].concept is not None and hepatitis[0].concept.name == "Acute hepatitis NOS"
+
+
+def test_match_cardiovascular_failure_is_heart_failure(analyzer: Analyzer) -> None:
+    analysis = analyzer("Exclusion criteria:\nCardiovascular failure\n")
+    (entity,) = [e for e in analysis.entities if e.label == "CONDITION"]
+    assert entity.text == "Cardiovascular failure" and entity.concept is not None and entity.concept.code == "I50.9"
+    assert criteria_nlp.match(_patient({"code": "I50.22", "name": "chronic systolic heart failure"}), analysis).verdict == "ineligible"
+    assert criteria_nlp.match(_patient({"code": "I10", "name": "hypertension"}), analysis).verdict == "eligible"
