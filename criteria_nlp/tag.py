@@ -121,6 +121,7 @@ class TaggerTerms(BaseModel):
     organisation_heads: list[str] = []
     organisation_ends: list[str] = []
     value_stops: list[str] = []
+    coordination_heads: list[str] = []
 
 
 class GazetteerEntry(BaseModel):
@@ -307,6 +308,8 @@ def _agrees(cand: _Candidate, curated: list[list[_Candidate]]) -> bool:
 
 #: tokens that join conjuncts: a statistical span holding one outside its coded terms names several concepts
 _COORDINATORS = frozenset({"/", "or", "and", ",", "&"})
+#: the coordinators that end a list ("heart, liver or kidney failure"); a comma alone may join a noun to its modifiers
+_CONJUNCTIONS = frozenset({"/", "or", "and", "&"})
 
 
 def _curated_inside(cand: _Candidate, curated: list[list[_Candidate]]) -> list[_Candidate]:
@@ -453,6 +456,7 @@ class CriteriaTagger:
         self._body_ends = _word_forms(terms.organisation_ends)
         self._measures = _word_forms(terms.measurement_heads)
         self._value_stops = _word_forms(terms.value_stops)
+        self._shared_heads = _word_forms(terms.coordination_heads)
         for group, phrases in terms.age.items():
             concept = None if group == "age" else {"system": "AGE_GROUP", "code": group, "name": group.replace("_", " ")}
             self._add({"label": "AGE", "source": "terms", "concept": concept}, phrases)
@@ -537,6 +541,7 @@ class CriteriaTagger:
         if self._heads:
             self._treatments(doc, chosen, candidates)
         chosen.extend(self._coordinated(doc, chosen, taken, inside))
+        chosen.extend(self._elided(doc, chosen, taken, inside))
         chosen.extend(self._short_forms(doc, chosen, taken, inside))
         chosen.sort(key=lambda pair: pair[0].start)
         doc.ents = [span for span, _ in chosen]
@@ -625,6 +630,55 @@ class CriteriaTagger:
             taken[other.i] = 1
             concept = entry.concept.model_dump() if entry.concept is not None else None
             extra.append((Span(doc, other.i, other.i + 1, label=span.label_), {"source": "lexicon", "concept": concept}))
+        return extra
+
+    def _elided(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray,
+                inside: bytearray) -> list[tuple[Span, dict[str, Any]]]:
+        """"liver and kidney disease", "heart, liver or kidney failure": a word listed before a tagged term whose head
+        (``coordination_heads`` of the terms resource: "disease", "failure", "insufficiency", ...) it shares is an
+        entity of its own, coded with the lexicon term it makes with the rest of the tagged one ("acute or chronic
+        renal failure": acute renal failure), else with its head ("liver disease"). The words are walked leftwards
+        over commas and conjunctions while each makes a term of the tagged one's label; the first step holds a
+        conjunction ("cardiac, congestive heart failure" is a list, not "cardiac failure"), and a word that repeats
+        the tagged one's ("bleeding or bleeding disorders"), or one whose term is coded as the head alone
+        ("acute or progressive disease": acute disease is any disease), ends the walk. A word already tagged alone ("cardiac" in
+        "cardiac or renal failure") takes that term's code; one that names the tagged one's concept again ("moderate or
+        severe renal impairment") adds nothing. Each conjunct keeps its own token as its span: Chia
+        annotates the elided "liver ... disease" as a discontinuous entity."""
+        if not self._shared_heads or self._lexicon is None:
+            return []
+        alone = {span.start: i for i, (span, _) in enumerate(chosen) if len(span) == 1}
+        extra: list[tuple[Span, dict[str, Any]]] = []
+        for span, data in list(chosen):
+            if span.label_ in ("VALUE", "TEMPORAL") or len(span) < 2 or span[-1].lower_ not in self._shared_heads:
+                continue
+            own = data.get("concept")
+            forms = [doc[span.start + 1:span.end].text] + ([span[-1].text] if len(span) > 2 else [])
+            bare = self._lexicon.lookup(span[-1].text, span.label_)  # "disease" alone: any disease
+            i = span.start - 1
+            while True:
+                joiners: list[str] = []
+                while i >= 0 and inside[i] and doc[i].lower_ in _COORDINATORS and len(joiners) < 3:  # ", and", "and/or"
+                    joiners.append(doc[i].lower_)
+                    i -= 1
+                if not joiners or (i == span.start - 1 - len(joiners) and not set(joiners) & _CONJUNCTIONS):
+                    break
+                if i < 0 or not inside[i] or not doc[i].is_alpha or doc[i].lower_ == span[-2].lower_:
+                    break
+                k = alone.get(i) if taken[i] else None
+                if taken[i] and (k is None or chosen[k][0].label_ != span.label_):
+                    break
+                entry = next((e for e in (self._lexicon.lookup(f"{doc[i].text} {form}", span.label_) for form in forms)
+                              if e is not None), None)
+                if entry is None or entry is bare:  # "acute, chronic or progressive disease": a qualifier, not a member
+                    break
+                concept = entry.concept.model_dump()
+                if k is not None:
+                    chosen[k] = (chosen[k][0], {**chosen[k][1], "concept": concept})
+                elif concept != own:  # "moderate or severe renal impairment" names one concept: nothing to add
+                    taken[i] = 1
+                    extra.append((Span(doc, i, i + 1, label=span.label_), {"source": "lexicon", "concept": concept}))
+                i -= 1
         return extra
 
     def _short_forms(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray,

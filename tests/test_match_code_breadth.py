@@ -3,7 +3,8 @@
 A mention that names a whole family ("diabetes") is coded with the ICD-10-CM
 range of the family, so the rule, its comparison row and the match reason say
 what the criterion said; a carrier of hepatitis B has hepatitis B; an acute
-hepatitis of no stated cause is not viral hepatitis of any course.
+hepatitis of no stated cause is not viral hepatitis of any course; each organ of
+an elided coordination ("liver and kidney disease") is a rule of its own.
 """
 
 from __future__ import annotations
@@ -107,6 +108,18 @@ def test_match_acute_hepatitis_is_not_coded_viral(analyzer: Analyzer) -> None:
     hepatitis = [e for e in analysis.entities if "hepatitis" in e.text]
     assert [(e.text, e.concept.code if e.concept else None) for e in hepatitis] == [("acute sever hepatitis", "B17.9")]
     assert hepatitis[0].concept is not None and hepatitis[0].concept.name == "Acute hepatitis NOS"
+
+
+@pytest.mark.parametrize(("condition", "verdict"), [
+    ({"code": "K70.30", "name": "alcoholic cirrhosis"}, "ineligible"),  # liver disease, lost before
+    ({"code": "N18.4", "name": "CKD stage 4"}, "ineligible"),
+    ({"code": "I21.4", "name": "NSTEMI"}, "ineligible"),
+    ({"code": "J45.909", "name": "asthma"}, "eligible"),
+])
+def test_match_elided_coordination_gives_each_organ_a_rule(analyzer: Analyzer, condition: dict[str, Any], verdict: str) -> None:
+    analysis = analyzer("Exclusion Criteria:\n2. Severe heart attack, liver and kidney disease following serious complications\n")
+    assert _codes(analysis) == ["I21.9", "K76.9", "N19"]
+    assert criteria_nlp.match(_patient(condition), analysis).verdict == verdict
 
 
 def test_match_cardiovascular_failure_is_heart_failure(analyzer: Analyzer) -> None:
