@@ -71,6 +71,8 @@ def _check(concept: Concept | None, system: str, code: str | None = None, prefix
         ("CONDITION", "hepatitis", "ICD-10-CM", "K75.9", None),  # "Hepatitis NOS", not viral hepatitis
         ("CONDITION", "acute severe hepatitis", "ICD-10-CM", "B17.9", None),  # "Acute hepatitis NOS", not B19.9
         ("CONDITION", "cardiovascular failure", "ICD-10-CM", "I50.9", None),
+        ("CONDITION", "kidney disease", "ICD-10-CM", "N28.9", None),  # "Renal disease NOS", not kidney failure (N19)
+        ("CONDITION", "renal insufficiency", "ICD-10-CM", "N19", None),
         ("CONDITION", "type 1 diabetes", "ICD-10-CM", "E10", None),
         ("CONDITION", "ESRD", "ICD-10-CM", "N18.6", None),
         ("CONDITION", "allergic constitution", "ICD-10-CM", "T78.40XA", None),

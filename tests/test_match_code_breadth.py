@@ -113,12 +113,13 @@ def test_match_acute_hepatitis_is_not_coded_viral(analyzer: Analyzer) -> None:
 @pytest.mark.parametrize(("condition", "verdict"), [
     ({"code": "K70.30", "name": "alcoholic cirrhosis"}, "ineligible"),  # liver disease, lost before
     ({"code": "N18.4", "name": "CKD stage 4"}, "ineligible"),
+    ({"code": "N04.9", "name": "nephrotic syndrome"}, "ineligible"),  # kidney disease, not only kidney failure
     ({"code": "I21.4", "name": "NSTEMI"}, "ineligible"),
     ({"code": "J45.909", "name": "asthma"}, "eligible"),
 ])
 def test_match_elided_coordination_gives_each_organ_a_rule(analyzer: Analyzer, condition: dict[str, Any], verdict: str) -> None:
     analysis = analyzer("Exclusion Criteria:\n2. Severe heart attack, liver and kidney disease following serious complications\n")
-    assert _codes(analysis) == ["I21.9", "K76.9", "N19"]
+    assert _codes(analysis) == ["I21.9", "K76.9", "N28.9"]
     assert criteria_nlp.match(_patient(condition), analysis).verdict == verdict
 
 

@@ -68,6 +68,10 @@ NAMES = {"M32.9": "Systemic lupus erythematosus, unspecified", "E11.9": "Type 2 
     ("N19", "renal failure", "N17.9", True),
     ("N19", "renal failure", "N18.6", True),
     ("N19", "renal failure", "N20.0", False),
+    ("N28.9", "kidney disease", "N05.9", True),  # kidney disease is every disease of the kidney, not only its failure
+    ("N28.9", "renal disease", "M32.14", True),
+    ("N28.9", "kidney disease", "E11.22", True),
+    ("N28.9", "kidney disease", "N30.0", False),  # cystitis is of the bladder
     ("K76.9", "liver disease", "K70.30", True),
     ("F99", "psychiatric illness", "F32.A", True),
     ("E34.9", "endocrine disorders", "E11.65", True),
