@@ -127,7 +127,7 @@ def entities_from_doc(doc: Doc, criteria: list[Criterion]) -> list[Entity]:
         index = bisect_right(starts, ent.start_char) - 1
         if index < 0 or ent.end_char > criteria[index].end:
             continue
-        qualifies = info.get("qualifies")
+        qualifies = [ids[key] for key in map(tuple, info.get("qualifies") or ()) if key in ids]
         out.append(
             Entity.trusted(
                 id=ids[(ent.start_char, ent.end_char)],
@@ -139,12 +139,14 @@ def entities_from_doc(doc: Doc, criteria: list[Criterion]) -> list[Entity]:
                 negated=bool(info.get("negated")),
                 historical=bool(info.get("historical")),
                 hypothetical=bool(info.get("hypothetical")),
+                uncertain=bool(info.get("uncertain")),
                 family=bool(info.get("family")),
                 excepted=bool(info.get("excepted")),
                 concept=info.get("concept"),
                 value=info.get("value"),
                 window=info.get("window"),
-                qualifies=ids.get(tuple(qualifies)) if qualifies else None,
+                qualifies=qualifies,
+                qualifiers=info.get("qualifiers") or [],
             )
         )
     return out

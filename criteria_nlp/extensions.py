@@ -30,7 +30,9 @@ ENTITY_FIELDS: dict[str, str] = {
     "concept": "dict | None: schema.Concept",
     "value": "dict | None: schema.Value",
     "window": "dict | None: schema.Window",
-    "qualifies": "list[int] | None: (start_char, end_char) of the entity a VALUE/TEMPORAL qualifies",
+    "qualifies": "list[list[int]] | None: [start_char, end_char] of each entity a VALUE/TEMPORAL (status words "
+                 "included) qualifies (criteria_linker)",
+    "qualifiers": "list[dict] | None: schema.Qualifier dicts, the words narrowing the entity (criteria_context)",
     "negated, historical, hypothetical, family, excepted": "bool: assertion context (criteria_context; criteria_tagger "
                                                             "for terms that carry their own cue, such as 'non-smoker')",
     "cues": "list[dict]: {category, text, start, end} of the context cues that modified the entity",

@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from .errors import AnalysisError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+#: versions ``TrialAnalysis.from_dict`` reads (older ones are upgraded on the way in)
+READABLE_VERSIONS = ("1", "2")
 
 AgeUnit = Literal["years", "months", "weeks", "days", "hours", "minutes"]
 Sex = Literal["all", "female", "male"]
@@ -233,8 +235,25 @@ class Window(_Model):
     text: str
 
 
+class Qualifier(_Model):
+    """A word that narrows what an entity names ("uncontrolled", "chronic", "severe", "refractory").
+
+    ``name`` is the normalised qualifier (``resources/qualifiers.json``); ``start``/``end``
+    index ``Trial.eligibility_text`` like every offset.
+    """
+
+    name: str
+    text: str
+    start: int
+    end: int
+
+
 class Entity(_Model):
     """A tagged mention inside one criterion, with its assertion context and codes.
+
+    ``qualifies`` (VALUE and TEMPORAL entities, status words such as "history
+    of" included) lists the ids of the entities the value or time expression
+    is about; ``qualifiers`` the words narrowing this entity.
 
     ``Entity.trusted(...)`` builds one from the pipeline's own values without
     validating them again (nested dicts become models); ``from_dict`` on the
@@ -250,12 +269,14 @@ class Entity(_Model):
     negated: bool = False
     historical: bool = False
     hypothetical: bool = False
+    uncertain: bool = False
     family: bool = False
     excepted: bool = False
     concept: Concept | None = None
     value: Value | None = None
     window: Window | None = None
-    qualifies: str | None = None
+    qualifies: list[str] = Field(default_factory=list)
+    qualifiers: list[Qualifier] = Field(default_factory=list)
 
     @classmethod
     def trusted(cls, **fields: Any) -> "Entity":
@@ -264,11 +285,15 @@ class Entity(_Model):
             data = fields.get(name)
             if isinstance(data, dict):
                 fields[name] = model.construct_trusted(data)
+        qualifiers = fields.get("qualifiers")
+        if qualifiers:
+            fields["qualifiers"] = [Qualifier.construct_trusted(q) if isinstance(q, dict) else q for q in qualifiers]
         return cls.construct_trusted(fields)
 
 
-RuleCategory = Literal["age", "sex", "condition", "drug", "procedure", "lab", "score", "pregnancy", "observation", "other"]
-RuleStatus = Literal["current", "history", "planned", "family"]
+RuleCategory = Literal["age", "sex", "condition", "drug", "procedure", "lab", "score", "pregnancy", "observation",
+                       "allergy", "other"]
+RuleStatus = Literal["current", "history", "planned", "suspected", "family"]
 
 
 class RuleException(_Model):
@@ -279,6 +304,34 @@ class RuleException(_Model):
     entity: str | None = None
 
 
+class Population(_Model):
+    """Who a rule binds, when the criterion names a narrower group than the whole trial population.
+
+    "Women of childbearing potential must have a negative pregnancy test" binds
+    only women who can become pregnant; "Mammogram required for women aged 40
+    and over" women of 40 and over; "patients with liver metastases: AST < 5 x
+    ULN" patients with liver metastases. A patient outside the population meets
+    the rule whatever it asks; one whose membership the record cannot settle
+    gets ``unknown`` where the rule would otherwise stand in the way. Every
+    field given must hold (all-of); ``conditions`` holds when the patient has
+    any of them, ``without`` when the patient has none of them ("AST < 3 x ULN
+    (< 5 x ULN if liver metastases)": the first limit binds patients without
+    liver metastases, the second those with them); ``other`` is a part of the description no record can answer
+    ("participating in the symptom questionnaire"), which makes membership
+    unknown unless another part settles it.
+    """
+
+    sex: Literal["female", "male"] | None = None
+    childbearing_potential: bool | None = None
+    age_operator: str | None = None
+    age_low: float | None = None
+    age_high: float | None = None
+    conditions: list[Concept] = Field(default_factory=list)
+    without: list[Concept] = Field(default_factory=list)
+    other: str | None = None
+    text: str
+
+
 class Rule(_Model):
     """One computable statement of eligibility (or one non-computable criterion, kept as text).
 
@@ -287,9 +340,12 @@ class Rule(_Model):
     excluded). Rules sharing a ``group`` are alternatives (any of them); the
     rules of one kind otherwise combine as all-of. ``status`` says which time
     the statement is about: ``current``, ``history`` ("history of", "prior"),
-    ``planned`` ("planned", "suspected", "if"), ``family`` ("family history of").
-    ``source`` is ``text`` for rules read from the criteria and ``structured``
-    for the registry's own fields.
+    ``planned`` ("planned", "scheduled", "if"), ``suspected`` ("suspected",
+    "possible"), ``family`` ("family history of"). ``qualifiers`` are the
+    normalised words narrowing the concept ("uncontrolled", "chronic"), which
+    the patient's record must confirm; ``applies_to`` the population the rule
+    binds, when narrower than the trial's. ``source`` is ``text`` for rules
+    read from the criteria and ``structured`` for the registry's own fields.
     """
 
     id: str
@@ -307,6 +363,8 @@ class Rule(_Model):
     lln_multiple: float | None = None
     of: float | None = None
     window: Window | None = None
+    qualifiers: list[str] = Field(default_factory=list)
+    applies_to: Population | None = None
     exceptions: list[RuleException] = Field(default_factory=list)
     group: str | None = None
     entity: str | None = None
@@ -366,11 +424,18 @@ class TrialAnalysis(BaseModel):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrialAnalysis":
-        """Rebuild an analysis from ``to_dict()`` output."""
+        """Rebuild an analysis from ``to_dict()`` output (this schema version or an older one)."""
+        record = str(data.get("trial", {}).get("id", "<analysis>")) if isinstance(data, dict) else "<analysis>"
+        if isinstance(data, dict):
+            version = str(data.get("schema_version", SCHEMA_VERSION))
+            if version not in READABLE_VERSIONS:
+                raise AnalysisError("A002", record=record, detail=f"schema_version {version!r}: this release reads "
+                                    + ", ".join(READABLE_VERSIONS))
+            if version == "1":
+                data = _upgrade_v1(data)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            record = str(data.get("trial", {}).get("id", "<analysis>")) if isinstance(data, dict) else "<analysis>"
             raise AnalysisError("A002", record=record, detail=_first_error(exc)) from None
 
     def criteria_of(self, kind: Kind) -> list[Criterion]:
@@ -411,6 +476,19 @@ class TrialAnalysis(BaseModel):
             return None
         covered = {r.criterion for r in self.rules if r.computable and r.source == "text"}
         return len(ids & covered) / len(ids)
+
+
+def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 analysis in the form of this version: an entity's ``qualifies`` was one id or null."""
+    out = dict(data)
+    entities = []
+    for entity in data.get("entities") or []:
+        if isinstance(entity, dict) and not isinstance(entity.get("qualifies", []), list):
+            entity = {**entity, "qualifies": [entity["qualifies"]] if entity.get("qualifies") else []}
+        entities.append(entity)
+    out["entities"] = entities
+    out["schema_version"] = SCHEMA_VERSION
+    return out
 
 
 def _first_error(exc: ValidationError) -> str:
