@@ -1,22 +1,36 @@
-"""Linking: attach each value and time window to the entity it qualifies (factory ``criteria_linker``).
+"""Linking: attach each value, time window and status word to the entities it qualifies (factory ``criteria_linker``).
 
 Within one criterion (sentence):
 
 * a ``VALUE`` qualifies the nearest measurable entity (LAB, SCORE, AGE) on its
   left when only filler words separate them ("creatinine level of ≤ 1.5 mg/dL",
   "SELENA-SLEDAI index ≥6"), else the nearest one on its right ("positive
-  dsDNA", "≥ 18 years of age"), else the nearest entity of any kind on its left.
-  Entities listed before it with only commas and conjunctions between them get
-  the value too ("AST, ALT < 2.5 x ULN", "transaminase and serum creatinine
-  ... more than twice the upper limit of normal").
-* a ``TEMPORAL`` with a duration or an anchor qualifies the events (conditions,
-  drugs, procedures, observations, devices, labs, scores) on its left back to
-  the previous window ("myocardial infarction, stroke or unstable angina within
-  6 months"), else those on its right ("within 4 weeks before enrollment: any
+  dsDNA", "≥ 18 years of age"), else the nearest entity of any kind on its left;
+  not across a conditional word ("< 5 x ULN if liver metastases": the value is
+  AST's, the clause names who it binds). Entities listed before it with only
+  commas and conjunctions between them get the value too ("AST, ALT < 2.5 x
+  ULN"); a qualitative word before a list qualifies all of it ("positive for
+  hepatitis B, hepatitis C or HIV"). A value the parser could not read is
+  linked all the same, but lends no limit.
+* a ``TEMPORAL`` with a duration or an anchor qualifies the nearest event on its
+  left, not past the previous window and not into a bracket closed before it,
+  and the events listed with it ("myocardial infarction, stroke or unstable
+  angina within 6 months"; but "cardiovascular disease, congestive cardiac
+  failure on physical exam and/or acute coronary syndrome in past 6 months":
+  only the syndrome); of a treatment and what it is for, the treatment
+  ("chemotherapy for prostate cancer within 12 months"); an excepted event does
+  not take it from the event its exception belongs to. With no event on its
+  left, the nearest on its right ("within 4 weeks before enrollment: any
   chemotherapy").
+* a ``TEMPORAL`` status word without extent ("history of", "previous",
+  "current", "recent") qualifies the event it introduces and those listed with
+  it; one that trails ("at screening", "during the study") the event before it.
+  A status word about the past makes its events historical, as ConText would
+  ("Prior treatment with any biologic DMARD").
 
-In ``doc._.entity_data`` the entity gets ``value`` / ``window``; the value or
-window gets ``qualifies`` = [start_char, end_char] of the (first) entity.
+In ``doc._.entity_data`` the entity gets ``value`` / ``window``; the value,
+window or status word gets ``qualifies`` = [[start_char, end_char], ...] of
+every entity it qualifies (``Entity.qualifies`` lists their ids).
 """
 
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
@@ -29,7 +43,7 @@ from spacy.tokens import Doc, Span
 from .extensions import entity_data
 
 MEASURABLE = ("LAB", "SCORE", "AGE")
-EVENTS = ("CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE", "LAB", "SCORE")
+EVENTS = ("CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE", "LAB", "SCORE", "AGE")
 QUALIFIERS = ("VALUE", "TEMPORAL")
 # words that may stand between a measure and its value: "creatinine level of", "score:", "count is", "(LVEF)"
 FILLER = frozenset(
@@ -38,7 +52,25 @@ FILLER = frozenset(
     greater less than more fewer no not up to and or equal mg/dl on in by % the a an its their as defined
     documented above below over under within range between from""".split()
 )
-COORDINATION = frozenset({",", "and", "or", "/", "&", "and/or", ";"})
+COORDINATION = frozenset({",", "and", "or", "/", "&", "and/or", ";", "nor", "either", "other", "any", "another"})
+#: labels whose mentions may be listed together ("chemotherapy or radiotherapy", "MI, stroke or angina")
+LABEL_GROUP = {"CONDITION": "condition", "OBSERVATION": "condition", "DRUG": "treatment", "PROCEDURE": "treatment",
+               "DEVICE": "treatment", "LAB": "measure", "SCORE": "measure"}
+#: words opening examples or a carve-out of the mention before them
+ELABORATION_WORDS = frozenset({"including", "such as", "e.g.", "e.g", "especially", "except", "other than", "excluding"})
+#: words introducing what a treatment is for or with ("chemotherapy for cancer", "treatment with X")
+COMPLEMENT_WORDS = frozenset({"for", "with", "of", "against", "to", "containing", "using", "including", "other"})
+#: status words about the past: the events they introduce are historical ("prior chemotherapy")
+PAST_STATUS = frozenset({"history", "previous", "previously", "prior", "past", "former", "formerly", "preexisting",
+                         "pre-existing", "earlier", "lifetime"})
+#: status words that follow the event they place ("... at screening", "... during the study")
+TRAILING_STATUS = frozenset({"at", "during", "while", "on", "after", "following", "throughout"})
+#: at most this many tokens between a status word and its event
+STATUS_GAP = 6
+CLAUSE_BREAKS = frozenset({";", ".", ":", "(", ")", "[", "]"})
+BRACKETS = frozenset({"(", ")", "[", "]"})
+#: words that open a conditional clause: a value before one does not qualify the mention after it
+CONDITIONAL_WORDS = frozenset({"if", "when", "unless", "for", "in", "except", "where"})
 #: how many entities back a value may reach for a measure when nothing closer fits
 MAX_LOOK_BACK = 12
 
@@ -64,7 +96,7 @@ class CriteriaLinker:
         for group in groups.values():
             if any(e.label_ in QUALIFIERS for e, _ in group):
                 self._link_values(doc, group)
-                self._link_windows(group)
+                self._link_windows(doc, group)
         return doc
 
     # ---------------------------------------------------------------- values
@@ -77,16 +109,22 @@ class CriteriaLinker:
         # positions (in the group) of the entities values can qualify, for bisecting: a criterion with
         # thousands of values must not scan all its entities for each one
         targets = [i for i, span in enumerate(spans) if span.label_ not in QUALIFIERS]
+        events = [i for i in targets if spans[i].label_ in EVENTS]
         for position, (value, info) in enumerate(group):
-            if value.label_ != "VALUE" or info.get("value") is None:
+            if value.label_ != "VALUE":
                 continue
             where = self._value_target(doc, spans, targets, position, info)
             if where is None:
                 continue
-            for index in [where, *self._coordinated_before(doc, spans, where)]:
-                if group[index][1].get("value") is None:
-                    group[index][1]["value"] = dict(info["value"])
-            info["qualifies"] = [spans[where].start_char, spans[where].end_char]
+            qualified = [where, *self._coordinated_before(doc, spans, where)]
+            if where > position and info.get("source") == "terms" and where in events:
+                # "positive for hepatitis B, hepatitis C or HIV": the words before a list qualify all of it
+                qualified += self._conjuncts(doc, spans, events, events.index(where), 1)
+            if info.get("value") is not None:  # a value the parser could not read is linked, but lends no limit
+                for index in qualified:
+                    if group[index][1].get("value") is None:
+                        group[index][1]["value"] = dict(info["value"])
+            info["qualifies"] = [[spans[t].start_char, spans[t].end_char] for t in qualified]
 
     def _value_target(self, doc: Doc, spans: list[Span], targets: list[int], position: int,
                       info: dict[str, Any]) -> Optional[int]:
@@ -103,8 +141,9 @@ class CriteriaLinker:
             return left
         if left is not None and self._only_filler(doc, spans[left].end, value.start):
             return left
-        if right is not None and spans[right].start - value.end <= 1:
-            return right
+        if right is not None and spans[right].start - value.end <= 1 and (info.get("source") == "terms" or not any(
+                t.lower_ in CONDITIONAL_WORDS for t in doc[value.end:spans[right].start])):
+            return right  # "positive dsDNA", "positive for HIV", not "< 5 x ULN if liver metastases"
         if info.get("source") == "terms":
             return None  # a word such as "positive" or "high" qualifies only what stands next to it
         for k in range(cut - 1, max(-1, cut - 1 - MAX_LOOK_BACK), -1):
@@ -129,23 +168,141 @@ class CriteriaLinker:
             current = entity
         return out
 
-    # ---------------------------------------------------------------- windows
+    # ---------------------------------------------------------------- windows and status words
 
-    def _link_windows(self, group: list[tuple[Span, dict[str, Any]]]) -> None:
-        previous = -1
-        windows = [i for i, (e, info) in enumerate(group) if e.label_ == "TEMPORAL" and _has_extent(info.get("window"))]
-        for n, i in enumerate(windows):
-            events = [(e, info) for e, info in group[previous + 1:i] if e.label_ in EVENTS]
-            if not events:
-                stop = windows[n + 1] if n + 1 < len(windows) else len(group)
-                events = [(e, info) for e, info in group[i + 1:stop] if e.label_ in EVENTS]
-            window = group[i][1]["window"]
-            for _, info in events:
-                if info.get("window") is None:
-                    info["window"] = dict(window)
-            if events:
-                group[i][1]["qualifies"] = [events[0][0].start_char, events[0][0].end_char]
-            previous = i
+    def _link_windows(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]]) -> None:
+        spans = [span for span, _ in group]
+        events = [i for i, span in enumerate(spans) if span.label_ in EVENTS]
+        if not events:
+            return
+        previous = -1  # the last time window with an extent: a window does not reach back past another
+        for i, (span, info) in enumerate(group):
+            if span.label_ != "TEMPORAL":
+                continue
+            window = info.get("window")
+            if _has_extent(window):
+                # an excepted mention ("malignancy except for treated carcinoma in situ in the past 5 years") does
+                # not take the window from the mention its exception belongs to
+                kept = [e for e in events if not group[e][1].get("excepted") or not any(
+                    k < e and previous < k and not group[k][1].get("excepted") for k in events)]
+                targets = self._window_targets(doc, spans, kept, i, previous)
+                for t in targets:
+                    if group[t][1].get("window") is None:
+                        group[t][1]["window"] = dict(window)  # type: ignore[arg-type]
+                previous = i
+            else:
+                targets = self._status_targets(doc, spans, events, i)
+                status = _status_of(span)
+                for t in targets:
+                    data = group[t][1]
+                    if status == "historical" and not data.get("historical") and not data.get("hypothetical"):
+                        data["historical"] = True
+                        data.setdefault("cues", []).append({"category": "HISTORICAL", "text": span.text,
+                                                            "start": span.start_char, "end": span.end_char})
+            if targets:
+                info["qualifies"] = [[spans[t].start_char, spans[t].end_char] for t in targets]
+
+    def _window_targets(self, doc: Doc, spans: list[Span], events: list[int], position: int, previous: int) -> list[int]:
+        """A time window qualifies the nearest event on its left (not past the previous window), and the events
+        listed with it ("myocardial infarction, stroke or unstable angina within 6 months"); with none there, the
+        nearest on its right ("within 4 weeks before enrollment: any chemotherapy")."""
+        cut = bisect_left(events, position)
+        # not into a bracket closed before the window: "cardiac surgery (including CABG) within 6 months"
+        depth = _depths(doc, spans[position].sent.start, spans[position].start)
+        here = depth[spans[position].start - spans[position].sent.start]
+        k = cut - 1
+        while k >= 0 and events[k] > previous and depth[spans[events[k]].start - spans[position].sent.start] > here:
+            k -= 1
+        if k >= 0 and events[k] > previous:
+            # "chemotherapy for prostate cancer within 12 months": the time is the treatment's, the head of
+            # the phrase, not that of what it is for (the mentions listed with the complement go with it)
+            first = k
+            while first > 0 and LABEL_GROUP.get(spans[events[first - 1]].label_) == LABEL_GROUP.get(spans[events[first]].label_) \
+                    and _listed(doc, spans[events[first - 1]], spans[events[first]]):
+                first -= 1
+            if first > 0 and events[first - 1] > previous and _complement(doc, spans[events[first - 1]], spans[events[first]]):
+                head = first - 1
+                return [events[head], *self._conjuncts(doc, spans, events, head, -1)]
+            return [events[k], *self._conjuncts(doc, spans, events, k, -1)]
+        if cut < len(events):
+            return [events[cut], *self._conjuncts(doc, spans, events, cut, 1)]
+        return []
+
+    def _status_targets(self, doc: Doc, spans: list[Span], events: list[int], position: int) -> list[int]:
+        """A status word ("history of", "previous", "current") qualifies the event it introduces, and those listed
+        with it; a trailing one ("at screening") the event before it."""
+        word = spans[position]
+        cut = bisect_left(events, position)
+        right = events[cut] if cut < len(events) else None
+        left = events[cut - 1] if cut else None
+        trailing = word[0].lower_ in TRAILING_STATUS
+        order = ((left, -1), (right, 1)) if trailing else ((right, 1), (left, -1))
+        for index, direction in order:
+            if index is None:
+                continue
+            near = spans[index]
+            between = doc[word.end:near.start] if direction == 1 else doc[near.end:word.start]
+            if len(between) > STATUS_GAP or any(t.text in CLAUSE_BREAKS for t in between):
+                continue
+            k = events.index(index)
+            return [index, *self._conjuncts(doc, spans, events, k, direction)]
+        return []
+
+    @staticmethod
+    def _conjuncts(doc: Doc, spans: list[Span], events: list[int], k: int, direction: int) -> list[int]:
+        """Events listed with ``spans[events[k]]`` (before it for direction -1, after it for 1): of a compatible
+        label, with only commas and conjunctions between."""
+        out: list[int] = []
+        current = spans[events[k]]
+        group = LABEL_GROUP.get(current.label_)
+        j = k + direction
+        while 0 <= j < len(events):
+            other = spans[events[j]]
+            if LABEL_GROUP.get(other.label_) != group:
+                break
+            between = doc[other.end:current.start] if direction == -1 else doc[current.end:other.start]
+            # listed ("MI, stroke or angina") or restated in brackets ("percutaneous coronary intervention (PCI)")
+            if len(between) > 3 or not all(t.lower_ in COORDINATION or t.text in BRACKETS for t in between):
+                break
+            out.append(events[j])
+            current = other
+            j += direction
+        return out
+
+
+def _listed(doc: Doc, before: Span, after: Span) -> bool:
+    between = doc[before.end:after.start]
+    return len(between) <= 3 and all(t.lower_ in COORDINATION or t.text in BRACKETS for t in between)
+
+
+def _complement(doc: Doc, head: Span, other: Span) -> bool:
+    """Whether ``other`` is what ``head`` is for or with ("chemotherapy for prostate cancer", "treatment with
+    aminosides", "use of tobacco products other than cigarettes")."""
+    between = [t.lower_ for t in doc[head.end:other.start]]
+    if not 0 < len(between) <= 3 or any(t in CLAUSE_BREAKS for t in between):
+        return False
+    if between[0] in ELABORATION_WORDS or " ".join(between[:2]) in ELABORATION_WORDS:
+        return True  # "malignancy including leukemia and lymphoma", of any label
+    return head.label_ in ("DRUG", "PROCEDURE") and between[0] in COMPLEMENT_WORDS
+
+
+def _depths(doc: Doc, start: int, end: int) -> list[int]:
+    """Bracket depth at each token from ``start`` to ``end`` (inclusive), counted from ``start``."""
+    out: list[int] = []
+    depth = 0
+    for token in doc[start:end + 1]:
+        if token.text in (")", "]"):
+            depth = max(0, depth - 1)
+        out.append(depth)
+        if token.text in ("(", "["):
+            depth += 1
+    return out
+
+
+def _status_of(span: Span) -> Optional[str]:
+    """"historical" for a status word about the past ("history of", "prior"), else None."""
+    first = span[0].lower_
+    return "historical" if first in PAST_STATUS else None
 
 
 def _has_extent(window: Optional[dict[str, Any]]) -> bool:
