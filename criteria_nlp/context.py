@@ -12,7 +12,18 @@ medspaCy's ``medspacy_context`` component in three ways:
   before them, so an excepted entity does not inherit the criterion's meaning;
 * results are stored as JSON-friendly values in ``doc._.entity_data`` (flags and
   the cues that set them), not ConText objects, so docs cross process
-  boundaries; medspaCy's ``span._.is_negated`` etc. are set too.
+  boundaries; medspaCy's ``span._.is_negated`` etc. are set too;
+* a cue inside brackets does not reach past them ("epilepsy (besides
+  posttraumatic epilepsy), multiple sclerosis": only the bracket is excepted),
+  and a list of examples ("including", "such as") ends an exception's scope;
+* ``POSSIBLE_EXISTENCE`` cues ("suspected", "possible") set ``uncertain`` (the
+  rule status ``suspected``), apart from ``HYPOTHETICAL`` plans.
+
+It also finds the **qualifiers** of ``resources/qualifiers.json`` ("uncontrolled",
+"chronic", "severe") inside a mention or just before it (every mention of a
+list it starts: "severe hepatic or renal impairment"), or after it where the
+qualifier may follow ("hypertension, poorly controlled"), and stores them as
+``qualifiers`` (name, text, offsets) in the entity's data.
 """
 
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
@@ -30,13 +41,16 @@ from medspacy.context.context_graph import ConTextGraph
 from medspacy.context.context_modifier import ConTextModifier
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
-from .extensions import entity_data
 from .errors import ResourceError
+from .extensions import entity_data
+from .qualifiers import QualifierLexicon, qualifier_lexicon
 
 RESOURCE = "context_rules.json"
+QUALIFIER_RESOURCE = "qualifiers.json"
 
 #: ConText category -> field of doc._.entity_data it sets
 FIELDS: dict[str, str] = {
@@ -62,7 +76,8 @@ class ContextRuleModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     literal: str = Field(min_length=1)
-    category: Literal["NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "FAMILY", "EXCEPTION", "PSEUDO", "TERMINATE"]
+    category: Literal["NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HISTORICAL", "HYPOTHETICAL", "FAMILY", "EXCEPTION", "PSEUDO",
+                      "TERMINATE", "ELABORATION"]
     direction: Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE", "PSEUDO"]
     pattern: Optional[list[dict[str, Any]]] = None
     allowed_types: Optional[list[str]] = None
@@ -121,6 +136,14 @@ class ContextRules(BaseModel):
 MAX_CUES = 64
 CHUNK = 200
 _LIST_GLUE = frozenset({",", "or", "and", "/", "nor", "and/or", ";", "either", "any", "other"})
+#: at most this many tokens between a qualifier and the mention it narrows
+QUALIFIER_GAP = 3
+#: what may stand between a mention and a qualifier after it ("hypertension, poorly controlled")
+_AFTER_GLUE = frozenset({",", "that", "which", "is", "are", "was", "being", "(", "-", "–", "currently", "still"})
+#: what a qualifier does not reach across to the mention after it
+_QUALIFIER_BREAKS = frozenset({".", ";", ":", "(", ")", "[", "]"})
+_QUALIFIER_STOPS = frozenset({"with", "without", "by", "for", "to", "due", "after", "before", "than", "in", "on", "of",
+                              "requiring", "including", "unless", "except", "if"})
 
 
 def _mark(target: Span, data: dict[str, Any], category: str, cue: Optional[Span]) -> None:
@@ -133,6 +156,21 @@ def _mark(target: Span, data: dict[str, Any], category: str, cue: Optional[Span]
     attribute = ATTRIBUTES.get(category)
     if attribute is not None:
         setattr(target._, attribute, True)
+
+
+def _bracketed_apart(doc: Doc, cue: int, target: int) -> bool:
+    """Whether a cue inside brackets ("(besides X)") would reach a target outside them, after the bracket closes."""
+    if target <= cue:
+        return False
+    depth = 0
+    for token in doc[cue:target]:
+        if token.text in ("(", "["):
+            depth += 1
+        elif token.text in (")", "]"):
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -148,17 +186,23 @@ class CriteriaContext:
         self.nlp = nlp
         self.name = name
         self.max_scope = max_scope
-        self._build(default_rules())
+        self._build(default_rules(), qualifier_lexicon())
 
-    def _build(self, rules: ContextRules) -> None:
+    def _build(self, rules: ContextRules, qualifiers: QualifierLexicon) -> None:
         self.rules = rules
         self.matcher = MedspacyMatcher(self.nlp, name=self.name, phrase_matcher_attr="LOWER", prune=True)
         self.matcher.add(rules.to_context_rules())
+        self.qualifiers = qualifiers
+        self.qualifier_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        for entry in qualifiers.qualifiers:
+            self.qualifier_matcher.add(entry.name, [self.nlp.make_doc(form) for form in entry.forms])
 
     def initialize(self, get_examples: Optional[Callable[[], Iterable[Any]]] = None, *, nlp: Optional[Language] = None,
-                   rules_path: Optional[str] = None) -> None:
-        """Load the rules: ``rules_path`` (a JSON file like ``resources/context_rules.json``) or the packaged ones."""
-        self._build(ContextRules.load(rules_path) if rules_path else default_rules())
+                   rules_path: Optional[str] = None, qualifiers_path: Optional[str] = None) -> None:
+        """Load the rules and qualifiers: ``rules_path`` (a JSON file like ``resources/context_rules.json``) and
+        ``qualifiers_path`` (like ``resources/qualifiers.json``), or the packaged ones."""
+        self._build(ContextRules.load(rules_path) if rules_path else default_rules(),
+                    QualifierLexicon.load(qualifiers_path) if qualifiers_path else qualifier_lexicon())
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
@@ -171,6 +215,7 @@ class CriteriaContext:
         targets = [ent for ent in ents if ent.label_ not in ("VALUE", "TEMPORAL")]
         if not targets:
             return doc
+        self._qualify(doc, ents, data)
         matches = self.matcher(doc)
         if not matches:
             return doc
@@ -211,9 +256,73 @@ class CriteriaContext:
             graph.apply_modifiers()
             for target, modifier in graph.edges:
                 m_start, m_end = modifier.modifier_span
+                if _bracketed_apart(doc, m_start, target.start):
+                    continue  # "epilepsy (besides posttraumatic epilepsy), multiple sclerosis": the cue stays in its bracket
                 _mark(target, data[index[(target.start, target.end)]], modifier.category, doc[m_start:m_end])
             self._spread_over_lists(doc, by_sent_targets[sent], data, index)
         return doc
+
+    def _qualify(self, doc: Doc, ents: list[Span], data: list[dict[str, Any]]) -> None:
+        """Attach the qualifiers of ``resources/qualifiers.json`` to the mentions they narrow: inside the
+        mention or just before it ("uncontrolled hypertension", "severe hepatic or renal impairment": every
+        mention of the list), or just after it where the qualifier may follow ("hypertension, poorly
+        controlled"); stored as ``qualifiers`` (name, text, char offsets) in the entity's data."""
+        matches = self.qualifier_matcher(doc)
+        if not matches:
+            return
+        # longest first; a match inside a longer one ("controlled" in "not controlled") is dropped
+        chosen: list[tuple[int, int, str]] = []
+        taken: set[int] = set()
+        for match_id, start, end in sorted(matches, key=lambda m: (-(m[2] - m[1]), m[1])):
+            if any(i in taken for i in range(start, end)):
+                continue
+            taken.update(range(start, end))
+            chosen.append((start, end, self.nlp.vocab.strings[match_id]))
+        events = [i for i, ent in enumerate(ents) if ent.label_ not in ("VALUE", "TEMPORAL", "AGE", "SEX")]
+        starts = [ents[i].start for i in events]
+        for start, end, name in sorted(chosen):
+            entry = self.qualifiers.by_name[name]
+            targets = self._qualified(doc, ents, events, starts, start, end, entry.position)
+            for i in targets:
+                if ents[i].label_ not in entry.labels:
+                    continue
+                found = data[i].setdefault("qualifiers", [])
+                item = {"name": name, "text": doc[start:end].text, "start": doc[start].idx,
+                        "end": doc[end - 1].idx + len(doc[end - 1])}
+                if item not in found:
+                    found.append(item)
+
+    @staticmethod
+    def _qualified(doc: Doc, ents: list[Span], events: list[int], starts: list[int], start: int, end: int,
+                   position: str) -> list[int]:
+        """Positions (in ``ents``) of the mentions a qualifier at tokens ``start:end`` narrows."""
+        sent = doc[start].sent
+        k = bisect_right(starts, start) - 1  # the last mention starting at or before the qualifier
+        if k >= 0 and ents[events[k]].start <= start and end <= ents[events[k]].end:
+            return [events[k]]  # inside the mention
+        out: list[int] = []
+        if position in ("before", "both") and k + 1 < len(events):
+            nxt = ents[events[k + 1]]
+            between = doc[end:nxt.start]
+            if nxt.start < sent.end and len(between) <= QUALIFIER_GAP and not any(
+                    t.text in _QUALIFIER_BREAKS or t.lower_ in _QUALIFIER_STOPS for t in between):
+                out.append(events[k + 1])
+                current = nxt
+                for j in range(k + 2, len(events)):  # the rest of a list it starts
+                    other = ents[events[j]]
+                    glue = doc[current.end:other.start]
+                    if other.start >= sent.end or len(glue) > 3 or any(t.lower_ not in _LIST_GLUE for t in glue):
+                        break
+                    out.append(events[j])
+                    current = other
+                return out
+        if position in ("after", "both") and k >= 0:
+            prev = ents[events[k]]
+            between = doc[prev.end:start]
+            if prev.start >= sent.start and len(between) <= QUALIFIER_GAP and all(
+                    t.lower_ in _AFTER_GLUE for t in between):
+                out.append(events[k])
+        return out
 
     @staticmethod
     def _spread_over_lists(doc: Doc, targets: list[Span], data: list[dict[str, Any]],
@@ -232,14 +341,19 @@ class CriteriaContext:
                 _mark(second, two, "NEGATED_EXISTENCE", doc.char_span(cue["start"], cue["end"], alignment_mode="expand"))
 
     def to_disk(self, path: "str | Path", *, exclude: Iterable[str] = ()) -> None:
-        """Write the rules as ``context_rules.json`` inside ``path``."""
+        """Write the rules as ``context_rules.json`` and the qualifiers as ``qualifiers.json`` inside ``path``."""
         out = ensure_path(path)
         out.mkdir(parents=True, exist_ok=True)
         (out / RESOURCE).write_text(self.rules.model_dump_json(indent=1, exclude_none=True), encoding="utf-8")
+        (out / QUALIFIER_RESOURCE).write_text(self.qualifiers.model_dump_json(indent=1), encoding="utf-8")
 
     def from_disk(self, path: "str | Path", *, exclude: Iterable[str] = ()) -> "CriteriaContext":
-        """Read the rules written by ``to_disk``."""
-        self._build(ContextRules.load(ensure_path(path) / RESOURCE))
+        """Read the rules and qualifiers written by ``to_disk`` (a pipeline saved without qualifiers gets the
+        packaged ones)."""
+        folder = ensure_path(path)
+        qualifiers = folder / QUALIFIER_RESOURCE
+        self._build(ContextRules.load(folder / RESOURCE),
+                    QualifierLexicon.load(qualifiers) if qualifiers.is_file() else qualifier_lexicon())
         return self
 
 
