@@ -71,6 +71,8 @@ class SegmenterRules(BaseModel):
     polarity: PolarityRules
     lead_in_markers: list[str]
     sentence_abbreviations: list[str]
+    pdq_item_starts: list[str] = []
+    pdq_item_ends: list[str] = []
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "SegmenterRules":
@@ -125,6 +127,12 @@ class _CompiledRules:
         self.pdq = re.compile(rf"^(?:{_alternation(rules.inclusion_sections)})\s*(?::\s*(?P<rest>.*)|$)", re.IGNORECASE | re.DOTALL)
         # PDQ records flattened into one paragraph: "Age: Over 16 Performance status: Karnofsky 60%-100% ..."
         self.pdq_subheading = re.compile(rf"(?<=\s)(?:{_alternation(rules.pdq_subheadings)}):\s")
+        # items of a flattened PDQ paragraph: "... No gallbladder disease No malignancy ...", "... eligible Mammogram ..."
+        starts = _alternation(rules.pdq_item_starts) or r"(?!)"
+        ends = _alternation(rules.pdq_item_ends) or r"(?!)"
+        self.pdq_item = re.compile(
+            rf"(?<=[a-z0-9%)\]])(\s+)(?=(?:{starts})\s|[A-Z][a-z]+(?:\s+[a-z]+){{0,2}}\s+(?:{ends})\b)"
+            rf"|\b(?i:{ends})(\s+)(?=[A-Z][a-z])|(?<=--)(\s+)(?=\S)|(?<=\S)(\s+)(?=--[A-Z])")
         self.generic = re.compile(rf"^(?:{_alternation(rules.generic_headers)})\s*:?\s*$", re.IGNORECASE)
         self.boilerplate = re.compile("|".join(f"(?:{p})" for p in rules.boilerplate), re.IGNORECASE)
         self.polarity = [
@@ -171,6 +179,8 @@ _MARKDOWN_EMPHASIS = re.compile(r"^[*_]{1,3}(.*?)[*_]{1,3}(:?)$")
 _SEPARATOR_LINE = re.compile(r"^[\W_]+$")
 _TRAILING_JUNK = " \t\r\n;,"
 # "...English; 3. Participants must ..." inside one item or paragraph
+_INLINE_ALTERNATIVES = re.compile(
+    r"\b(?:one|any|either)\s+(?:or\s+more\s+)?of\s+the\s+following\b[^:;.]{0,80}:", re.IGNORECASE)
 _INLINE_NUMBER = re.compile(r"(?:\(?(\d{1,3})\\?[.)]\s+|([①-⑳])\s*)")
 _CONJUNCTION = re.compile(r"\s*(?:and|or|but|and/or|which|that|however|whereas|while|unless|except|including|especially|or if|i\.e\.|e\.g\.)\b", re.IGNORECASE)
 
@@ -449,14 +459,22 @@ class _Segmenter:
         if ";" not in text and node.type != "para" and not pdq:
             return [(node.start, node.end, node.number)]
         nested = _nested(text)
+        # the items of an inline list of alternatives stay together: "at least one of the following risk
+        # factors: (a) age > 65 years; (b) history of fracture; or (c) ..."
+        lead = _INLINE_ALTERNATIVES.search(text)
+        listed = lead.end() if lead is not None else len(text)
         cuts: list[int] = [
             i for i, ch in enumerate(text)
-            if ch == ";" and not nested[i] and not _CONJUNCTION.match(text, i + 1)
+            if ch == ";" and not nested[i] and not _CONJUNCTION.match(text, i + 1) and i < listed
         ]
         if node.type == "para":
             cuts += [m.end() for m in self.rules.sentence_end.finditer(text)]
         if pdq:
             cuts += [m.start() for m in self.rules.pdq_subheading.finditer(text) if not nested[m.start()]]
+            for item in self.rules.pdq_item.finditer(text):
+                at = next(item.start(g) for g in (1, 2, 3, 4) if item.group(g) is not None)
+                if not nested[at]:
+                    cuts.append(at)
         if not cuts:
             return [(node.start, node.end, node.number)]
         spans: list[tuple[int, int, str | None]] = []
@@ -472,6 +490,16 @@ class _Segmenter:
                 spans.append((node.start + s, node.start + e, number))
             prev = c + 1 if c < len(text) and text[c] == ";" else c
         return spans
+
+    def _inline_sequence(self, line: _Line) -> bool:
+        """Whether a marked line goes on an enumeration that started inside the current criterion's text:
+        "... risk factors: (a) age > 65 years;" then a wrapped line "(b) history of fracture" is not a new item."""
+        if self.current is None or line.number is None or len(line.number) != 1 or not line.number.isalnum():
+            return False
+        node = self.nodes[self.current]
+        previous = chr(ord(line.number) - 1)
+        body = self.text[node.start:node.end]
+        return bool(re.search(rf"(?<=\S)\s+\(?{re.escape(previous)}\)\s", body))
 
     # ---- main loop
 
@@ -499,11 +527,15 @@ class _Segmenter:
                 blank = False
                 last_line = line
                 continue
-            if line.marker is not None:
+            if line.marker is not None and not (not blank and self._inline_sequence(line)):
                 self._close_current()
                 node = _Node(type="item", start=line.body_start, end=line.end, indent=line.indent, number=line.number,
                              style=line.style, blank_before=blank, lines=[line])
                 self.current = self._add(node)
+            elif line.marker is not None and self.current is not None:
+                node = self.nodes[self.current]  # "(b)" going on an inline "(a)": a continuation line
+                node.end = line.end
+                node.lines.append(line)
             elif self.current is not None and self._continues(self.nodes[self.current], line, blank):
                 node = self.nodes[self.current]
                 node.end = line.end
