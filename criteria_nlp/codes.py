@@ -78,6 +78,19 @@ def _icd() -> Any:
     return simple_icd_10_cm
 
 
+@functools.lru_cache(maxsize=8192)
+def icd_terms(code: str) -> tuple[str, ...]:
+    """An ICD-10-CM code's description and inclusion terms ("B18.1": "Chronic viral hepatitis B without
+    delta-agent", "Carrier of viral hepatitis B", ...); empty for a range or an unknown code."""
+    icd = _icd()
+    try:
+        if not icd.is_valid_item(code):
+            return ()
+        return (str(icd.get_description(code)), *map(str, icd.get_inclusion_term(code)), *map(str, icd.get_includes(code)))
+    except Exception:  # simple_icd_10_cm raises ValueError for what it does not know
+        return ()
+
+
 def _icd_forms(text: str) -> list[str]:
     """The full text of a description or inclusion term, then its short forms.
 

@@ -244,7 +244,7 @@ def _section(rule: Rule, config: CompareConfig) -> str:
     if rule.source == "structured":
         return "registry"
     concept = rule.concept
-    if rule.category in ("age", "sex") or concept is None:
+    if rule.category in ("age", "sex", "allergy") or concept is None:
         return config.rule_category[rule.category]
     if concept.code in config.codes:
         return config.codes[concept.code]
@@ -375,7 +375,9 @@ def requirement(rule: Rule, alternatives: Iterable[str] = ()) -> str:
     else:
         base = "excluded" if value is None else f"excluded if {value}"
     if rule.status != "current":
-        qualifiers.append({"history": "history", "planned": "planned", "family": "family history"}[rule.status])
+        qualifiers.append({"history": "history", "planned": "planned", "suspected": "suspected",
+                           "family": "family history"}[rule.status])
+    qualifiers.extend(rule.qualifiers)
     window = window_text(rule.window)
     if window:
         qualifiers.append(window)
@@ -385,6 +387,8 @@ def requirement(rule: Rule, alternatives: Iterable[str] = ()) -> str:
     others = list(dict.fromkeys(alternatives))
     if others and rule.polarity == "require":
         qualifiers.append("or " + ", ".join(others))
+    if rule.applies_to is not None:
+        qualifiers.append(f"for {rule.applies_to.text}")
     if not rule.computable and rule.category not in ("observation", "other"):
         qualifiers.append("not computable")
     return base + (f" ({', '.join(qualifiers)})" if qualifiers else "")
@@ -565,7 +569,7 @@ def long_columns() -> list[str]:
     """The columns of ``compare(..., form="long")``, in order."""
     return ["trial_id", "key", "label", "category", "polarity", "status", "operator", "low", "high", "unit",
             "uln_multiple", "window_days", "text", "source", "computable", "section", "requirement", "rule",
-            "criterion", "group"]
+            "criterion", "group", "qualifiers", "applies_to"]
 
 
 def _long(analyses: list[TrialAnalysis], columns: list[str], include_structured: bool) -> pd.DataFrame:
@@ -592,6 +596,8 @@ def _long(analyses: list[TrialAnalysis], columns: list[str], include_structured:
                 "section": rk.section if rk else _section(rule, config),
                 "requirement": (_cell(rk.key, [rule], alternatives) if rk else requirement(rule)),
                 "rule": rule.id, "criterion": rule.criterion, "group": rule.group,
+                "qualifiers": ", ".join(rule.qualifiers) or None,
+                "applies_to": rule.applies_to.text if rule.applies_to is not None else None,
             })
     frame = pd.DataFrame(rows, columns=long_columns())
     for name in ("low", "high", "uln_multiple", "window_days"):

@@ -11,8 +11,27 @@ How a rule is read from a criterion:
 * **polarity**: ``require`` for an inclusion criterion, ``exclude`` for an
   exclusion one, flipped by negation ("Inclusion: no serious infection" ->
   exclude serious infection; "Exclusion: no prior dialysis" -> require prior
-  dialysis). A criterion whose kind is unknown (text without headers) gives
-  non-computable rules: its polarity cannot be known.
+  dialysis). What a sentence states wins over its list
+  (:func:`criteria_nlp.structure.statement_kind`): "... will not be eligible"
+  in an inclusion list is an exclusion, "Patients must (not) have ..." in an
+  exclusion list a requirement, and a permission ("Patients with treated brain
+  metastases are eligible") gives one non-computable rule. A criterion whose
+  kind is unknown (text without headers) gives non-computable rules: its
+  polarity cannot be known.
+* **population** (``applies_to``): a criterion naming a narrower group binds
+  only it ("Women of childbearing potential must ...", "... required of
+  fertile patients", "for women aged 40 and over", "If age is 40 to 45 years,
+  ...", "Hemoglobin >= 11 g/dL in men", a cohort heading); the mentions that
+  describe the group give no rules of their own. A value under a conditional
+  clause ("< 5 x ULN if liver metastases are present") is a rule of its own for
+  that population, and the mention's other limit binds the rest.
+* **qualifiers**: the entity's qualifiers its code does not already say
+  ("uncontrolled" hypertension, "chronic" infection, but not the "acute" of
+  acute myocardial infarction), and "interfering" for the mentions a clause
+  about consequences judges ("Psychiatric illness making informed consent
+  impossible": consent and compliance there give no rules).
+* **treatments named generically**: "Prior treatment with X" gives X's rule
+  with the status of "prior"; the generic word gives none.
 * **category**: from the entity's label (CONDITION -> condition, DRUG -> drug,
   ...); pregnancy, lactation, childbearing potential and contraception are
   ``pregnancy``; devices are ``other``; a treatment procedure coded with a
@@ -21,13 +40,20 @@ How a rule is read from a criterion:
 * **values and windows**: the entity's linked value (operator, limits, unit in
   the lab's canonical unit when known, multiples of the upper/lower limit of
   normal, "4 of 11") and time window.
+* **allergies**: the agents of "allergy / hypersensitivity / intolerance to X,
+  Y" give ``allergy`` rules (the patient is allergic to X), never rules about
+  taking X; the allergy mention that introduces them gives none of its own.
 * **exceptions**: entities the criterion excepts ("other than basal cell
   carcinoma", "unless due to active lupus") become the rule's ``exceptions``,
   not rules of their own.
-* **alternatives**: entities of one category joined by "or" ("parenchymal lung
-  involvement or refractory heart involvement") share an any-of ``group``.
+* **alternatives**: requirements joined by "or" share an any-of ``group``:
+  of one category or of one kind ("chemotherapy or radiotherapy"), their
+  values between them ("total bilirubin < 2 mg/dL or AST < 3 x ULN"); so do
+  the items after "one of the following:", inside a criterion or under a
+  lead-in. Exclusions need no group (each excludes on its own).
 * **ages**: an AGE entity with its value, an age group ("adults" >= 18), or a
-  value in years in a criterion about age ("18 years or older").
+  value in years in a criterion about age ("18 years or older"); never a count
+  of people ("Twenty to thirty adults"), a calendar year or a rate.
 * **sex**: a sex term in an inclusion criterion that is about sex only ("Male or
   female", "Postmenopausal women"); sex words that qualify something else
   ("pregnant women") give no sex rule.
@@ -39,7 +65,20 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .schema import Concept, Criterion, Entity, Rule, RuleException, Trial, TrialAnalysis, Value, Window
+from .codes import icd_terms
+from .qualifiers import qualifier_lexicon
+from .schema import Concept, Criterion, Entity, Population, Rule, RuleException, Trial, TrialAnalysis, Value, Window
+from .structure import (
+    PopulationMatch,
+    allergens,
+    alternative_lead,
+    capacity_clause,
+    conditional_clauses,
+    find_population,
+    patterns,
+    statement_kind,
+    treatment_link,
+)
 
 LABEL_CATEGORY = {
     "CONDITION": "condition",
@@ -68,8 +107,13 @@ AGE_GROUPS: dict[str, tuple[str, float | None, float | None]] = {
 TOO_GENERAL = {"R69", "R68.89", "T88.9XXA", "Z99.89", "proc:diagnosis", "obs:study-staff"}
 AGE_WORDS = re.compile(r"(?i)\b(age[ds]?|years?\s+old|of\s+age|older|younger|adults?|yrs?\s+old)\b")
 SEX_ONLY_LABELS = {"SEX", "AGE", "VALUE", "TEMPORAL"}
+#: categories whose rules may be alternatives of one another ("chemotherapy or radiotherapy")
+ALTERNATIVE_GROUP = {"condition": "state", "observation": "state", "pregnancy": "state", "drug": "treatment",
+                     "procedure": "treatment", "other": "treatment", "lab": "measure", "score": "measure"}
+PLANNING = re.compile(r"(?i)\b(?:plann?ed|planning|scheduled|plans?\s+to|intends?\s+to|anticipated|expected)\b")
+PAST_WORDS = re.compile(r"(?i)\b(?:prior|previous|previously|past|history|former|earlier)\b")
 OR_SEPARATOR = re.compile(r"(?i)^[\s,;]*(?:(?:and/or|or|/|either)[\s,]*)+$|^[\s,]*$")
-LIST_SEPARATOR = re.compile(r"(?i)^[\s,;/]*(?:(?:and/or|or|and|either|including|such as|e\.g\.,?)[\s,]*)*$")
+LIST_SEPARATOR = re.compile(r"(?i)^[\s,;/()]*(?:(?:and/or|or|and|either|(?:including|such as|e\.g\.,?|i\.e\.,?):?)[\s,()]*)*$")
 
 
 def _years(value: Any, field: str) -> float | None:
@@ -93,9 +137,34 @@ def _status(entity: Entity) -> str:
         return "family"
     if entity.hypothetical:
         return "planned"
+    if entity.uncertain:
+        return "suspected"
     if entity.historical:
         return "history"
     return "current"
+
+
+def _qualifiers(entity: Entity, extra: Iterable[str] = ()) -> list[str]:
+    """The qualifier names a rule carries: the entity's, less those its code already says ("acute" of acute
+    myocardial infarction I21.9, "chronic" of chronic kidney disease N18.9, "carrier" of B18.1, whose
+    inclusion terms name the carrier state), plus ``extra``."""
+    concept = entity.concept
+    name = (concept.name or "").lower() if concept is not None else ""
+    if concept is not None and concept.system == "ICD-10-CM":
+        name = " | ".join([name, *icd_terms(concept.code)]).lower()
+    lexicon = qualifier_lexicon()
+    out: list[str] = []
+    for q in entity.qualifiers:
+        entry = lexicon.by_name.get(q.name)
+        words = {q.name, q.text.lower(), *(f.lower() for f in (entry.forms if entry else ()))}
+        if any(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", name) for w in words):
+            continue
+        if q.name not in out:
+            out.append(q.name)
+    for word in extra:
+        if word not in out:
+            out.append(word)
+    return out
 
 
 def _category(entity: Entity) -> str:
@@ -158,19 +227,147 @@ class _Builder:
                      criterion=criterion.id, computable=False,
                      reason="the criterion's kind (inclusion or exclusion) is unknown")
             return
-        exceptions = [e for e in entities if e.excepted and e.label not in ("VALUE", "TEMPORAL")]
-        main = [e for e in entities if not e.excepted and e.label not in ("VALUE", "TEMPORAL", "AGE", "SEX")]
-        age_rules = self.ages(criterion, entities)
-        sex_rule = self.sex(criterion, entities)
-        for entity in main:
-            self.entity_rule(criterion, entity, exceptions)
-        del age_rules, sex_rule  # added to self.rules already
-        self.deduplicate(start)
-        self.group_alternatives(criterion, self.rules[start:])
-        if len(self.rules) == start:
+        stated = statement_kind(criterion.text, criterion.kind)
+        if stated == "permission":
             self.add(kind=criterion.kind, category="other", polarity=_polarity(criterion.kind, False),
                      text=criterion.text, criterion=criterion.id, computable=False,
+                     reason="a permission (who may take part), not a requirement")
+            return
+        kind = stated or criterion.kind
+        population = find_population(criterion.text, criterion.start, entities)
+        if population is None:
+            population = self.heading_population(criterion)
+        describing = population.entities if population is not None else set()
+        # "making informed consent impossible": what follows is a consequence, not a criterion
+        capacity = capacity_clause(criterion.text, criterion.start)
+        consequence = {e.id for e in entities if capacity is not None and e.start >= capacity
+                       and e.label not in ("VALUE", "TEMPORAL")}
+        judged = {e.id for e in entities if capacity is not None and e.end <= capacity}
+        # "treatment with X": the generic word gives no rule; X takes its status
+        generic = self.generic_treatments(criterion, entities)
+        # "allergy to aspirin, clopidogrel": allergy rules for the agents, none for taking them, and the allergy
+        # mention itself names no condition to exclude
+        agents, allergy_words = allergens(criterion.text, criterion.start, entities)
+        skip = describing | consequence | {g.id for g in generic.values()}
+        clauses = self.clauses(criterion, entities)
+        for extra in clauses.values():
+            skip |= extra[1]
+        kept = [e for e in entities if e.id not in skip]
+        exceptions = [e for e in kept if e.excepted and e.label not in ("VALUE", "TEMPORAL")]
+        main = [e for e in kept if not e.excepted and e.label not in ("VALUE", "TEMPORAL", "AGE", "SEX")]
+        self.ages(criterion, kept, kind)
+        self.sex(criterion, kept)
+        for entity in main:
+            word = generic.get(entity.id)
+            self.entity_rule(criterion, entity, exceptions, kind, judged=entity.id in judged,
+                             historical=word is not None and (word.historical or bool(PAST_WORDS.search(word.text))),
+                             allergy=entity.id in agents or entity.id in allergy_words)
+        self.clause_rules(criterion, start, clauses, kind)
+        self.deduplicate(start)
+        self.inline_alternatives(criterion, self.rules[start:])
+        if population is not None:
+            planning = population.conditional and not PLANNING.search(criterion.text)
+            for rule in self.rules[start:]:
+                rule.applies_to = population.population
+                if planning and rule.status == "planned":
+                    rule.status = "current"  # the "if" of "If age is 40 to 45 years, ..." plans nothing
+        self.group_alternatives(criterion, self.rules[start:])
+        if len(self.rules) == start:
+            self.add(kind=kind, category="other", polarity=_polarity(kind, False),
+                     text=criterion.text, criterion=criterion.id, computable=False,
                      reason="nothing in the criterion could be coded")
+
+    def inline_alternatives(self, criterion: Criterion, rules: list[Rule]) -> None:
+        """The requirements listed after "at least one of the following ...:" inside a criterion form one any-of
+        group ("... and have at least one of the following risk factors: (a) age > 65 years; (b) ...")."""
+        hit = patterns().alternative_lead.search(criterion.text)
+        if hit is None or ":" not in criterion.text[hit.end():hit.end() + 100]:
+            return
+        listed = criterion.start + criterion.text.index(":", hit.end()) + 1
+        members = [r for r in rules if r.polarity == "require" and r.entity in self.by_id
+                   and self.by_id[r.entity].start >= listed]
+        if len(members) < 2:
+            return
+        self.groups += 1
+        for rule in members:
+            rule.group = f"g{self.groups}"
+
+    def heading_population(self, criterion: Criterion) -> PopulationMatch | None:
+        """A population named by the heading a criterion stands under ("Healthy volunteers:", "Cohort B:",
+        "Women of childbearing potential:"), other than the list's own header."""
+        parent = self.parents.get(criterion.parent) if criterion.parent else None
+        while parent is not None and parent.role != "heading":
+            parent = self.parents.get(parent.parent) if parent.parent else None
+        if parent is None:
+            return None
+        from .structure import describe
+
+        heading = parent.text.rstrip(" :")
+        population = describe(heading, parent.start, self.by_criterion.get(parent.id, []))
+        if population is None:
+            return None
+        return PopulationMatch(parent.start, parent.end, population, set())
+
+    def generic_treatments(self, criterion: Criterion, entities: list[Entity]) -> dict[str, Entity]:
+        """Generic treatment words followed by what they name ("Prior treatment with any biologic DMARD"):
+        the generic mention, by the id of the mention it names."""
+        codes = set(patterns().cues.generic_treatment)
+        text = self.analysis.trial.eligibility_text
+        ordered = sorted(entities, key=lambda e: e.start)
+        out: dict[str, Entity] = {}
+        for i, entity in enumerate(ordered):
+            if entity.concept is None or entity.concept.code not in codes:
+                continue
+            following = [e for e in ordered[i + 1:] if e.label in ("DRUG", "PROCEDURE")]
+            if following and treatment_link(text[entity.end:following[0].start]) and \
+                    len(text[entity.end:following[0].start].split()) <= 4:
+                out[following[0].id] = entity
+        return out
+
+    def clauses(self, criterion: Criterion, entities: list[Entity]) -> dict[str, tuple[Entity, set[str], Population]]:
+        """Conditional clauses that follow a value ("< 5 x ULN if liver metastases are present"): by the id of
+        the value, the value entity, the ids of the clause's entities and the population it binds."""
+        clauses = conditional_clauses(criterion.text, criterion.start, entities)
+        if not clauses:
+            return {}
+        text = self.analysis.trial.eligibility_text
+        values = [e for e in entities if e.label == "VALUE" and e.qualifies and e.value is not None]
+        out: dict[str, tuple[Entity, set[str], Population]] = {}
+        for clause in clauses:
+            before = [v for v in values if v.end <= clause.start and not text[v.end:clause.start].strip(" ,(")]
+            if not before:
+                continue
+            value = before[-1]
+            population = Population(conditions=[] if clause.absent else list(clause.conditions),
+                                    without=list(clause.conditions) if clause.absent else [],
+                                    other=None if clause.conditions else clause.text, text=clause.text)
+            out[value.id] = (value, set(clause.entities), population)
+        return out
+
+    def clause_rules(self, criterion: Criterion, start: int, clauses: dict[str, tuple[Entity, set[str], Population]],
+                     kind: str) -> None:
+        """A value under a conditional clause binds only the clause's population; the entity's other limit binds
+        the rest ("AST < 3 x ULN (< 5 x ULN if liver metastases)")."""
+        for value, _, population in clauses.values():
+            target = self.by_id.get(value.qualifies[0])
+            if target is None:
+                continue
+            own = [r for r in self.rules[start:] if r.entity == target.id]
+            if not own:
+                continue
+            base = own[0]
+            assert value.value is not None
+            if target.value is not None and target.value.text == value.value.text:
+                base.applies_to = population  # the entity's own limit is the conditional one
+                continue
+            fields = {name: getattr(base, name) for name in Rule.model_fields if name != "id"}
+            fields.update(self.value_fields(value.value), applies_to=population, exceptions=list(base.exceptions),
+                          qualifiers=list(base.qualifiers), evidence=f"{target.text} {value.text}")
+            self.add(**fields)
+            if base.applies_to is None:
+                absent = Population(without=population.conditions, conditions=population.without,
+                                    other=population.other, text=f"not ({population.text})")
+                base.applies_to = absent if (absent.conditions or absent.without or absent.other) else None
 
     def deduplicate(self, start: int) -> None:
         """Drop a rule that repeats an earlier one of the same criterion ("left ventricular ejection fraction (LVEF)")."""
@@ -187,33 +384,49 @@ class _Builder:
         for rule in kept:
             self.rules.append(rule.model_copy(update={"id": f"r{len(self.rules) + 1}"}))
 
-    def entity_rule(self, criterion: Criterion, entity: Entity, exceptions: list[Entity]) -> None:
-        category = _category(entity)
+    @staticmethod
+    def value_fields(value: Value) -> dict[str, Any]:
+        """A value's limits as rule fields, in the canonical unit when the coder set one."""
+        canonical = value.unit_canonical is not None
+        return dict(
+            operator=value.operator,
+            low=value.low_canonical if canonical and value.low_canonical is not None else value.low,
+            high=value.high_canonical if canonical and value.high_canonical is not None else value.high,
+            unit=value.unit_canonical if canonical else value.unit,
+            uln_multiple=value.uln_multiple, lln_multiple=value.lln_multiple, of=value.of,
+        )
+
+    def entity_rule(self, criterion: Criterion, entity: Entity, exceptions: list[Entity], kind: str, *,
+                    historical: bool = False, judged: bool = False, allergy: bool = False) -> None:
+        category = "allergy" if allergy else _category(entity)
+        if allergy and entity.label == "CONDITION":  # "allergy to X": the agents give the rules
+            fields_concept = None
+        else:
+            fields_concept = entity.concept
         value = entity.value
+        status = _status(entity)
+        if historical and status == "current":
+            status = "history"
         fields: dict[str, Any] = {
-            "criterion": criterion.id, "kind": criterion.kind, "category": category, "concept": entity.concept,
-            "polarity": _polarity(criterion.kind, entity.negated), "status": _status(entity),
+            "criterion": criterion.id, "kind": kind, "category": category, "concept": fields_concept,
+            "polarity": _polarity(kind, entity.negated), "status": status,
             "window": entity.window if entity.window is not None and _window_has_extent(entity.window) else None,
+            "qualifiers": _qualifiers(entity, ["interfering"] if judged else ()),
             "exceptions": [RuleException(concept=e.concept, text=e.text, entity=e.id) for e in exceptions],
             "entity": entity.id, "text": criterion.text, "evidence": entity.text,
         }
         if value is not None:
-            canonical = value.unit_canonical is not None
-            fields.update(
-                operator=value.operator,
-                low=value.low_canonical if canonical and value.low_canonical is not None else value.low,
-                high=value.high_canonical if canonical and value.high_canonical is not None else value.high,
-                unit=value.unit_canonical if canonical else value.unit,
-                uln_multiple=value.uln_multiple, lln_multiple=value.lln_multiple, of=value.of,
-            )
+            fields.update(self.value_fields(value))
         computable, reason = self.computable(entity, category, value is not None)
+        if allergy and fields_concept is None:
+            computable, reason = False, "an allergy named by the agents that follow it"
         self.add(computable=computable, reason=reason, **fields)
 
     def computable(self, entity: Entity, category: str, has_value: bool) -> tuple[bool, str | None]:
         concept = entity.concept
         if concept is None:
             return False, "the mention has no code"
-        if concept.code in TOO_GENERAL:
+        if concept.code in TOO_GENERAL or concept.code in patterns().cues.generic_treatment:
             return False, "too general to evaluate against a record"
         if category in ("lab", "score"):
             return (True, None) if has_value else (False, f"a {category} without a value or limit")
@@ -223,29 +436,29 @@ class _Builder:
             return False, "an observation a patient record does not hold"
         if category == "other":
             return False, "a device or other mention"
+        if category == "allergy":
+            return False, "an allergy to the agent: a patient record's codes do not say what the patient is allergic to"
         return True, None
 
-    def ages(self, criterion: Criterion, entities: list[Entity]) -> list[Rule]:
+    def ages(self, criterion: Criterion, entities: list[Entity], kind: str) -> list[Rule]:
         out: list[Rule] = []
-        used: set[str] = set()
         context = criterion.text + " " + (self.parents[criterion.parent].text if criterion.parent in self.parents else "")
+        by_id = {e.id: e for e in entities}
         for entity in entities:
             if entity.label != "AGE":
                 continue
-            if entity.value is not None and entity.value.low is not None or (entity.value and entity.value.high is not None):
-                value: Value | None = entity.value
-                assert value is not None
+            value = entity.value if _is_age_value(entity, by_id, self.analysis.trial.eligibility_text) else None
+            if value is not None and (value.low is not None or value.high is not None):
                 out.append(self.add(
-                    criterion=criterion.id, kind=criterion.kind, category="age",
-                    polarity=_polarity(criterion.kind, entity.negated), operator=value.operator,
+                    criterion=criterion.id, kind=kind, category="age",
+                    polarity=_polarity(kind, entity.negated), operator=value.operator,
                     low=_years(value, "low"), high=_years(value, "high"), unit="years",
                     entity=entity.id, text=criterion.text, evidence=f"{entity.text} {value.text}"))
-                used.add(entity.id)
             elif entity.concept is not None and entity.concept.code in AGE_GROUPS and self._age_group_is_subject(criterion, entity, entities):
                 operator, low, high = AGE_GROUPS[entity.concept.code]
                 out.append(self.add(
-                    criterion=criterion.id, kind=criterion.kind, category="age",
-                    polarity=_polarity(criterion.kind, entity.negated), operator=operator, low=low, high=high,
+                    criterion=criterion.id, kind=kind, category="age",
+                    polarity=_polarity(kind, entity.negated), operator=operator, low=low, high=high,
                     unit="years", entity=entity.id, text=criterion.text, evidence=entity.text,
                     concept=Concept(system="AGE_GROUP", code=entity.concept.code, name=entity.concept.name)))
         if out:
@@ -253,16 +466,16 @@ class _Builder:
         # "18 years or older", "6 months and over" under "Age:"
         for entity in entities:
             value = entity.value
-            if entity.label != "VALUE" or value is None or entity.qualifies is not None:
+            if entity.label != "VALUE" or value is None or entity.qualifies:
                 continue
             unit = (value.unit or "").lower()
             if unit not in ("years", "year", "months", "month", "weeks", "days") or not AGE_WORDS.search(context):
                 continue
-            if value.low is None and value.high is None:
+            if value.low is None and value.high is None or not _plausible_age(value):
                 continue
             out.append(self.add(
-                criterion=criterion.id, kind=criterion.kind, category="age",
-                polarity=_polarity(criterion.kind, entity.negated), operator=value.operator,
+                criterion=criterion.id, kind=kind, category="age",
+                polarity=_polarity(kind, entity.negated), operator=value.operator,
                 low=_years(value, "low"), high=_years(value, "high"), unit="years" if value.unit_canonical == "years" else value.unit,
                 entity=entity.id, text=criterion.text, evidence=value.text))
         return out
@@ -292,16 +505,25 @@ class _Builder:
                         text=criterion.text, evidence=evidence)
 
     def group_alternatives(self, criterion: Criterion, rules: list[Rule]) -> None:
-        """Rules of one category whose mentions are joined by "or" become an any-of group."""
+        """Requirements whose mentions are listed with "or" become an any-of group: of one category, or of
+        categories that name alternatives of one kind ("chemotherapy or radiotherapy": a drug and a procedure).
+        The values and windows of the mentions, and mentions that gave no rule of their own, may stand between
+        them ("total bilirubin < 2 mg/dL or AST < 3 x ULN", "creatinine <= 1.5 mg/dL or creatinine clearance
+        >= 60"). Exclusions get no group: each excludes on its own, which is already any-of."""
         text = self.analysis.trial.eligibility_text
-        candidates = [r for r in rules if r.entity is not None and r.category not in ("age", "sex")]
+        # exclusions need no group: each one excludes on its own, so separate exclude rules already are any-of
+        candidates = [r for r in rules if r.entity is not None and r.category not in ("age", "sex") and r.polarity == "require"]
         candidates.sort(key=lambda r: self.by_id[r.entity].start if r.entity in self.by_id else 0)
+        ruled = {r.entity for r in rules}
+        # values, windows and mentions that gave no rule (repeats, exceptions) may stand between two alternatives
+        modifiers = sorted((e.start, e.end) for e in self.by_criterion.get(criterion.id, []) if e.id not in ruled)
         chain: list[Rule] = []
         saw_or = False
 
         def close() -> None:
             nonlocal chain, saw_or
-            if len(chain) > 1 and saw_or:
+            members = list(dict.fromkeys(r.id for r in chain))
+            if len(members) > 1 and saw_or:
                 self.groups += 1
                 for rule in chain:
                     rule.group = f"g{self.groups}"
@@ -311,16 +533,66 @@ class _Builder:
             if chain:
                 previous = self.by_id[chain[-1].entity]  # type: ignore[index]
                 current = self.by_id[rule.entity]  # type: ignore[index]
-                between = text[previous.end:current.start]
-                same = rule.category == chain[-1].category and rule.polarity == chain[-1].polarity
-                if same and LIST_SEPARATOR.match(between):
+                between = _without(text, previous.end, current.start, modifiers)
+                same = (ALTERNATIVE_GROUP.get(rule.category) == ALTERNATIVE_GROUP.get(chain[-1].category)
+                        and rule.polarity == chain[-1].polarity and rule.applies_to == chain[-1].applies_to)
+                if current.start >= previous.end and same and LIST_SEPARATOR.match(between):
                     if re.search(r"(?i)\bor\b|/", between):
                         saw_or = True
                     chain.append(rule)
                     continue
+                if rule.entity == chain[-1].entity:
+                    chain.append(rule)  # a second limit of the same mention (a conditional one) stays with it
+                    continue
                 close()
             chain = [rule]
         close()
+
+
+def _without(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """``text[start:end]`` less the given spans (values and windows standing between two mentions)."""
+    if end <= start:
+        return ""
+    pieces: list[str] = []
+    cursor = start
+    for a, b in spans:
+        if b <= cursor or a >= end:
+            continue
+        pieces.append(text[cursor:max(cursor, a)])
+        cursor = max(cursor, b)
+    pieces.append(text[cursor:end])
+    return " ".join(pieces)
+
+
+#: a count of people, not an age: "Twenty to thirty adults", "up to 40 children"
+_COUNT_OF_PEOPLE = re.compile(r"(?i)^\W*(?:adults?|children|patients|subjects|participants|volunteers|persons|people|"
+                              r"individuals|women|men|infants|adolescents|boys|girls)\b")
+
+
+def _is_age_value(entity: Entity, by_id: dict[str, Entity], text: str) -> bool:
+    """Whether an AGE mention's value is an age: not a count of people before an age-group word ("Twenty to
+    thirty adults with acquired anemia"), not a calendar year or a rate, and a plausible age."""
+    value = entity.value
+    if value is None:
+        return False
+    source = next((e for e in by_id.values() if e.label == "VALUE" and entity.id in e.qualifies), None)
+    if source is not None and source.end <= entity.start and not (value.unit or "").strip() \
+            and _COUNT_OF_PEOPLE.match(text[source.end:entity.end + 1]):
+        return False
+    return _plausible_age(value)
+
+
+def _plausible_age(value: Value) -> bool:
+    """An age limit a person can have: below 130 years, not a calendar year ("2000"), not a rate ("8/year")."""
+    unit = (value.unit or "").lower()
+    if "/" in unit or "per " in unit:
+        return False
+    factor = {"months": 1 / 12, "month": 1 / 12, "weeks": 7 / 365.25, "week": 7 / 365.25, "days": 1 / 365.25,
+              "day": 1 / 365.25}.get(unit, 1.0)
+    for bound in (value.low, value.high):
+        if bound is not None and (bound < 0 or bound * factor > 130):
+            return False
+    return True
 
 
 def _window_has_extent(window: Window) -> bool:
@@ -361,8 +633,28 @@ def build_rules(analysis: TrialAnalysis) -> list[Rule]:
     for criterion in analysis.criteria:
         if criterion.role == "criterion":
             builder.criterion(criterion)
+    _group_lead_ins(builder)
     _mark_population_mentions(builder.rules)
     return builder.rules
+
+
+def _group_lead_ins(builder: _Builder) -> None:
+    """The requirements of the items under a lead-in asking for any one of them ("Meets one of the
+    following:") form one any-of group."""
+    children: dict[str, list[str]] = {}
+    for criterion in builder.analysis.criteria:
+        if criterion.parent is not None:
+            children.setdefault(criterion.parent, []).append(criterion.id)
+    for lead in builder.analysis.criteria:
+        if lead.role != "lead_in" or lead.id not in children or not alternative_lead(lead.text):
+            continue
+        members = set(children[lead.id])
+        rules = [r for r in builder.rules if r.criterion in members and r.polarity == "require" and r.source == "text"]
+        if len({r.criterion for r in rules}) < 2:
+            continue
+        builder.groups += 1
+        for rule in rules:
+            rule.group = f"g{builder.groups}"
 
 
 def rules_by_kind(rules: Iterable[Rule]) -> dict[str, list[Rule]]:

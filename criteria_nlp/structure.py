@@ -1,0 +1,437 @@
+"""Criterion structure: what a sentence says beyond its mentions, read before rules are built.
+
+Pure functions over one criterion's text and entities (character offsets into
+the trial's eligibility text), driven by the cues of
+``resources/rule_structure.json`` (validated on load):
+
+* :func:`statement_kind` - the polarity a sentence states whatever list it
+  stands in: "Patients who are pregnant or nursing will not be eligible" in an
+  inclusion list is an exclusion; "Patients must have adequate renal function"
+  (or "must not have received ...") in an exclusion list is a requirement; "Patients
+  with treated brain metastases are eligible" is a permission, no requirement at all.
+* :func:`find_population` - who a criterion's rules bind, when it names a
+  narrower group than the trial's: "Women of childbearing potential must have a
+  negative pregnancy test", "Adequate contraception required of fertile
+  patients", "Mammogram required for women aged 40 and over", "If age is 40 to
+  45 years, normal stress test", "Subjects ... participating in the symptom
+  questionnaire will be at least 18 years of age". The mentions that describe
+  the population give no rules of their own; the others get ``applies_to``.
+* :func:`conditional_clauses` - a conditional clause inside a criterion ("< 5 x
+  ULN if liver metastases are present", "(in patients with liver
+  involvement)") and the condition it names, for the value it follows.
+* :func:`alternative_lead` - a lead-in asking for any one of its items ("one of
+  the following:").
+* :func:`capacity_clause` - where a clause about the consequence of a condition
+  begins ("making informed consent impossible", "that would interfere with
+  compliance"): the mentions after it are not criteria, those before it are
+  narrowed by the judgement.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ResourceError
+from .schema import Concept, Entity, Population
+
+RESOURCE = "rule_structure.json"
+
+StatementKind = Literal["inclusion", "exclusion", "permission"]
+
+
+class _PopulationCues(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    female: list[str]
+    male: list[str]
+    reproductive: list[str]
+    subjects: list[str]
+    unresolved: list[str]
+
+
+class StructureCues(BaseModel):
+    """The resource ``rule_structure.json``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    version: str
+    description: str = ""
+    population: _PopulationCues
+    modals: list[str] = Field(min_length=1)
+    relative: list[str]
+    required_of: list[str]
+    conditionals: list[str]
+    present: list[str]
+    exclusion_statements: list[str]
+    not_exclusion: list[str]
+    permissions: list[str]
+    requirement_statements: list[str]
+    alternative_leads: list[str]
+    all_leads: list[str]
+    capacity: list[str]
+    allergy_cues: list[str]
+    generic_treatment: list[str]
+    generic_treatment_links: list[str]
+
+
+def _alt(phrases: Sequence[str]) -> str:
+    """A regex alternation of phrases on word boundaries, longest first, spaces and hyphens interchangeable."""
+    parts = sorted({p.lower().strip() for p in phrases}, key=lambda p: (-len(p), p))
+    body = "|".join(r"[\s\-]+".join(re.escape(w) for w in re.split(r"[\s\-]+", p)) for p in parts)
+    return rf"(?<![\w-])(?:{body})(?![\w-])"
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    cues: StructureCues
+    female: re.Pattern[str]
+    male: re.Pattern[str]
+    reproductive: re.Pattern[str]
+    subjects: re.Pattern[str]
+    unresolved: re.Pattern[str]
+    modal: re.Pattern[str]
+    relative: re.Pattern[str]
+    required_of: re.Pattern[str]
+    conditional: re.Pattern[str]
+    present: re.Pattern[str]
+    exclusion: re.Pattern[str]
+    not_exclusion: re.Pattern[str]
+    permission: re.Pattern[str]
+    requirement: re.Pattern[str]
+    alternative_lead: re.Pattern[str]
+    all_lead: re.Pattern[str]
+    capacity: re.Pattern[str]
+    allergy: re.Pattern[str]
+    treatment_link: re.Pattern[str]
+
+
+def load_cues(path: str | None = None) -> StructureCues:
+    """Load and validate the cues (``path``, or the packaged resource)."""
+    record = path or f"criteria_nlp/resources/{RESOURCE}"
+    try:
+        if path is None:
+            text = resources.files("criteria_nlp.resources").joinpath(RESOURCE).read_text("utf-8")
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        return StructureCues.model_validate(json.loads(text))
+    except FileNotFoundError:
+        raise ResourceError("X002", record=record) from None
+    except (ValidationError, json.JSONDecodeError) as exc:
+        raise ResourceError("X001", record=record, detail=str(exc).splitlines()[0]) from None
+
+
+@functools.lru_cache(maxsize=1)
+def patterns() -> _Patterns:
+    """The packaged cues, compiled once."""
+    c = load_cues()
+    flags = re.IGNORECASE
+    p = c.population
+    return _Patterns(
+        cues=c,
+        female=re.compile(_alt(p.female), flags),
+        male=re.compile(_alt(p.male), flags),
+        reproductive=re.compile(_alt(p.reproductive), flags),
+        subjects=re.compile(_alt(p.subjects), flags),
+        unresolved=re.compile(_alt(p.unresolved), flags),
+        modal=re.compile(_alt(c.modals), flags),
+        relative=re.compile(_alt(c.relative), flags),
+        required_of=re.compile(r"(?:" + _alt(c.required_of) + r")\s+(?:all\s+|any\s+|the\s+)?$", flags),
+        conditional=re.compile(_alt(c.conditionals), flags),
+        present=re.compile(_alt(c.present), flags),
+        exclusion=re.compile(_alt(c.exclusion_statements), flags),
+        not_exclusion=re.compile(_alt(c.not_exclusion), flags),
+        permission=re.compile(_alt(c.permissions), flags),
+        requirement=re.compile(_alt(c.requirement_statements), flags),
+        alternative_lead=re.compile(_alt(c.alternative_leads), flags),
+        all_lead=re.compile(_alt(c.all_leads), flags),
+        capacity=re.compile(_alt(c.capacity), flags),
+        allergy=re.compile(_alt(c.allergy_cues) + r"\s*:?", flags),
+        treatment_link=re.compile(r"^\s*(?:" + _alt(c.generic_treatment_links) + r")\b", flags),
+    )
+
+
+# --------------------------------------------------------------------------- polarity
+
+
+#: what may follow "will not be eligible" when it speaks of the study ("... for this study", "."), not of
+#: something else ("not eligible for surgery": then the words describe the patient)
+_ABOUT_THE_STUDY = re.compile(
+    r"\s*(?:$|[.;:(\[]|(?:for|to|in|into)\s+(?:this|the|our)?\s*(?:study|trial|protocol|enrol+ment|participation|"
+    r"inclusion|randomi[sz]ation|participate|enrol+|be\s+enrol+ed|be\s+included|the\s+study)\b|"
+    r"(?:from|and)\b)")
+_RELATIVE_BEFORE = re.compile(r"(?i)\b(?:who|that|which|whose|if|when|unless)\b[^.;:]{0,40}$")
+
+
+def statement_kind(text: str, kind: str) -> StatementKind | None:
+    """The kind a criterion states by its own words, when it differs from its list's, else None.
+
+    * an inclusion item that says its patients are excluded ("... will not be eligible", "... are
+      excluded", "... not allowed") is an exclusion;
+    * an exclusion item that states a requirement in its main clause ("Patients must have ...",
+      "must not have received ...", "... required") is an inclusion;
+    * an item that only permits ("Patients with treated brain metastases are eligible", "Prior
+      chemotherapy allowed") is a permission: no requirement in either list.
+    """
+    pat = patterns()
+    lowered = text.lower()
+    if pat.not_exclusion.search(lowered):
+        return "permission"
+    if kind == "inclusion":
+        hit = pat.exclusion.search(lowered)
+        if hit is not None and _ABOUT_THE_STUDY.match(lowered[hit.end():]):
+            return "exclusion"
+        if pat.permission.search(lowered) and not pat.modal.search(lowered) and not pat.requirement.search(lowered):
+            return "permission"
+        return None
+    if kind == "exclusion":
+        if pat.exclusion.search(lowered):
+            return None  # "... are excluded" restates the list's own kind
+        hit = pat.requirement.search(lowered)
+        if hit is not None and not _RELATIVE_BEFORE.search(lowered[:hit.start()]):
+            return "inclusion"
+        if pat.permission.search(lowered):
+            return "permission"
+    return None
+
+
+# --------------------------------------------------------------------------- populations
+
+
+@dataclass
+class PopulationMatch:
+    """A population a criterion names: its span (offsets into the eligibility text), what it is,
+    and the ids of the entities that describe it (they give no rules of their own)."""
+
+    start: int
+    end: int
+    population: Population
+    entities: set[str] = field(default_factory=set)
+    #: named by an opening conditional clause ("If age is 40 to 45 years, ..."): its "if" sets no plan
+    conditional: bool = False
+
+
+def _age_band(entities: Sequence[Entity]) -> tuple[str | None, float | None, float | None]:
+    for e in entities:
+        if e.label in ("AGE", "VALUE") and e.value is not None and (e.value.low is not None or e.value.high is not None):
+            unit = (e.value.unit_canonical or e.value.unit or ("years" if e.label == "AGE" else "")).lower()
+            if not unit.startswith("year"):
+                continue
+            low = e.value.low_canonical if e.value.unit_canonical == "years" and e.value.low_canonical is not None else e.value.low
+            high = e.value.high_canonical if e.value.unit_canonical == "years" and e.value.high_canonical is not None else e.value.high
+            return e.value.operator, low, high
+    return None, None, None
+
+
+def describe(text: str, start: int, entities: Sequence[Entity], *, conditions: bool = True) -> Population | None:
+    """The population a phrase names (``text`` is the phrase, ``start`` its offset), or None when it names none.
+
+    Sex words, reproductive potential, an age band and diagnoses (with ``conditions``) are read; the
+    words of ``unresolved`` make the population partly unknown (``other``).
+    """
+    pat = patterns()
+    inside = [e for e in entities if start <= e.start and e.end <= start + len(text)]
+    female = bool(pat.female.search(text)) or any(e.label == "SEX" and e.concept is not None and e.concept.code == "female" for e in inside)
+    male = bool(pat.male.search(text)) or any(e.label == "SEX" and e.concept is not None and e.concept.code == "male" for e in inside)
+    sex: Literal["female", "male"] | None = "female" if female and not male else "male" if male and not female else None
+    reproductive = bool(pat.reproductive.search(text)) or any(
+        e.concept is not None and e.concept.code == "obs:childbearing-potential" and not e.negated for e in inside)
+    if re.search(r"(?i)\bnon[\s-]*(?:childbearing|child-bearing|fertile|reproductive)|\bnot\s+of\s+child", text):
+        reproductive_value: bool | None = False
+    else:
+        reproductive_value = True if reproductive else None
+    operator, low, high = _age_band(inside)
+    found = [e.concept for e in inside if conditions and e.label == "CONDITION" and e.concept is not None
+             and not e.negated]
+    unresolved = pat.unresolved.search(text)
+    other = text.strip(" ,;:()") if unresolved else None
+    if sex is None and reproductive_value is None and operator is None and not found and other is None:
+        return None
+    return Population(sex=sex, childbearing_potential=reproductive_value, age_operator=operator, age_low=low,
+                      age_high=high, conditions=[c for c in found if c is not None], other=other, text=text.strip())
+
+
+def find_population(text: str, start: int, entities: Sequence[Entity]) -> PopulationMatch | None:
+    """The population a criterion's rules bind, when its words name one (see the module docstring).
+
+    ``text`` is the criterion, ``start`` its offset in the eligibility text, ``entities`` its entities.
+    """
+    pat = patterns()
+    lowered = text.lower()
+    # 1. a conditional clause opening the criterion: "If age is 40 to 45 years, ...", "If female: ..."
+    opening = re.match(r"\s*(?:if|for|in|among)\s+([^,:;]{2,120}?)\s*[,:;]\s*\S", lowered)
+    if opening is not None:
+        phrase = text[opening.start(1):opening.end(1)]
+        population = describe(phrase, start + opening.start(1), entities)
+        rest = [e for e in entities if e.start >= start + opening.end(1)]
+        if population is not None and any(e.label not in ("SEX", "AGE", "VALUE", "TEMPORAL") for e in rest):
+            found = _match(phrase, start + opening.start(1), population, entities)
+            found.conditional = lowered.lstrip().startswith("if")
+            return found
+    # 2. the subject before a modal or a relative clause: "Women of childbearing potential must ...",
+    #    "Fertile patients who ...", "Subjects ... participating in ... will be at least 18 years of age"
+    modal = pat.modal.search(lowered)
+    relative = pat.relative.search(lowered)
+    cut = min((m.start() for m in (modal, relative) if m is not None), default=None)
+    if cut is not None and cut > 0:
+        phrase = text[:cut]
+        if _names_population(phrase, demographic_only=True):
+            population = describe(phrase, start, entities, conditions=False)
+            after = [e for e in entities if e.start >= start + cut]
+            if population is not None and population.other is None and any(
+                    e.label not in ("SEX", "VALUE", "TEMPORAL") for e in after):
+                return _match(phrase, start, population, entities)
+    # a subject no record can place ("Subjects ... or family members who are their caregivers participating in
+    # the questionnaire will be at least 18 years of age"): the whole subject, up to its verb
+    if modal is not None and modal.start() > 0:
+        phrase = text[:modal.start()]
+        if _names_population(phrase):
+            population = describe(phrase, start, entities, conditions=False)
+            after = [e for e in entities if e.start >= start + modal.start()]
+            if population is not None and any(e.label not in ("SEX", "VALUE", "TEMPORAL") for e in after):
+                return _match(phrase, start, population, entities)
+    # 3. a trailing "required of fertile patients", "for women aged 40 and over", "in men"
+    for hit in re.finditer(r"(?i)\b(?:required\s+(?:of|for|in)|mandatory\s+(?:for|in)|for|in|among)\s+(?:all\s+|any\s+|the\s+)?", text):
+        phrase = re.split(r"[;.)\]]|,\s", text[hit.end():], maxsplit=1)[0]
+        if not phrase.strip() or not _names_population(phrase, demographic_only=True):
+            continue
+        before = [e for e in entities if e.end <= start + hit.start()]
+        population = describe(phrase, start + hit.end(), entities, conditions=False)
+        if population is not None and population.other is None and any(
+                e.label not in ("SEX", "AGE", "VALUE", "TEMPORAL") for e in before):
+            return _match(phrase, start + hit.end(), population, entities)
+    return None
+
+
+def _names_population(phrase: str, *, demographic_only: bool = False) -> bool:
+    """Whether a phrase is a population: sex words, reproductive potential, or (unless ``demographic_only``)
+    a subject noun with words a record cannot answer ("participating in ...")."""
+    pat = patterns()
+    if len(phrase.split()) > 25:
+        return False
+    demographic = pat.female.search(phrase) or pat.male.search(phrase) or pat.reproductive.search(phrase)
+    if demographic:
+        return True
+    return not demographic_only and bool(pat.subjects.search(phrase)) and bool(pat.unresolved.search(phrase))
+
+
+#: mentions that describe a population (they give no rules of their own when they do)
+_DESCRIBING = {"SEX", "AGE", "VALUE", "TEMPORAL"}
+_DESCRIBING_CODES = {"obs:childbearing-potential", "obs:postmenopausal", "obs:sexually-active"}
+
+
+def _match(phrase: str, offset: int, population: Population, entities: Sequence[Entity]) -> PopulationMatch:
+    """The population with the ids of the mentions in its phrase that describe it: sex, age, reproductive
+    potential, and the diagnoses it names; other mentions in the phrase keep their rules."""
+    end = offset + len(phrase)
+    named = {(c.system, c.code) for c in population.conditions + population.without}
+    ids = {e.id for e in entities if offset <= e.start and e.end <= end and (
+        e.label in _DESCRIBING or (e.concept is not None and (e.concept.code in _DESCRIBING_CODES
+                                                              or (e.concept.system, e.concept.code) in named)))}
+    return PopulationMatch(offset, end, population, ids)
+
+
+def allergens(text: str, start: int, entities: Sequence[Entity]) -> tuple[set[str], set[str]]:
+    """The mentions named as what the patient is allergic to ("Known allergies to: aspirin, clopidogrel
+    (Plavix) ..."), and the allergy mentions that introduce them: ids of each."""
+    agents: set[str] = set()
+    cues: set[str] = set()
+    ordered = sorted(entities, key=lambda e: e.start)
+    for hit in patterns().allergy.finditer(text):
+        at = start + hit.end()
+        listed = [e for e in ordered if e.start >= at and e.label in ("DRUG", "PROCEDURE", "DEVICE", "OBSERVATION",
+                                                                       "CONDITION", "LAB")]
+        previous = at
+        for e in listed:
+            gap = text[previous - start:e.start - start]
+            if not _AGENT_GLUE.match(gap):
+                break
+            agents.add(e.id)
+            previous = e.end
+        if listed and listed[0].id in agents:
+            cues.update(e.id for e in ordered if e.label == "CONDITION" and e.end <= start + hit.end() + 1
+                        and e.start >= start + hit.start() - 2)
+    return agents, cues
+
+
+#: what may stand between the agents of an allergy ("aspirin, clopidogrel (Plavix) and ticlopidine")
+_AGENT_GLUE = re.compile(r"(?i)^[\s,;:/()\[\]-]*(?:(?:and/or|or|and|any|other|the|its|their|any of|one of|drugs?|"
+                         r"such as|e\.g\.|including|or to|to|any component of|components of|excipients of)[\s,;:/()\[\]-]*)*$")
+
+
+# --------------------------------------------------------------------------- conditional clauses
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A conditional clause ("if liver metastases are present", "if no liver involvement"): its span, the
+    conditions it names and whether it asks for their absence."""
+
+    start: int
+    end: int
+    text: str
+    conditions: tuple[Concept, ...]
+    entities: frozenset[str]
+    absent: bool = False
+
+
+def conditional_clauses(text: str, start: int, entities: Sequence[Entity]) -> list[Clause]:
+    """Conditional clauses naming a diagnosis inside a criterion: "if liver metastases are present",
+    "(in patients with liver involvement)", "in case of bone metastases". Each ends at a bracket, a
+    semicolon, a comma or the end of the criterion."""
+    pat = patterns()
+    out: list[Clause] = []
+    for hit in pat.conditional.finditer(text):
+        tail = _CLAUSE_TAIL.match(text[hit.end():])
+        if tail is None:
+            continue
+        a, b = start + hit.start(), start + hit.end() + tail.end()
+        inside = [e for e in entities if a <= e.start and e.end <= b and e.label == "CONDITION"]
+        if not inside:
+            continue
+        absent = all(e.negated for e in inside)
+        out.append(Clause(a, b, text[hit.start():hit.end() + tail.end()],
+                          tuple(e.concept for e in inside if e.concept is not None and e.negated == absent),
+                          frozenset(e.id for e in inside), absent))
+    return out
+
+
+#: a clause runs to a bracket, a semicolon, a comma, or an "or"/"and" before another limit
+_CLAUSE_TAIL = re.compile(
+    r"(?:(?!\s(?:or|and)\s+(?:[<>≤≥=]|\d|less|greater|more|no\s+more|at\s+least|at\s+most|up\s+to))[^,;()\[\]]){1,80}",
+    re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- leads and clauses
+
+
+def alternative_lead(text: str) -> bool:
+    """Whether a lead-in asks for any one of its items ("Meets one of the following:")."""
+    pat = patterns()
+    return bool(pat.alternative_lead.search(text)) and not pat.all_lead.search(text)
+
+
+def capacity_clause(text: str, start: int) -> int | None:
+    """Offset (in the eligibility text) where a clause about a condition's consequence begins
+    ("making informed consent impossible", "that would interfere with compliance"), or None."""
+    hit = patterns().capacity.search(text)
+    return None if hit is None else start + hit.start()
+
+
+def treatment_link(text_after: str) -> bool:
+    """Whether a generic treatment word is followed by what it names ("treatment with X")."""
+    return bool(patterns().treatment_link.match(text_after))
+
+
+__all__ = ["Clause", "PopulationMatch", "StructureCues", "allergens", "alternative_lead", "capacity_clause",
+           "conditional_clauses", "describe", "find_population", "load_cues", "patterns", "statement_kind",
+           "treatment_link"]
