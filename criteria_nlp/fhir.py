@@ -6,8 +6,9 @@ which read R4 resources of these types unchanged), then turned into a
 
 * ``Patient``: id, ``gender``, ``birthDate``;
 * ``Condition``: the ICD-10-CM coding when there is one, else the display or
-  text coded by name; ``clinicalStatus``, onset and abatement dates; refuted
-  and entered-in-error conditions are skipped;
+  text coded by name; ``clinicalStatus``, onset and abatement dates,
+  ``severity`` (SNOMED CT mild / moderate / severe, or its display) as a
+  qualifier; refuted and entered-in-error conditions are skipped;
 * ``Observation``: smoking status (LOINC 72166-2) becomes ``obs:smoking``,
   pregnancy status (LOINC 82810-3) ``pregnant``; an observation whose code
   names a catalogued score (SLEDAI-2K, ECOG, ...) a score; any other a lab:
@@ -55,6 +56,8 @@ from .patient import (
 __all__ = ["patient_from_fhir", "SMOKING_STATUS", "PREGNANCY_STATUS"]
 
 SMOKING_STATUS = "72166-2"
+#: FHIR Condition.severity codes (SNOMED CT) -> qualifier names
+SEVERITY = {"255604002": "mild", "6736007": "moderate", "24484000": "severe"}
 PREGNANCY_STATUS = "82810-3"
 _LISTS = ("conditions", "medications", "procedures", "family_history")
 _SKIP_CONDITION = {"refuted", "entered-in-error"}
@@ -166,6 +169,10 @@ class _Reader:
                 item["status"] = status
             item["onset"] = _first_date(r, "onsetDateTime", "onsetPeriod")
             item["abatement"] = _first_date(r, "abatementDateTime", "abatementPeriod")
+            severity = [SEVERITY.get(c or "", d) for _, c, d in _codings(_get(r, "severity"))]
+            words = [w for w in severity if w]
+            if words:
+                item["qualifiers"] = words[:1]
         return item
 
     def observation(self, r: Any) -> None:

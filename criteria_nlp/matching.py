@@ -111,6 +111,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import PatientError
 from .lexicon import LabEntry, Lexicon, ScoreEntry, normalize
+from .qualifiers import qualifier_lexicon
 from .patient import (
     ConditionFact,
     LabFact,
@@ -118,6 +119,7 @@ from .patient import (
     Patient,
     ProcedureFact,
     concept_ranges,
+    icd_code_or_range,
     icd_in,
     lab_entry,
     lab_key,
@@ -125,7 +127,7 @@ from .patient import (
     read_patient,
     score_entry,
 )
-from .schema import YEARS_PER_UNIT, Concept, Rule, RuleException, TrialAnalysis, Window
+from .schema import YEARS_PER_UNIT, Concept, Population, Rule, RuleException, TrialAnalysis, Window
 
 if TYPE_CHECKING:
     from .screening import Cohort
@@ -447,10 +449,16 @@ def _category_of(code: str) -> str:
 
 
 class ConditionCover:
-    """The ICD-10-CM codes a rule's (or exception's) condition concept covers."""
+    """The ICD-10-CM codes a rule's (or exception's) condition concept covers.
+
+    The concept's code is a code ("E11.9") or a range that names a whole family
+    ("E08-E13", diabetes mellitus of any type); either covers itself, and the
+    entries of ``concept_ranges.json`` with that code add to it. A patient's
+    code that is itself a range is covered when the whole range is.
+    """
 
     def __init__(self, concept: Concept, evidence: str | None = None) -> None:
-        code = normalize_icd(concept.code)
+        code = icd_code_or_range(concept.code)
         self.code = code
         self.specs: list[str] = [code] if code else []
         self.excepts: list[str] = []
@@ -464,12 +472,14 @@ class ConditionCover:
         for g in hits:
             self.specs.extend(g.covers)
             self.excepts.extend(g.except_)
-        if not hits and len(code) == 5 and code.endswith(".9") and "unspecified" in _description(concept).lower():
-            self.specs.append(_category_of(code))
+        if not hits and len(code) == 5 and code.endswith(".9"):
+            desc = _description(concept).lower()  # "SLE, unspecified", or an inclusion term such as "Hepatitis NOS"
+            if "unspecified" in desc or desc.endswith(" nos"):
+                self.specs.append(_category_of(code))
         self._cache: dict[str, bool] = {}
 
     def covers(self, code: str) -> bool:
-        """True when the dotted ICD-10-CM ``code`` is covered."""
+        """True when the dotted ICD-10-CM ``code`` (or range) is covered."""
         hit = self._cache.get(code) if self.code else None
         if hit is None:
             hit = any(icd_in(code, s) for s in self.specs) and not any(icd_in(code, e) for e in self.excepts)
@@ -664,10 +674,14 @@ class Evaluator:
     """Evaluates one computable rule's statement, for one patient (:meth:`one`) or a cohort (:meth:`many`)."""
 
     kind = "other"
+    #: whether the statement itself compares the rule's qualifiers with the patient's facts
+    reads_qualifiers = False
 
     def __init__(self, rule: Rule, trial: "CompiledTrial") -> None:
         self.rule = rule
         self.trial = trial
+        #: the rule's qualifiers a record must confirm ("uncontrolled", "chronic")
+        self.qualifiers = qualifier_lexicon().needs_confirmation(rule.qualifiers)
         self.same_kind_exceptions: list[RuleException] = []
         self.other_exceptions: list[RuleException] = []
         for exc in rule.exceptions:
@@ -688,7 +702,14 @@ class Evaluator:
 
     def one(self, v: View) -> Outcome:
         """The statement's truth for one patient, exceptions applied."""
+        if self.rule.status == "suspected":
+            what = self.rule.evidence or (self.rule.concept.code if self.rule.concept is not None else "it")
+            return Outcome(U, None, f"a suspected {what} cannot be read from a record", [f"whether {what} is suspected"])
         out = self.statement(v)
+        if out.holds == T and self.qualifiers and not self.reads_qualifiers:
+            what = " or ".join(self.qualifiers)
+            return Outcome(U, out.fact, f"{out.reason}, but the record does not say whether it is {what}",
+                           out.needs + [f"whether {out.fact or 'it'} is {what}"])
         if out.holds == T and self.other_exceptions:
             present, label = self.exceptions_present(v)
             if present != F:
@@ -701,7 +722,11 @@ class Evaluator:
 
     def many(self, c: "Cohort") -> Array:
         """The statement's truth for every row of a cohort, exceptions applied."""
+        if self.rule.status == "suspected":
+            return np.full(c.n, U, dtype=np.int8)
         out = self.statement_many(c)
+        if self.qualifiers and not self.reads_qualifiers:
+            out = np.where(out == T, U, out).astype(np.int8)  # a table states no qualifiers
         if self.other_exceptions:
             present = self.exceptions_present_many(c)
             out = np.where((out == T) & (present != F), U, out).astype(np.int8)
@@ -950,10 +975,11 @@ class _CodedEvaluator(Evaluator):
 
 
 class ConditionEvaluator(_CodedEvaluator):
-    """Conditions (ICD-10-CM), with history, windows, exceptions, family history."""
+    """Conditions (ICD-10-CM), with history, windows, exceptions, family history and qualifiers."""
 
     kind = "condition"
     list_name = "condition list"
+    reads_qualifiers = True
 
     def __init__(self, rule: Rule, trial: "CompiledTrial") -> None:
         super().__init__(rule, trial)
@@ -964,7 +990,7 @@ class ConditionEvaluator(_CodedEvaluator):
         if rule.polarity == "exclude":
             for req in trial.required_conditions:
                 if self.cover.overlaps(req) and req.code is not None:
-                    self.own.append(_category_of(req.code))
+                    self.own.append(req.code if "-" in req.code else _category_of(req.code))
         self.has_value = rule.operator is not None and (rule.low is not None or rule.high is not None)
 
     def covered(self, concept: Concept | None, name: str | None) -> bool:
@@ -998,6 +1024,8 @@ class ConditionEvaluator(_CodedEvaluator):
         excepted: list[str] = []
         own: list[str] = []
         uncoded: list[str] = []
+        unqualified: list[str] = []
+        other_kind: list[str] = []
         for f in facts:
             if f.concept is None:
                 uncoded.append(_label(f))
@@ -1016,12 +1044,24 @@ class ConditionEvaluator(_CodedEvaluator):
                 if self.value_check(f) == U:
                     ungraded.append(label)
                 continue
+            if t == T and self.qualifiers:
+                q = qualifier_lexicon().compare(self.qualifiers, f.qualifiers)
+                if q != T:
+                    (unqualified if q == U else other_kind).append(label)
+                    continue
             if t == T:
                 counted.append(label)
             elif t == U:
                 unknown.append(label)
-        return self._summary(counted, unknown, excepted, uncoded, "" if family else self.when_text(v), list_name,
-                             ungraded, own)
+        if not counted and unqualified:
+            what = " or ".join(self.qualifiers)
+            return Outcome(U, unqualified[0], f"{unqualified[0]} is {self.concept_name()}, but the record does not say "
+                           f"whether it is {what}", [f"whether {unqualified[0]} is {what}"])
+        out = self._summary(counted, unknown, excepted, uncoded, "" if family else self.when_text(v), list_name,
+                            ungraded, own)
+        if out.holds == F and other_kind:
+            out = Outcome(F, None, f"{out.reason}; {', '.join(other_kind)} is not {' or '.join(self.qualifiers)}")
+        return out
 
     def statement_many(self, c: "Cohort") -> Array:
         rule = self.rule
@@ -1038,8 +1078,8 @@ class ConditionEvaluator(_CodedEvaluator):
             else:
                 ongoing = kind == "current" and not _history_code(con.code)
                 t = timing(rule.status, rule.window, Span(None, None, ongoing), as_of, as_of)
-            if t == T and self.has_value:
-                t = U  # a table holds no class or grade
+            if t == T and (self.has_value or self.qualifiers):
+                t = U  # a table holds no class, grade or qualifier
             return t
 
         return lst.closed_world(fact_timing)
@@ -1618,6 +1658,104 @@ class ObservationEvaluator(Evaluator):
         return self.read_many(c, self.rule.concept.code, self.rule.status)
 
 
+# ----------------------------------------------------------------- populations
+
+
+class PopulationCheck:
+    """Whether a patient belongs to the population a rule binds (``Rule.applies_to``), three-valued.
+
+    Every part given must hold: sex, childbearing (reproductive) potential, the age band, having any
+    of ``conditions``, having none of ``without``; ``other`` (a description no record answers) is unknown.
+    """
+
+    def __init__(self, population: Population) -> None:
+        self.population = population
+        self.covers = [ConditionCover(c) for c in population.conditions]
+        self.absent = [ConditionCover(c) for c in population.without]
+
+    def one(self, v: View) -> tuple[int, str]:
+        """Membership (T, F or U) and the fact that settles it or is missing."""
+        pop = self.population
+        parts: list[tuple[int, str]] = []
+        if pop.sex is not None:
+            sex = v.p.sex
+            parts.append((U if sex not in ("female", "male") else T if sex == pop.sex else F, f"sex {sex}"))
+        if pop.childbearing_potential is not None:
+            if pop.sex is None and v.p.sex == "male":
+                # "fertile patients": a man's fertility is in no record we read
+                parts.append((U, "whether the patient can father a child"))
+            else:
+                holds = ObservationEvaluator.read(v, "obs:childbearing-potential", "current").holds
+                if holds != U and not pop.childbearing_potential:
+                    holds = 1 - holds
+                parts.append((holds, "childbearing potential"))
+        if pop.age_operator is not None:
+            age = v.p.age_on(v.as_of)
+            holds = U if age is None else compare_one(age[0], pop.age_operator, pop.age_low, pop.age_high)
+            parts.append((holds, f"age {age[0]:g}" if age is not None else "age"))
+        for covers, wanted in ((self.covers, True), (self.absent, False)):
+            if not covers:
+                continue
+            has = self._has(v, covers)
+            parts.append((has if wanted or has == U else 1 - has, "condition list"))
+        if pop.other:
+            parts.append((U, pop.other))
+        values = [p for p, _ in parts]
+        result = all3(values)
+        why = next((w for p, w in parts if p == result), pop.text)
+        return result, why
+
+    @staticmethod
+    def _has(v: View, covers: list[ConditionCover]) -> int:
+        facts = v.p.conditions
+        if facts is None:
+            return U
+        if any(f.concept is not None and any(c.covers(f.concept.code) for c in covers) and v.condition_span(f).ongoing
+               for f in facts):
+            return T
+        return U if any(f.concept is None for f in facts) else F
+
+    def many(self, c: "Cohort") -> Array:
+        """Membership for every row of a cohort."""
+        pop = self.population
+        parts: list[Array] = []
+        if pop.sex is not None:
+            known = (c.sex == "female") | (c.sex == "male")
+            parts.append(np.where(known, (c.sex == pop.sex).astype(np.int8), U).astype(np.int8))
+        if pop.childbearing_potential is not None:
+            holds = ObservationEvaluator.read_many(c, "obs:childbearing-potential", "current")
+            if not pop.childbearing_potential:
+                holds = np.where(holds == U, U, 1 - holds).astype(np.int8)
+            if pop.sex is None:
+                holds = np.where(c.sex == "male", U, holds).astype(np.int8)
+            parts.append(holds)
+        if pop.age_operator is not None:
+            parts.append(compare(c.age_completed, pop.age_operator, pop.age_low, pop.age_high))
+        for covers, wanted in ((self.covers, True), (self.absent, False)):
+            if not covers:
+                continue
+            lst = c.lists["conditions"]
+
+            def named(con: Concept, name: str | None, cv: list[ConditionCover] = covers) -> bool:
+                return con.system == "ICD-10-CM" and any(x.covers(con.code) for x in cv) and not _history_code(con.code)
+
+            hit = lst.any_rows(named, kinds=("current",))
+            has = np.where(~lst.provided, U, np.where(hit, T, np.where(lst.uncoded, U, F))).astype(np.int8)
+            parts.append(has if wanted else np.where(has == U, U, 1 - has).astype(np.int8))
+        if pop.other:
+            parts.append(np.full(c.n, U, dtype=np.int8))
+        return all3_array(np.stack(parts)) if parts else np.full(c.n, T, dtype=np.int8)
+
+
+def _apply_population(result: Array, applies: Array, grouped_require: bool) -> Array:
+    """A rule's criterion result for the patients it binds: outside its population a rule is met (an
+    alternative of an any-of group is not available: not met); where membership is unknown, a rule that
+    would stand in the way is unknown."""
+    if grouped_require:
+        return np.where(applies == F, F, np.where((applies == U) & (result == T), U, result)).astype(np.int8)
+    return np.where(applies == F, T, np.where((applies == U) & (result != T), U, result)).astype(np.int8)
+
+
 def _evaluator_class(rule: Rule) -> type[Evaluator]:
     if rule.category == "age":
         return AgeEvaluator
@@ -1629,7 +1767,7 @@ def _evaluator_class(rule: Rule) -> type[Evaluator]:
     if concept is None:
         return Evaluator
     code = concept.code
-    if concept.system == "ICD-10-CM" and normalize_icd(code) is not None:
+    if concept.system == "ICD-10-CM" and icd_code_or_range(code) is not None:
         return ConditionEvaluator
     if concept.system in _DRUG_SYSTEMS or code.startswith("drug:"):
         return DrugEvaluator
@@ -1657,12 +1795,15 @@ class CompiledTrial:
         self.required_conditions = [
             ConditionCover(r.concept, r.evidence) for r in self.rules
             if r.computable and r.polarity == "require" and r.category == "condition" and r.concept is not None
-            and r.concept.system == "ICD-10-CM" and normalize_icd(r.concept.code) is not None
+            and r.concept.system == "ICD-10-CM" and icd_code_or_range(r.concept.code) is not None
         ]
         self.evaluators: dict[str, Evaluator] = {}
+        self.populations: dict[str, PopulationCheck] = {}
         for rule in self.rules:
             if rule.computable:
                 self.evaluators[rule.id] = _evaluator_class(rule)(rule, self)
+                if rule.applies_to is not None:
+                    self.populations[rule.id] = PopulationCheck(rule.applies_to)
         groups: dict[str, list[Rule]] = {}
         for rule in self.rules:
             if rule.group is not None:
@@ -1689,15 +1830,28 @@ class CompiledTrial:
             out = self.evaluators[rule.id].one(v)
             holds = out.holds
             res = holds if rule.polarity == "require" else (U if holds == U else 1 - holds)
-            truth[rule.id] = res
             reason = out.reason
-            if rule.polarity == "exclude" and holds == T:
+            needs = out.needs
+            check = self.populations.get(rule.id)
+            if check is not None:
+                applies, why = check.one(v)
+                grouped = rule.group is not None and rule.polarity == "require"
+                new = int(_apply_population(np.array([res], dtype=np.int8), np.array([applies], dtype=np.int8), grouped)[0])
+                who = rule.applies_to.text if rule.applies_to is not None else ""
+                if applies == F:
+                    reason = f"applies only to {who}; the patient is not among them ({why})"
+                elif applies == U and new != res:
+                    reason = f"{reason}; but it applies only to {who}, which the record cannot confirm ({why})"
+                    needs = needs + [f"whether the patient is among {who}"]
+                res = new
+            truth[rule.id] = res
+            if res == F and rule.polarity == "exclude":
                 reason = f"excluded: {reason}"
-            elif rule.polarity == "require" and holds == F:
+            elif res == F and rule.polarity == "require":
                 reason = f"requirement not met: {reason}"
             results.append(RuleResult.model_construct(**base, computable=True, holds=None if holds == U else bool(holds),
                                                       result=RESULT_NAMES[res], fact=out.fact, reason=reason,
-                                                      needs=out.needs if res == U else []))
+                                                      needs=needs if res == U else []))
         units, group_results = self.combine({k: np.array([v_], dtype=np.int8) for k, v_ in truth.items()}, 1)
         unit_values = {k: int(a[0]) for k, a in units.items()}
         verdict = _verdict_one(list(unit_values.values()))
@@ -1755,7 +1909,11 @@ class CompiledTrial:
             if not rule.computable:
                 continue
             holds = self.evaluators[rule.id].many(cohort)
-            truth[rule.id] = holds if rule.polarity == "require" else np.where(holds == U, U, 1 - holds).astype(np.int8)
+            result = holds if rule.polarity == "require" else np.where(holds == U, U, 1 - holds).astype(np.int8)
+            check = self.populations.get(rule.id)
+            if check is not None:
+                result = _apply_population(result, check.many(cohort), rule.group is not None and rule.polarity == "require")
+            truth[rule.id] = result
         units, _ = self.combine(truth, cohort.n)
         if units:
             stack = np.stack(list(units.values()))

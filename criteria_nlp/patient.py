@@ -452,14 +452,35 @@ ConditionStatus = Literal["active", "recurrence", "relapse", "inactive", "remiss
 
 
 class ConditionFact(_Fact):
-    """A diagnosis: ``onset``/``abatement`` dates, clinical ``status``, an optional class/grade/stage ``value``."""
+    """A diagnosis: ``onset``/``abatement`` dates, clinical ``status``, an optional class/grade/stage ``value``
+    and ``qualifiers``: what the record says of it ("uncontrolled", "chronic", "severe", "carrier"; the names
+    or forms of ``resources/qualifiers.json``, normalised on load; other words are kept and ignored). None
+    means the record says nothing: a rule asking for a qualifier is then unknown."""
 
     onset: dt.date | None = None
     abatement: dt.date | None = None
     status: ConditionStatus | None = None
     value: float | None = None
+    qualifiers: list[str] | None = None
 
     _dates = field_validator("onset", "abatement", mode="before")(_to_date)
+
+    @field_validator("qualifiers", mode="before")
+    @classmethod
+    def _qualifiers(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        from .qualifiers import qualifier_lexicon
+
+        lexicon = qualifier_lexicon()
+        out: list[str] = []
+        for word in value:
+            name = lexicon.normalize(str(word)) or str(word).strip().lower()
+            if name and name not in out:
+                out.append(name)
+        return out
 
     @model_validator(mode="after")
     def _code(self) -> "ConditionFact":
