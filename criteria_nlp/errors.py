@@ -75,6 +75,7 @@ class Errors:
     E007 = "{record}: no split named {detail!r}; expected 'train' or 'dev'."
     E008 = "{record}: the split file is invalid ({detail})."
     E009 = "{record}: the predictor returned {detail}."
+    E010 = "{record}: not a usable TREC Clinical Trials folder ({detail}); expected topics.jsonl, qrels.tsv and trials/."
 
 
 class CriteriaNLPError(Exception):

@@ -151,6 +151,9 @@ class ChiaFile(_Model):
     lines: list[tuple[int, int]] = Field(description="(start, end) of each non-blank line, without its line break")
     entities: list[GoldEntity]
     or_groups: list[list[str]] = Field(default_factory=list)
+    relations: list[tuple[str, str, str]] = Field(
+        default_factory=list, description="(type, arg1, arg2) of each brat relation line (Has_value, Has_temporal, ...)"
+    )
     skipped: dict[str, int] = Field(default_factory=dict, description="Chia's odd entity types skipped, by type")
     unannotated: list[tuple[int, int, str]] = Field(
         default_factory=list,
@@ -350,6 +353,7 @@ def read_chia_file(path: str | Path) -> ChiaFile:
     known_ids: set[str] = set()
     negations: list[tuple[int, str]] = []
     or_groups: list[list[str]] = []
+    relations: list[tuple[str, str, str]] = []
     for number, raw in enumerate(ann_lines, start=1):
         line = raw.rstrip("\r")
         if not line.strip():
@@ -368,6 +372,7 @@ def read_chia_file(path: str | Path) -> ChiaFile:
                 continue
             if fields[0] == "Has_negation":
                 negations.append((number, fields[1].split(":", 1)[1]))
+            relations.append((fields[0], fields[1].split(":", 1)[1], fields[2].split(":", 1)[1]))
         elif head == "*":
             fields = parts[1].split() if len(parts) > 1 else []
             if len(fields) < 3:
@@ -397,6 +402,7 @@ def read_chia_file(path: str | Path) -> ChiaFile:
         lines=reader.lines,
         entities=ordered,
         or_groups=or_groups,
+        relations=relations,
         skipped=dict(sorted(reader.skipped.items())),
         unannotated=sorted(reader.unannotated),
         clipped=reader.clipped,
