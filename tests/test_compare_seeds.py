@@ -48,7 +48,15 @@ def test_compare_seeds_golden(table: pd.DataFrame) -> None:
         ("pregnancy:Z39.1 (lactation)", ["", "excluded", "excluded", "excluded", ""]),
         ("procedure:proc:dialysis (dialysis)", ["", "excluded", "", "excluded", ""]),
         ("condition:B20 (HIV infection)", ["", "excluded", "", "", "excluded"]),
-        ("condition:A15-A19 (tuberculosis)", ["", "excluded", "excluded", "", "excluded; excluded (planned)"]),
+        # "Active tuberculosis" carries its qualifier; "suspected TB" is suspected, not planned
+        ("condition:A15-A19 (tuberculosis)", ["", "excluded", "excluded (active)", "", "excluded; excluded (suspected)"]),
+        # "uncontrolled high blood pressure": the qualifier is in the cell
+        ("condition:I10 (hypertension)", ["", "", "", "excluded (uncontrolled)", ""]),
+        # "in past 6 months" belongs to acute coronary syndrome only, not to the other cardiac items (seed NCT00659217)
+        ("condition:I24.9 (ACS)", ["", "", "", "", "excluded (history, 6 mo)"]),
+        ("condition:I50.9 (heart failure)", ["", "", "", "excluded", "excluded (history)"]),
+        # "Psychiatric illness ... making ... informed consent impossible" excludes the illness (as judged), never consent
+        ("condition:F99 (psychiatric disorder)", ["", "", "", "", "excluded (interfering)"]),
         ("condition:C80.1 (malignancy)", ["", "excluded (history, 5 y)", "excluded", "", "excluded (history)"]),
         ("lab:1742-6 (ALT)", ["", "", "> 2 x ULN", "", "excluded if > 2 x ULN (unless SLE)"]),
     ],

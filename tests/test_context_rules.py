@@ -36,20 +36,22 @@ def _doc(nlp: Language, text: str, ents: list[tuple[str, str]]) -> Doc:
     return nlp.get_pipe("criteria_context")(doc)
 
 
-def _flags(doc: Doc) -> dict[str, tuple[bool, bool, bool, bool, bool]]:
+def _flags(doc: Doc) -> dict[str, tuple[bool, ...]]:
     out = {}
     for e in doc.ents:
         data = e._.entity
-        flags = tuple(bool(data.get(f)) for f in ("negated", "historical", "hypothetical", "family", "excepted"))
+        flags = tuple(bool(data.get(f)) for f in ("negated", "historical", "hypothetical", "family", "excepted", "uncertain"))
         # medspaCy's span attributes say the same
         assert flags[:4] == (e._.is_negated, e._.is_historical, e._.is_hypothetical, e._.is_family)
+        assert flags[5] == e._.is_uncertain
         out[e.text] = flags
     return out
 
 
-N, H, Y, F, X = (True, False, False, False, False), (False, True, False, False, False), \
-    (False, False, True, False, False), (False, False, False, True, False), (False, False, False, False, True)
-NONE = (False, False, False, False, False)
+N, H, Y, F, X, S = (True, False, False, False, False, False), (False, True, False, False, False, False), \
+    (False, False, True, False, False, False), (False, False, False, True, False, False), \
+    (False, False, False, False, True, False), (False, False, False, False, False, True)
+NONE = (False, False, False, False, False, False)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +69,9 @@ NONE = (False, False, False, False, False)
         ("Prior treatment with cyclophosphamide", [("cyclophosphamide", "DRUG")], {"cyclophosphamide": H}),
         ("Previous myocardial infarction", [("myocardial infarction", "CONDITION")], {"myocardial infarction": H}),
         ("Planned renal transplantation", [("renal transplantation", "PROCEDURE")], {"renal transplantation": Y}),
-        ("Suspected TB", [("TB", "CONDITION")], {"TB": Y}),
+        # suspected is not planned: the rule status "suspected" (POSSIBLE_EXISTENCE)
+        ("Suspected TB", [("TB", "CONDITION")], {"TB": S}),
+        ("Possible pulmonary embolism", [("pulmonary embolism", "CONDITION")], {"pulmonary embolism": S}),
         ("Likely to require dialysis", [("dialysis", "PROCEDURE")], {"dialysis": Y}),
         ("Treatment stops if progression occurs", [("progression", "CONDITION")], {"progression": Y}),
         # a condition on sex is not a hypothetical

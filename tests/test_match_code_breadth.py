@@ -28,12 +28,16 @@ def _codes(analysis: TrialAnalysis) -> list[str]:
     return [r.concept.code for r in analysis.rules if r.source == "text" and r.computable and r.concept is not None]
 
 
-@pytest.mark.parametrize("text", ["diabetes", "diabetes mellitus", "Diabetes mellitus (DM)", "uncontrolled diabetes"])
-def test_match_unspecified_diabetes_excludes_every_type(analyzer: Analyzer, text: str) -> None:
+@pytest.mark.parametrize(("text", "qualifiers"), [
+    ("diabetes", None), ("diabetes mellitus", None), ("Diabetes mellitus (DM)", None),
+    # a qualifier the record must confirm: stated here, so the code alone decides
+    ("uncontrolled diabetes", ["poorly controlled"]),
+])
+def test_match_unspecified_diabetes_excludes_every_type(analyzer: Analyzer, text: str, qualifiers: list[str] | None) -> None:
     analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
     (rule,) = [r for r in analysis.rules if r.source == "text"]
     assert rule.concept is not None and (rule.concept.code, rule.concept.name) == ("E08-E13", "Diabetes mellitus")
-    result = criteria_nlp.match(_patient({"code": "E10.9", "name": "type 1 diabetes"}), analysis)
+    result = criteria_nlp.match(_patient({"code": "E10.9", "name": "type 1 diabetes", "qualifiers": qualifiers}), analysis)
     assert result.verdict == "ineligible"
     reason = result.rules[0].reason.lower()
     assert "diabetes mellitus (e08-e13)" in reason and "type 2" not in reason
@@ -88,10 +92,15 @@ def test_match_hepatitis_b_carrier_is_coded_to_the_carrier_code(analyzer: Analyz
 
 
 @pytest.mark.parametrize(("text", "condition", "verdict"), [
-    # an acute hepatitis of no stated cause: any acute hepatitis, not a chronic viral one
-    ("Patients with active tuberculosis, acute sever hepatitis", {"code": "K72.00", "name": "acute hepatic failure"}, "ineligible"),
+    # an acute hepatitis of no stated cause: any acute hepatitis, not a chronic viral one ("severe" is a qualifier
+    # the record must confirm; "acute" is in the code)
+    ("Patients with active tuberculosis, acute sever hepatitis",
+     {"code": "K72.00", "name": "acute hepatic failure", "qualifiers": ["severe"]}, "ineligible"),
+    ("Patients with active tuberculosis, acute sever hepatitis", {"code": "K72.00", "name": "acute hepatic failure"},
+     "indeterminate"),
     ("acute hepatitis", {"code": "B17.10", "name": "acute hepatitis C"}, "ineligible"),
-    ("acute severe hepatitis", {"code": "K71.2", "name": "drug-induced acute hepatitis"}, "ineligible"),
+    ("acute severe hepatitis", {"code": "K71.2", "name": "drug-induced acute hepatitis", "qualifiers": ["severe"]},
+     "ineligible"),
     ("Patients with active tuberculosis, acute sever hepatitis", {"code": "B18.1", "name": "chronic hepatitis B"}, "eligible"),
     # hepatitis of no stated cause or course: viral, autoimmune, alcoholic, toxic...
     ("hepatitis", {"code": "K75.4", "name": "autoimmune hepatitis"}, "ineligible"),
@@ -111,10 +120,13 @@ def test_match_acute_hepatitis_is_not_coded_viral(analyzer: Analyzer) -> None:
 
 
 @pytest.mark.parametrize(("condition", "verdict"), [
-    ({"code": "K70.30", "name": "alcoholic cirrhosis"}, "ineligible"),  # liver disease, lost before
-    ({"code": "N18.4", "name": "CKD stage 4"}, "ineligible"),
-    ({"code": "N04.9", "name": "nephrotic syndrome"}, "ineligible"),  # kidney disease, not only kidney failure
-    ({"code": "I21.4", "name": "NSTEMI"}, "ineligible"),
+    # "Severe" narrows every organ of the list: the record must say the disease is severe
+    ({"code": "K70.30", "name": "alcoholic cirrhosis", "qualifiers": ["severe"]}, "ineligible"),  # liver disease, lost before
+    ({"code": "N18.4", "name": "CKD stage 4", "qualifiers": ["severe"]}, "ineligible"),
+    ({"code": "N04.9", "name": "nephrotic syndrome", "qualifiers": ["severe"]}, "ineligible"),  # kidney disease, not only kidney failure
+    ({"code": "I21.4", "name": "NSTEMI", "qualifiers": ["severe"]}, "ineligible"),
+    ({"code": "K70.30", "name": "alcoholic cirrhosis"}, "indeterminate"),
+    ({"code": "K70.30", "name": "alcoholic cirrhosis", "qualifiers": ["mild"]}, "eligible"),
     ({"code": "J45.909", "name": "asthma"}, "eligible"),
 ])
 def test_match_elided_coordination_gives_each_organ_a_rule(analyzer: Analyzer, condition: dict[str, Any], verdict: str) -> None:

@@ -114,10 +114,10 @@ def test_tag_seeds_malignancy_window(seeds: dict[str, TrialAnalysis]) -> None:
 def _golden_rows(analysis: TrialAnalysis) -> list[list[object]]:
     return [
         [e.criterion, e.label, e.text, "".join(f for f, on in (("N", e.negated), ("H", e.historical), ("Y", e.hypothetical),
-                                                              ("F", e.family), ("X", e.excepted)) if on),
+                                                              ("S", e.uncertain), ("F", e.family), ("X", e.excepted)) if on),
          e.concept.code if e.concept else None,
          [e.value.operator, e.value.low, e.value.high, e.value.unit, e.value.uln_multiple] if e.value else None,
-         e.window.iso8601 if e.window else None]
+         e.window.iso8601 if e.window else None, e.qualifies, [q.name for q in e.qualifiers]]
         for e in analysis.entities
     ]
 
