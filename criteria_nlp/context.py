@@ -46,7 +46,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
 from .errors import ResourceError
-from .extensions import entity_data
+from .extensions import entity_data, window_has_extent
 from .qualifiers import QualifierLexicon, qualifier_lexicon
 
 RESOURCE = "context_rules.json"
@@ -248,7 +248,15 @@ class CriteriaContext:
                 s_start, s_end = modifier.scope_span
                 modifier._scope_start, modifier._scope_end = max(s_start, block_start), min(s_end, block_start + CHUNK)
             by_sent_mods[key].append(modifier)
+        # a time word inside a window ("in past 6 months") is the window's: the linker gives it to its events
+        windows = [(ent.start, ent.end) for ent, item in zip(ents, data)
+                   if ent.label_ == "TEMPORAL" and window_has_extent(item.get("window"))]
         for sent, modifiers in by_sent_mods.items():
+            if windows:
+                modifiers = [m for m in modifiers if m.category != "HISTORICAL" or not any(
+                    a <= m.modifier_span[0] and m.modifier_span[1] <= b for a, b in windows)]
+                if not modifiers:
+                    continue
             graph = ConTextGraph(prune_on_modifier_overlap=True)
             graph.targets = by_sent_targets[sent]
             graph.modifiers = modifiers

@@ -99,6 +99,12 @@ def entity_data(doc: Doc, ents: Any = None) -> list[dict[str, Any]]:
     return data
 
 
+def window_has_extent(window: dict[str, Any] | None) -> bool:
+    """Whether an entity's ``window`` data places events in time (a duration or an anchor), unlike a bare
+    status word ("current", "history of")."""
+    return bool(window) and (window.get("duration_days") is not None or window.get("anchor") is not None)  # type: ignore[union-attr]
+
+
 def register_extensions() -> None:
     """Register every extension; calling it again changes nothing.
 

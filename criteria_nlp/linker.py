@@ -40,7 +40,7 @@ from typing import Any, Optional
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .extensions import entity_data
+from .extensions import entity_data, window_has_extent
 
 MEASURABLE = ("LAB", "SCORE", "AGE")
 EVENTS = ("CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE", "LAB", "SCORE", "AGE")
@@ -180,7 +180,7 @@ class CriteriaLinker:
             if span.label_ != "TEMPORAL":
                 continue
             window = info.get("window")
-            if _has_extent(window):
+            if window_has_extent(window):
                 # an excepted mention ("malignancy except for treated carcinoma in situ in the past 5 years") does
                 # not take the window from the mention its exception belongs to
                 kept = [e for e in events if not group[e][1].get("excepted") or not any(
@@ -303,10 +303,6 @@ def _status_of(span: Span) -> Optional[str]:
     """"historical" for a status word about the past ("history of", "prior"), else None."""
     first = span[0].lower_
     return "historical" if first in PAST_STATUS else None
-
-
-def _has_extent(window: Optional[dict[str, Any]]) -> bool:
-    return bool(window) and (window.get("duration_days") is not None or window.get("anchor") is not None)  # type: ignore[union-attr]
 
 
 @Language.factory(
