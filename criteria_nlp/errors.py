@@ -137,3 +137,11 @@ class PatientError(CriteriaNLPError, ValueError):
 
 class BatchError(CriteriaNLPError, RuntimeError):
     """A batch run cannot proceed."""
+
+
+def validation_detail(exc: Any) -> str:
+    """The first problem a pydantic ``ValidationError`` reports, as "where: what" (and how many more)."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err.get("loc", ()))
+    more = exc.error_count() - 1
+    return f"{loc}: {err.get('msg', '')}" + (f" (and {more} more)" if more > 0 else "")

@@ -25,7 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .errors import ResourceError
+from .errors import ResourceError, validation_detail
 
 RESOURCE = "qualifiers.json"
 
@@ -81,8 +81,10 @@ class QualifierLexicon(BaseModel):
             return cls.model_validate(json.loads(text))
         except FileNotFoundError:
             raise ResourceError("X002", record=record) from None
-        except (ValidationError, json.JSONDecodeError) as exc:
-            raise ResourceError("X001", record=record, detail=str(exc).splitlines()[0]) from None
+        except json.JSONDecodeError as exc:
+            raise ResourceError("X001", record=record, detail=f"malformed JSON: {exc}") from None
+        except ValidationError as exc:
+            raise ResourceError("X001", record=record, detail=validation_detail(exc)) from None
 
     @functools.cached_property
     def by_name(self) -> dict[str, QualifierEntry]:

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from .errors import AnalysisError
+from .errors import AnalysisError, validation_detail
 
 SCHEMA_VERSION = "2"
 #: versions ``TrialAnalysis.from_dict`` reads (older ones are upgraded on the way in)
@@ -436,7 +436,7 @@ class TrialAnalysis(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            raise AnalysisError("A002", record=record, detail=_first_error(exc)) from None
+            raise AnalysisError("A002", record=record, detail=validation_detail(exc)) from None
 
     def criteria_of(self, kind: Kind) -> list[Criterion]:
         """The criteria (not lead-ins) of one kind, in text order."""
@@ -489,12 +489,6 @@ def _upgrade_v1(data: dict[str, Any]) -> dict[str, Any]:
     out["entities"] = entities
     out["schema_version"] = SCHEMA_VERSION
     return out
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err.get("loc", ()))
-    return f"{loc}: {err.get('msg', '')}" + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else "")
 
 
 SCHEMA_RESOURCE = "trial_analysis.schema.json"

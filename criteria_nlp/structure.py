@@ -39,7 +39,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import ResourceError
+from .errors import ResourceError, validation_detail
 from .schema import Concept, Entity, Population
 
 RESOURCE = "rule_structure.json"
@@ -126,8 +126,10 @@ def load_cues(path: str | None = None) -> StructureCues:
         return StructureCues.model_validate(json.loads(text))
     except FileNotFoundError:
         raise ResourceError("X002", record=record) from None
-    except (ValidationError, json.JSONDecodeError) as exc:
-        raise ResourceError("X001", record=record, detail=str(exc).splitlines()[0]) from None
+    except json.JSONDecodeError as exc:
+        raise ResourceError("X001", record=record, detail=f"malformed JSON: {exc}") from None
+    except ValidationError as exc:
+        raise ResourceError("X001", record=record, detail=validation_detail(exc)) from None
 
 
 @functools.lru_cache(maxsize=1)
@@ -358,8 +360,8 @@ def allergens(text: str, start: int, entities: Sequence[Entity]) -> tuple[set[st
             agents.add(e.id)
             previous = e.end
         if listed and listed[0].id in agents:
-            cues.update(e.id for e in ordered if e.label == "CONDITION" and e.end <= start + hit.end() + 1
-                        and e.start >= start + hit.start() - 2)
+            cues.update(e.id for e in ordered if e.label == "CONDITION" and e.start < start + hit.end()
+                        and e.end > start + hit.start())
     return agents, cues
 
 
