@@ -249,6 +249,9 @@ class _Builder:
         # mention itself names no condition to exclude
         agents, allergy_words = allergens(criterion.text, criterion.start, entities)
         skip = describing | consequence | {g.id for g in generic.values()}
+        lead = self.alternative_list(criterion)
+        if lead is not None:  # "one of the following risk factors for fracture:" names the list, asks nothing
+            skip |= {e.id for e in entities if lead[0] <= e.start and e.end <= lead[1]}
         clauses = self.clauses(criterion, entities)
         for extra in clauses.values():
             skip |= extra[1]
@@ -277,13 +280,22 @@ class _Builder:
                      text=criterion.text, criterion=criterion.id, computable=False,
                      reason="nothing in the criterion could be coded")
 
+    @staticmethod
+    def alternative_list(criterion: Criterion) -> tuple[int, int] | None:
+        """Where "at least one of the following ...:" begins inside a criterion and where its list begins
+        (offsets in the eligibility text), or None."""
+        hit = patterns().alternative_lead.search(criterion.text)
+        if hit is None or ":" not in criterion.text[hit.end():hit.end() + 100]:
+            return None
+        return criterion.start + hit.start(), criterion.start + criterion.text.index(":", hit.end()) + 1
+
     def inline_alternatives(self, criterion: Criterion, rules: list[Rule]) -> None:
         """The requirements listed after "at least one of the following ...:" inside a criterion form one any-of
         group ("... and have at least one of the following risk factors: (a) age > 65 years; (b) ...")."""
-        hit = patterns().alternative_lead.search(criterion.text)
-        if hit is None or ":" not in criterion.text[hit.end():hit.end() + 100]:
+        span = self.alternative_list(criterion)
+        if span is None:
             return
-        listed = criterion.start + criterion.text.index(":", hit.end()) + 1
+        listed = span[1]
         members = [r for r in rules if r.polarity == "require" and r.entity in self.by_id
                    and self.by_id[r.entity].start >= listed]
         if len(members) < 2:
@@ -305,7 +317,14 @@ class _Builder:
         heading = parent.text.rstrip(" :")
         population = describe(heading, parent.start, self.by_criterion.get(parent.id, []))
         if population is None:
-            return None
+            # one of several cohorts ("Healthy volunteers:" then "Patients:"): which one the patient is in, no
+            # record says
+            siblings = [c for c in self.analysis.criteria if c.role == "heading" and c.kind == parent.kind
+                        and c.parent == parent.parent and c.id != parent.id]
+            if not any(describe(c.text.rstrip(" :"), c.start, self.by_criterion.get(c.id, [])) is not None
+                       for c in siblings):
+                return None
+            population = Population(other=heading, text=heading)
         return PopulationMatch(parent.start, parent.end, population, set())
 
     def generic_treatments(self, criterion: Criterion, entities: list[Entity]) -> dict[str, Entity]:
