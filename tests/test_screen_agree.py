@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -160,3 +161,33 @@ def test_screen_agree_log_unit_lab() -> None:
     expected = ["met", "not_met", "not_met", "not_met", "met", "unknown", "unknown"]
     assert list(table["r1"]) == expected
     assert [match(p, a).rule("r1").result for p in patients_from_frame(df, as_of=AS_OF)] == expected
+
+
+STRUCTURE_CRITERIA = (
+    "Inclusion Criteria:\n"
+    "- Women of childbearing potential must have a negative pregnancy test\n"
+    "- Hemoglobin >= 11 g/dL in men\n"
+    "- If age is 40 to 45 years, no history of myocardial infarction\n"
+    "- AST < 3 x ULN (< 5 x ULN if liver metastases are present)\n"
+    "- Previous chemotherapy or radiotherapy\n"
+    "Exclusion Criteria:\n"
+    "- Uncontrolled high blood pressure\n"
+    "- Suspected tuberculosis\n"
+)
+
+
+def test_screen_agree_on_populations_qualifiers_and_alternatives(analyzer: Any) -> None:
+    """Rules binding a population, asking for a qualifier, or listed as alternatives: screen() answers as match()."""
+    a = analyzer(STRUCTURE_CRITERIA)
+    assert any(r.applies_to is not None for r in a.rules) and any(r.qualifiers for r in a.rules)
+    df = cohort_200()
+    table = screen(df, a, as_of=AS_OF)
+    disagreements = []
+    for i, p in enumerate(patients_from_frame(df, as_of=AS_OF)):
+        result = match(p, a)
+        if result.verdict != table["verdict"].iloc[i]:
+            disagreements.append((p.id, "verdict", result.verdict, table["verdict"].iloc[i]))
+        disagreements += [(p.id, r.rule, r.result, table[r.rule].iloc[i]) for r in result.rules
+                          if r.result != table[r.rule].iloc[i]]
+    assert disagreements == []
+    assert {"ineligible", "indeterminate"} <= set(table["verdict"])  # the cohort is not trivial

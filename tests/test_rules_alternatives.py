@@ -1,0 +1,104 @@
+"""Alternatives: requirements joined by "or", values included, across categories, and "one of the following"
+lists, in inclusions one any-of group (issue 22, class 4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+import criteria_nlp
+from criteria_nlp import Analyzer, TrialAnalysis
+
+AS_OF = dt.date(2026, 3, 1)
+
+
+def _rules(analysis: TrialAnalysis) -> list[Any]:
+    return [r for r in analysis.rules if r.source == "text" and r.computable]
+
+
+def _match(analysis: TrialAnalysis, **fields: Any) -> str:
+    data: dict[str, Any] = {"id": "p", "as_of": AS_OF, "age": 50, "sex": "female"}
+    data.update(fields)
+    return criteria_nlp.match(data, analysis).verdict
+
+
+@pytest.mark.parametrize(("labs", "verdict"), [
+    # bilirubin too high, AST fine: the alternative holds
+    ([{"code": "1975-2", "value": 3.0, "unit": "mg/dL"}, {"code": "1920-8", "value": 40, "unit": "U/L", "reference_high": 40}],
+     "eligible"),
+    ([{"code": "1975-2", "value": 3.0, "unit": "mg/dL"}, {"code": "1920-8", "value": 200, "unit": "U/L", "reference_high": 40}],
+     "ineligible"),
+    # one alternative fails, the other is not recorded
+    ([{"code": "1975-2", "value": 3.0, "unit": "mg/dL"}], "indeterminate"),
+])
+def test_rules_alternatives_values_between_labs(analyzer: Analyzer, labs: list[dict[str, Any]], verdict: str) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- Total bilirubin < 2 mg/dL or AST < 3 x ULN\n")
+    rules = _rules(analysis)
+    assert [r.category for r in rules] == ["lab", "lab"] and rules[0].group is not None and rules[0].group == rules[1].group
+    assert _match(analysis, labs=labs) == verdict
+
+
+def test_rules_alternatives_creatinine_or_clearance(analyzer: Analyzer) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- Serum creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 60 mL/min\n")
+    rules = _rules(analysis)
+    assert len(rules) == 2 and len({r.group for r in rules}) == 1 and rules[0].group is not None
+    clearance = rules[1].concept
+    assert clearance is not None
+    labs = [{"code": "2160-0", "value": 2.0, "unit": "mg/dL"}, {"code": clearance.code, "value": 70, "unit": "mL/min"}]
+    assert _match(analysis, labs=labs) == "eligible"
+    labs[1]["value"] = 40
+    assert _match(analysis, labs=labs) == "ineligible"
+
+
+@pytest.mark.parametrize(("medications", "procedures", "verdict"), [
+    ([], [{"code": "proc:radiotherapy", "date": "2024-01-01"}], "eligible"),
+    ([{"name": "cyclophosphamide", "start": "2023-01-01", "end": "2023-03-01", "status": "completed"}], [], "eligible"),
+    ([], [], "ineligible"),
+])
+def test_rules_alternatives_across_categories(analyzer: Analyzer, medications: list[dict[str, Any]],
+                                              procedures: list[dict[str, Any]], verdict: str) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- Previous chemotherapy or radiotherapy\n")
+    rules = _rules(analysis)
+    assert sorted(r.category for r in rules) == ["drug", "procedure"]
+    assert {r.status for r in rules} == {"history"} and len({r.group for r in rules}) == 1
+    assert _match(analysis, medications=medications, procedures=procedures) == verdict
+
+
+def test_rules_alternatives_one_of_the_following_items(analyzer: Analyzer) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- Meets one of the following:\n  1. Lupus nephritis class III\n"
+                        "  2. Lupus nephritis class IV\n  3. Membranous lupus nephritis\n")
+    required = [r for r in _rules(analysis) if r.polarity == "require"]
+    assert len(required) >= 3 and len({r.group for r in required}) == 1 and required[0].group is not None
+
+
+def test_rules_alternatives_inline_enumeration(analyzer: Analyzer) -> None:
+    # TREC 2022 NCT00005005: an age > 65 is one risk factor of three, not an age limit of its own
+    text = ("Inclusion Criteria:\n\n  -  Have a bone mineral density scan with a T-score equal to or below -2.5 and have at "
+            "least one of the following risk factors for fracture: (a) age > 65 years;\n     (b) history of "
+            "postmenopausal fracture (nonvertebral or vertebral); or (c) maternal\n     history of hip fracture\n")
+    analysis = analyzer(text)
+    assert len([c for c in analysis.criteria if c.role == "criterion"]) == 1
+    (age,) = [r for r in analysis.rules if r.category == "age"]
+    assert age.group is not None
+    partners = [r for r in analysis.rules if r.group == age.group and r.id != age.id]
+    assert partners and all(r.category == "condition" for r in partners)
+    # nor is "risk factors for fracture" a fracture requirement
+    assert not [r for r in analysis.rules if r.evidence == "fracture" and r.group is None]
+    assert _match(analysis, age=55) != "ineligible"
+
+
+def test_rules_alternatives_exclusions_need_no_group(analyzer: Analyzer) -> None:
+    analysis = analyzer("Exclusion Criteria:\n- Pregnant or lactating\n")
+    rules = _rules(analysis)
+    assert len(rules) == 2 and all(r.group is None for r in rules)
+    assert _match(analysis, pregnant=False, lactating=True) == "ineligible"
+    assert _match(analysis, pregnant=False, lactating=False) == "eligible"
+
+
+def test_rules_alternatives_in_the_comparison_table(analyzer: Analyzer) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- Previous chemotherapy or radiotherapy\n")
+    table = criteria_nlp.compare([analysis])
+    cells = set(table.iloc[:, -1])
+    assert any("or radiotherapy" in cell for cell in cells) and any("or chemotherapy" in cell for cell in cells)

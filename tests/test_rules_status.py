@@ -1,0 +1,141 @@
+"""Status, scope and capacity clauses: which time a statement is about, which mentions a value, window or status
+word qualifies, and clauses about a condition's consequences (issue 22, classes 6 and 7); the schema's version 1
+still reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+import criteria_nlp
+from criteria_nlp import Analyzer, TrialAnalysis
+from criteria_nlp.errors import AnalysisError
+from criteria_nlp.schema import SCHEMA_VERSION
+
+AS_OF = dt.date(2026, 3, 1)
+
+
+def _patient(**fields: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": "p", "as_of": AS_OF, "age": 45, "sex": "female"}
+    data.update(fields)
+    return data
+
+
+def _entity(analysis: TrialAnalysis, text: str) -> Any:
+    return next(e for e in analysis.entities if e.text == text)
+
+
+@pytest.mark.parametrize(("medications", "verdict"), [
+    # a patient who stopped adalimumab had prior treatment with a biologic DMARD
+    ([{"name": "adalimumab", "start": "2021-01-01", "end": "2022-01-01", "status": "stopped"}], "ineligible"),
+    ([{"name": "methotrexate", "start": "2021-01-01", "status": "active"}], "eligible"),
+])
+def test_rules_status_prior_treatment_with(analyzer: Analyzer, medications: list[dict[str, Any]], verdict: str) -> None:
+    analysis = analyzer("Exclusion Criteria:\n- Prior treatment with any biologic DMARD\n")
+    rules = [r for r in analysis.rules if r.source == "text" and r.computable]
+    assert [(r.category, r.status) for r in rules] == [("drug", "history")]  # no rule for "prior treatment" itself
+    assert criteria_nlp.match(_patient(medications=medications), analysis).verdict == verdict
+
+
+def test_rules_status_suspected_is_not_planned(analyzer: Analyzer) -> None:
+    analysis = analyzer("Exclusion Criteria:\n- Active infection, or under treatment for suspected TB\n")
+    statuses = {r.evidence: r.status for r in analysis.rules if r.category == "condition"}
+    assert statuses["TB"] == "suspected"
+    result = criteria_nlp.match(_patient(conditions=[]), analysis)
+    tb = next(r for r in result.rules if r.evidence == "TB")
+    assert tb.result == "unknown" and "suspected" in tb.reason
+
+
+def test_rules_status_window_scope_seed(analyzer: Analyzer) -> None:
+    # seed NCT00659217: "in past 6 months" belongs to acute coronary syndrome only
+    analysis = analyzer("Exclusion Criteria:\n4. Evidence of cardiovascular disease, existing congestive cardiac failure on "
+                        "physical exam and/or acute coronary syndrome in past 6 months.\n")
+    windows = {r.evidence: (r.window.duration_days if r.window else None) for r in analysis.rules if r.category == "condition"}
+    assert windows["acute coronary syndrome"] == pytest.approx(182.625)
+    assert windows["cardiovascular disease"] is None and windows["congestive cardiac failure"] is None
+    window = next(e for e in analysis.entities if e.label == "TEMPORAL")
+    assert [analysis.entities[int(i[1:]) - 1].text for i in window.qualifies] == ["acute coronary syndrome"]
+    # heart failure diagnosed two years ago and still there: excluded; an ACS two years ago: not
+    heart_failure = {"code": "I50.9", "onset": "2024-01-01"}
+    assert criteria_nlp.match(_patient(conditions=[heart_failure]), analysis).verdict == "ineligible"
+    old_acs = {"code": "I24.9", "onset": "2024-01-01", "abatement": "2024-02-01", "status": "resolved"}
+    assert criteria_nlp.match(_patient(conditions=[old_acs]), analysis).verdict == "eligible"
+
+
+@pytest.mark.parametrize(("text", "word", "qualified"), [
+    ("History of myocardial infarction, stroke or unstable angina", "History",
+     ["myocardial infarction", "stroke", "unstable angina"]),
+    ("Current use of systemic steroids", "Current", ["systemic steroids"]),
+    ("Previous history of malignancy", "history", ["malignancy"]),
+    ("Myocardial infarction, stroke or unstable angina within 6 months", "within 6 months",
+     ["unstable angina", "stroke", "Myocardial infarction"]),
+    ("Chemotherapy or radiotherapy within 4 weeks", "within 4 weeks", ["radiotherapy", "Chemotherapy"]),
+    ("Receipt of chemotherapy for prostate cancer within the past 12 months", "within the past 12 months",
+     ["chemotherapy"]),
+])
+def test_rules_status_qualifies_lists(analyzer: Analyzer, text: str, word: str, qualified: list[str]) -> None:
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    by_id = {e.id: e for e in analysis.entities}
+    temporal = next(e for e in analysis.entities if e.text == word)
+    assert [by_id[i].text for i in temporal.qualifies] == qualified
+
+
+def test_rules_status_values_qualify_every_listed_lab(analyzer: Analyzer) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- AST, ALT < 2.5 x ULN\n- Positive for hepatitis B, hepatitis C or HIV infection\n")
+    by_id = {e.id: e for e in analysis.entities}
+    values = [e for e in analysis.entities if e.label == "VALUE"]
+    assert sorted(by_id[i].text for i in values[0].qualifies) == ["ALT", "AST"]
+    assert [by_id[i].text for i in values[1].qualifies] == ["hepatitis B", "hepatitis C", "HIV infection"]
+
+
+@pytest.mark.parametrize(("conditions", "verdict"), [
+    ([{"code": "F20.9", "name": "schizophrenia"}], "indeterminate"),  # the record cannot say whether consent is impossible
+    ([{"code": "F20.9", "name": "schizophrenia", "qualifiers": ["interfering"]}], "ineligible"),
+    ([], "eligible"),
+])
+def test_rules_status_capacity_clause(analyzer: Analyzer, conditions: list[dict[str, Any]], verdict: str) -> None:
+    # seed NCT00659217: the clause excludes the illness, never consent or compliance
+    analysis = analyzer("Exclusion Criteria:\n5. Psychiatric illness or mental deficiency making compliance with treatment "
+                        "or informed consent impossible.\n")
+    rules = [r for r in analysis.rules if r.source == "text"]
+    assert not [r for r in rules if r.concept is not None and r.concept.code in ("obs:informed-consent", "obs:compliance")]
+    assert all("interfering" in r.qualifiers for r in rules if r.computable)
+    assert criteria_nlp.match(_patient(conditions=conditions), analysis).verdict == verdict
+
+
+def test_rules_status_allergy_agents_are_not_medications(analyzer: Analyzer) -> None:
+    analysis = analyzer("Exclusion Criteria:\n- Known allergies to: aspirin, clopidogrel (Plavix) and heparin\n")
+    rules = [r for r in analysis.rules if r.source == "text"]
+    assert {r.category for r in rules} == {"allergy"} and not any(r.computable for r in rules)
+    # a patient taking aspirin is not excluded by an aspirin allergy clause
+    patient = _patient(medications=[{"name": "aspirin", "start": "2020-01-01", "status": "active"}], conditions=[])
+    assert criteria_nlp.match(patient, analysis).verdict == "eligible"
+
+
+# --------------------------------------------------------------------------- schema versions
+
+
+def test_rules_schema_reads_version_1(analyzer: Analyzer) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- Creatinine <= 1.5 mg/dL\n")
+    data = analysis.to_dict()
+    assert data["schema_version"] == SCHEMA_VERSION == "2"
+    old = dict(data, schema_version="1")
+    old["entities"] = [dict(e, qualifies=(e["qualifies"][0] if e["qualifies"] else None)) for e in data["entities"]]
+    for e in old["entities"]:
+        e.pop("qualifiers")
+        e.pop("uncertain")
+    for r in old["rules"]:
+        r.pop("qualifiers")
+        r.pop("applies_to")
+    restored = TrialAnalysis.from_dict(old)
+    assert restored.schema_version == "2"
+    assert [e.qualifies for e in restored.entities] == [e.qualifies for e in analysis.entities]
+
+
+def test_rules_schema_refuses_unknown_versions(analyzer: Analyzer) -> None:
+    data = analyzer("Inclusion Criteria:\n- Age 18 or older\n").to_dict()
+    with pytest.raises(AnalysisError) as info:
+        TrialAnalysis.from_dict(dict(data, schema_version="9"))
+    assert info.value.code == "A002" and "schema_version '9'" in str(info.value)
