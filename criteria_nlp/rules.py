@@ -76,6 +76,7 @@ from .structure import (
     conditional_clauses,
     find_population,
     patterns,
+    permission_spans,
     statement_kind,
     treatment_link,
 )
@@ -240,9 +241,9 @@ class _Builder:
         describing = population.entities if population is not None else set()
         # "making informed consent impossible": what follows is a consequence, not a criterion
         capacity = capacity_clause(criterion.text, criterion.start)
-        consequence = {e.id for e in entities if capacity is not None and e.start >= capacity
+        consequence = {e.id for e in entities if capacity is not None and capacity[0] <= e.start < capacity[1]
                        and e.label not in ("VALUE", "TEMPORAL")}
-        judged = {e.id for e in entities if capacity is not None and e.end <= capacity}
+        judged = {e.id for e in entities if capacity is not None and e.end <= capacity[0]}
         # "treatment with X": the generic word gives no rule; X takes its status
         generic = self.generic_treatments(criterion, entities)
         # "allergy to aspirin, clopidogrel": allergy rules for the agents, none for taking them, and the allergy
@@ -255,8 +256,12 @@ class _Builder:
         clauses = self.clauses(criterion, entities)
         for extra in clauses.values():
             skip |= extra[1]
+        # carve-outs: "(topical treatment is allowed)", "... . Vitiligo or psoriasis are eligible."
+        permitted = {e.id for e in entities for a, b in permission_spans(criterion.text, criterion.start)
+                     if a <= e.start and e.end <= b and e.label not in ("VALUE", "TEMPORAL")}
         kept = [e for e in entities if e.id not in skip]
-        exceptions = [e for e in kept if e.excepted and e.label not in ("VALUE", "TEMPORAL")]
+        exceptions = [e for e in kept if (e.excepted or e.id in permitted) and e.label not in ("VALUE", "TEMPORAL")]
+        kept = [e for e in kept if e.id not in permitted or e.label in ("VALUE", "TEMPORAL")]
         main = [e for e in kept if not e.excepted and e.label not in ("VALUE", "TEMPORAL", "AGE", "SEX")]
         self.ages(criterion, kept, kind)
         self.sex(criterion, kept)

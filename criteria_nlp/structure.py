@@ -174,18 +174,39 @@ _ABOUT_THE_STUDY = re.compile(
 _RELATIVE_BEFORE = re.compile(r"(?i)\b(?:who|that|which|whose|if|when|unless)\b[^.;:]{0,40}$")
 
 
+def main_statement(text: str) -> str:
+    """A criterion's main statement: its first sentence, brackets left out (where carve-outs stand: "(topical
+    treatment is allowed)"), blanked so that offsets stay those of ``text``."""
+    first = _SENTENCE_END.search(text)
+    head = text[:first.start()] if first is not None else text
+    out = list(head)
+    depth = 0
+    for i, ch in enumerate(head):
+        if ch in "([":
+            depth += 1
+        if depth:
+            out[i] = " "
+        if ch in ")]" and depth:
+            depth -= 1
+    return "".join(out)
+
+
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])\.\s+(?=[A-Z(])|;\s")
+
+
 def statement_kind(text: str, kind: str) -> StatementKind | None:
-    """The kind a criterion states by its own words, when it differs from its list's, else None.
+    """The kind a criterion's main statement (:func:`main_statement`) states, when it differs from its list's.
 
     * an inclusion item that says its patients are excluded ("... will not be eligible", "... are
       excluded", "... not allowed") is an exclusion;
     * an exclusion item that states a requirement in its main clause ("Patients must have ...",
       "must not have received ...", "... required") is an inclusion;
     * an item that only permits ("Patients with treated brain metastases are eligible", "Prior
-      chemotherapy allowed") is a permission: no requirement in either list.
+      chemotherapy allowed") is a permission: no requirement in either list. A permission after the main
+      statement, or in brackets, is a carve-out of it (:func:`permission_spans`).
     """
     pat = patterns()
-    lowered = text.lower()
+    lowered = main_statement(text).lower()
     if pat.not_exclusion.search(lowered):
         return "permission"
     if kind == "inclusion":
@@ -204,6 +225,26 @@ def statement_kind(text: str, kind: str) -> StatementKind | None:
         if pat.permission.search(lowered):
             return "permission"
     return None
+
+
+def permission_spans(text: str, start: int) -> list[tuple[int, int]]:
+    """Carve-outs of a criterion: brackets and later sentences that permit ("(topical treatment is allowed)",
+    "... . Patients with treated brain metastases are eligible."), offsets in the eligibility text. Their
+    mentions are exceptions of the criterion's rules, not rules of their own."""
+    pat = patterns()
+    out: list[tuple[int, int]] = []
+    for m in re.finditer(r"\(([^()]*)\)|\[([^\[\]]*)\]", text):
+        if pat.permission.search(m.group(0)) and not pat.not_exclusion.search(m.group(0)) or pat.not_exclusion.search(m.group(0)):
+            out.append((start + m.start(), start + m.end()))
+    first = _SENTENCE_END.search(text)
+    if first is not None:
+        cursor = first.end()
+        for piece in re.split(r"(?<=[.;])\s+", text[cursor:]):
+            at = text.index(piece, cursor) if piece else cursor
+            if piece and pat.permission.search(piece.lower()) and not pat.exclusion.search(piece.lower()):
+                out.append((start + at, start + at + len(piece)))
+            cursor = at + len(piece)
+    return out
 
 
 # --------------------------------------------------------------------------- populations
@@ -286,7 +327,7 @@ def find_population(text: str, start: int, entities: Sequence[Entity]) -> Popula
     cut = min((m.start() for m in (modal, relative) if m is not None), default=None)
     if cut is not None and cut > 0:
         phrase = text[:cut]
-        if _names_population(phrase, demographic_only=True):
+        if _names_population(phrase, demographic_only=True) and _opens_with_population(phrase, start, entities):
             population = describe(phrase, start, entities, conditions=False)
             after = [e for e in entities if e.start >= start + cut]
             if population is not None and population.other is None and any(
@@ -312,6 +353,20 @@ def find_population(text: str, start: int, entities: Sequence[Entity]) -> Popula
                 e.label not in ("SEX", "AGE", "VALUE", "TEMPORAL") for e in before):
             return _match(phrase, start + hit.end(), population, entities)
     return None
+
+
+def _opens_with_population(phrase: str, start: int, entities: Sequence[Entity]) -> bool:
+    """Whether a phrase begins with the population it names ("Women of childbearing potential", "Fertile
+    patients"), not with another mention listed beside it ("Pregnancy or childbearing potential without ...")."""
+    inside = sorted((e for e in entities if start <= e.start and e.end <= start + len(phrase)), key=lambda e: e.start)
+    if not inside:
+        return True
+    first = inside[0]
+    if first.label in _DESCRIBING or (first.concept is not None and first.concept.code in _DESCRIBING_CODES):
+        return True
+    before = phrase[:first.start - start]
+    pat = patterns()
+    return bool(pat.female.search(before) or pat.male.search(before) or pat.reproductive.search(before))
 
 
 def _names_population(phrase: str, *, demographic_only: bool = False) -> bool:
@@ -422,11 +477,19 @@ def alternative_lead(text: str) -> bool:
     return bool(pat.alternative_lead.search(text)) and not pat.all_lead.search(text)
 
 
-def capacity_clause(text: str, start: int) -> int | None:
-    """Offset (in the eligibility text) where a clause about a condition's consequence begins
-    ("making informed consent impossible", "that would interfere with compliance"), or None."""
+def capacity_clause(text: str, start: int) -> tuple[int, int] | None:
+    """Where a clause about a condition's consequence begins and ends ("making informed consent impossible",
+    "that would interfere with compliance"), offsets in the eligibility text, or None. It ends where examples of
+    the judged condition begin ("... that may interfere with the study, such as pregnancy, diabetes"), at a colon,
+    a semicolon, a full stop or a closing bracket."""
     hit = patterns().capacity.search(text)
-    return None if hit is None else start + hit.start()
+    if hit is None:
+        return None
+    end = _CLAUSE_END.search(text, hit.end())
+    return start + hit.start(), start + (end.start() if end is not None else len(text))
+
+
+_CLAUSE_END = re.compile(r"(?i)[:;()\[\]]|\.(?:\s|$)|\b(?:such\s+as|including|e\.g\.?|for\s+example|for\s+instance|i\.e\.?)\b")
 
 
 def treatment_link(text_after: str) -> bool:
@@ -435,5 +498,6 @@ def treatment_link(text_after: str) -> bool:
 
 
 __all__ = ["Clause", "PopulationMatch", "StructureCues", "allergens", "alternative_lead", "capacity_clause",
+           "main_statement", "permission_spans",
            "conditional_clauses", "describe", "find_population", "load_cues", "patterns", "statement_kind",
            "treatment_link"]
