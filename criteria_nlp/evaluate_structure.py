@@ -18,8 +18,8 @@ entities with relations. Four of them say what a rule needs to get right:
   both mentions give excluding rules (rules of an exclusion statement, or
   ``exclude`` rules of a negated inclusion: separate exclusions already mean
   any-of), one rule stands for both (two mentions of its concept: "Coumadin
-  or other warfarin agents"), or both are exceptions of one rule ("other than
-  A or B").
+  or other warfarin agents"; the sex words of one sex rule: "Male or
+  female"), or both are exceptions of one rule ("other than A or B").
 
 The first argument of each relation must be a Chia event type (Condition, Drug,
 Procedure, Measurement, Observation, Device, Person); relations from other
@@ -309,6 +309,8 @@ def predicted(analysis: Any, doc: str, line: int, offset: int) -> _Predicted:
         # agents"), and its exceptions are alternatives of each other ("other than A or B")
         concept = rule.concept
         same = [i for i in by_concept.get((concept.system, concept.code), []) if i not in ruled] if concept else []
+        if rule.category == "sex":  # one sex rule stands for "Male or female"
+            same = [e.id for e in analysis.entities if e.label == "SEX" and e.id != rule.entity]
         mentions = [rule.entity, *same]
         if rule.polarity == "exclude" or rule.kind == "exclusion":
             excluding.extend(at(by_id[m]) for m in mentions)
