@@ -317,17 +317,20 @@ class _Builder:
             parent = self.parents.get(parent.parent) if parent.parent else None
         if parent is None:
             return None
-        from .structure import describe
+        from .structure import describe, names_people
 
         heading = parent.text.rstrip(" :")
-        population = describe(heading, parent.start, self.by_criterion.get(parent.id, []))
+        # a heading names a population by its people ("Women of childbearing potential:", "Healthy
+        # volunteers:", "Children 2-11 years:"), never by a topic ("Renal:", "Other:", "Concurrent medication:")
+        population = describe(heading, parent.start, self.by_criterion.get(parent.id, []), conditions=False)
         if population is None:
             # one of several cohorts ("Healthy volunteers:" then "Patients:"): which one the patient is in, no
             # record says
             siblings = [c for c in self.analysis.criteria if c.role == "heading" and c.kind == parent.kind
                         and c.parent == parent.parent and c.id != parent.id]
-            if not any(describe(c.text.rstrip(" :"), c.start, self.by_criterion.get(c.id, [])) is not None
-                       for c in siblings):
+            if not names_people(heading) or not any(
+                    describe(c.text.rstrip(" :"), c.start, self.by_criterion.get(c.id, []), conditions=False) is not None
+                    for c in siblings):
                 return None
             population = Population(other=heading, text=heading)
         return PopulationMatch(parent.start, parent.end, population, set())

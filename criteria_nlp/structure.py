@@ -355,6 +355,13 @@ def find_population(text: str, start: int, entities: Sequence[Entity]) -> Popula
     return None
 
 
+def names_people(phrase: str) -> bool:
+    """Whether a phrase names people ("Patients", "Healthy volunteers", "Cohort B participants"), not a topic."""
+    pat = patterns()
+    return bool(pat.subjects.search(phrase) or pat.female.search(phrase) or pat.male.search(phrase)
+                or pat.reproductive.search(phrase) or re.search(r"(?i)\b(?:cohort|arm|group|part)\s+\w+\b", phrase))
+
+
 def _opens_with_population(phrase: str, start: int, entities: Sequence[Entity]) -> bool:
     """Whether a phrase begins with the population it names ("Women of childbearing potential", "Fertile
     patients"), not with another mention listed beside it ("Pregnancy or childbearing potential without ...")."""
@@ -498,6 +505,6 @@ def treatment_link(text_after: str) -> bool:
 
 
 __all__ = ["Clause", "PopulationMatch", "StructureCues", "allergens", "alternative_lead", "capacity_clause",
-           "main_statement", "permission_spans",
+           "main_statement", "names_people", "permission_spans",
            "conditional_clauses", "describe", "find_population", "load_cues", "patterns", "statement_kind",
            "treatment_link"]
