@@ -257,7 +257,8 @@ class _Builder:
         for extra in clauses.values():
             skip |= extra[1]
         # carve-outs: "(topical treatment is allowed)", "... . Vitiligo or psoriasis are eligible."
-        permitted = {e.id for e in entities for a, b in permission_spans(criterion.text, criterion.start)
+        carve_outs = permission_spans(criterion.text, criterion.start)
+        permitted = {e.id for e in entities for a, b in carve_outs
                      if a <= e.start and e.end <= b and e.label not in ("VALUE", "TEMPORAL")}
         kept = [e for e in entities if e.id not in skip]
         exceptions = [e for e in kept if (e.excepted or e.id in permitted) and e.label not in ("VALUE", "TEMPORAL")]

@@ -32,7 +32,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal
@@ -70,7 +70,6 @@ class StructureCues(BaseModel):
     relative: list[str]
     required_of: list[str]
     conditionals: list[str]
-    present: list[str]
     exclusion_statements: list[str]
     not_exclusion: list[str]
     permissions: list[str]
@@ -90,28 +89,60 @@ def _alt(phrases: Sequence[str]) -> str:
     return rf"(?<![\w-])(?:{body})(?![\w-])"
 
 
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+@functools.lru_cache(maxsize=8192)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORDS.findall(text.lower()))
+
+
+class Cue:
+    """A compiled alternation of cue phrases that skips the regex when none of its phrases' first words is in the
+    text (most criteria hold no cue of most kinds: the word-set test is far cheaper than the search)."""
+
+    def __init__(self, phrases: Sequence[str], prefix: str = "", suffix: str = "", *, anchored: bool = False) -> None:
+        self.first = frozenset(w for p in phrases for w in _WORDS.findall(p.lower())[:1])
+        body = _alt(phrases)
+        self.pattern = re.compile(("^\\s*" if anchored else "") + prefix + body + suffix, re.IGNORECASE)
+
+    def _absent(self, text: str) -> bool:
+        return self.first.isdisjoint(_words(text))
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        """``re.search`` of the alternation, or None at once when no cue word is in ``text``."""
+        return None if self._absent(text) else self.pattern.search(text, pos)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        """``re.match`` of the alternation."""
+        return None if self._absent(text) else self.pattern.match(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """``re.finditer`` of the alternation."""
+        return iter(()) if self._absent(text) else self.pattern.finditer(text)
+
+
 @dataclass(frozen=True)
 class _Patterns:
     cues: StructureCues
-    female: re.Pattern[str]
-    male: re.Pattern[str]
-    reproductive: re.Pattern[str]
-    subjects: re.Pattern[str]
-    unresolved: re.Pattern[str]
-    modal: re.Pattern[str]
-    relative: re.Pattern[str]
-    required_of: re.Pattern[str]
-    conditional: re.Pattern[str]
-    present: re.Pattern[str]
-    exclusion: re.Pattern[str]
-    not_exclusion: re.Pattern[str]
-    permission: re.Pattern[str]
-    requirement: re.Pattern[str]
-    alternative_lead: re.Pattern[str]
-    all_lead: re.Pattern[str]
-    capacity: re.Pattern[str]
-    allergy: re.Pattern[str]
-    treatment_link: re.Pattern[str]
+    female: Cue
+    male: Cue
+    reproductive: Cue
+    subjects: Cue
+    unresolved: Cue
+    modal: Cue
+    relative: Cue
+    conditional: Cue
+    required_of: Cue
+    exclusion: Cue
+    not_exclusion: Cue
+    permission: Cue
+    requirement: Cue
+    alternative_lead: Cue
+    all_lead: Cue
+    capacity: Cue
+    allergy: Cue
+    treatment_link: Cue
 
 
 def load_cues(path: str | None = None) -> StructureCues:
@@ -136,29 +167,15 @@ def load_cues(path: str | None = None) -> StructureCues:
 def patterns() -> _Patterns:
     """The packaged cues, compiled once."""
     c = load_cues()
-    flags = re.IGNORECASE
     p = c.population
     return _Patterns(
         cues=c,
-        female=re.compile(_alt(p.female), flags),
-        male=re.compile(_alt(p.male), flags),
-        reproductive=re.compile(_alt(p.reproductive), flags),
-        subjects=re.compile(_alt(p.subjects), flags),
-        unresolved=re.compile(_alt(p.unresolved), flags),
-        modal=re.compile(_alt(c.modals), flags),
-        relative=re.compile(_alt(c.relative), flags),
-        required_of=re.compile(r"(?:" + _alt(c.required_of) + r")\s+(?:all\s+|any\s+|the\s+)?$", flags),
-        conditional=re.compile(_alt(c.conditionals), flags),
-        present=re.compile(_alt(c.present), flags),
-        exclusion=re.compile(_alt(c.exclusion_statements), flags),
-        not_exclusion=re.compile(_alt(c.not_exclusion), flags),
-        permission=re.compile(_alt(c.permissions), flags),
-        requirement=re.compile(_alt(c.requirement_statements), flags),
-        alternative_lead=re.compile(_alt(c.alternative_leads), flags),
-        all_lead=re.compile(_alt(c.all_leads), flags),
-        capacity=re.compile(_alt(c.capacity), flags),
-        allergy=re.compile(_alt(c.allergy_cues) + r"\s*:?", flags),
-        treatment_link=re.compile(r"^\s*(?:" + _alt(c.generic_treatment_links) + r")\b", flags),
+        female=Cue(p.female), male=Cue(p.male), reproductive=Cue(p.reproductive), subjects=Cue(p.subjects),
+        unresolved=Cue(p.unresolved), modal=Cue(c.modals), relative=Cue(c.relative),
+        conditional=Cue(c.conditionals), required_of=Cue(c.required_of, suffix=r"\s+(?:all\s+|any\s+|the\s+)?"), exclusion=Cue(c.exclusion_statements),
+        not_exclusion=Cue(c.not_exclusion), permission=Cue(c.permissions), requirement=Cue(c.requirement_statements),
+        alternative_lead=Cue(c.alternative_leads), all_lead=Cue(c.all_leads), capacity=Cue(c.capacity),
+        allergy=Cue(c.allergy_cues, suffix=r"\s*:?"), treatment_link=Cue(c.generic_treatment_links, anchored=True),
     )
 
 
@@ -206,6 +223,9 @@ def statement_kind(text: str, kind: str) -> StatementKind | None:
       statement, or in brackets, is a carve-out of it (:func:`permission_spans`).
     """
     pat = patterns()
+    words = _words(text)
+    if all(cue.first.isdisjoint(words) for cue in (pat.not_exclusion, pat.exclusion, pat.permission, pat.requirement)):
+        return None
     lowered = main_statement(text).lower()
     if pat.not_exclusion.search(lowered):
         return "permission"
@@ -233,6 +253,8 @@ def permission_spans(text: str, start: int) -> list[tuple[int, int]]:
     mentions are exceptions of the criterion's rules, not rules of their own."""
     pat = patterns()
     out: list[tuple[int, int]] = []
+    if pat.permission.first.isdisjoint(_words(text)) and pat.not_exclusion.first.isdisjoint(_words(text)):
+        return out
     for m in re.finditer(r"\(([^()]*)\)|\[([^\[\]]*)\]", text):
         if pat.permission.search(m.group(0)) and not pat.not_exclusion.search(m.group(0)) or pat.not_exclusion.search(m.group(0)):
             out.append((start + m.start(), start + m.end()))
@@ -343,7 +365,7 @@ def find_population(text: str, start: int, entities: Sequence[Entity]) -> Popula
             if population is not None and any(e.label not in ("SEX", "VALUE", "TEMPORAL") for e in after):
                 return _match(phrase, start, population, entities)
     # 3. a trailing "required of fertile patients", "for women aged 40 and over", "in men"
-    for hit in re.finditer(r"(?i)\b(?:required\s+(?:of|for|in)|mandatory\s+(?:for|in)|for|in|among)\s+(?:all\s+|any\s+|the\s+)?", text):
+    for hit in pat.required_of.finditer(text):
         phrase = re.split(r"[;.)\]]|,\s", text[hit.end():], maxsplit=1)[0]
         if not phrase.strip() or not _names_population(phrase, demographic_only=True):
             continue
