@@ -49,6 +49,8 @@ from .evaluate import ChiaFile, load_chia
 
 #: the relations scored, in report order
 RELATIONS: tuple[str, ...] = ("Has_value", "Has_temporal", "OR", "Has_qualifier")
+#: the OR pairs of inclusion criteria alone, where alternatives need an any-of group (a row of the report)
+INCLUSION_OR = "OR (inclusions)"
 #: Chia types that may be a relation's first argument (and OR members)
 EVENT_TYPES = frozenset({"Condition", "Drug", "Procedure", "Measurement", "Observation", "Device", "Person"})
 #: relation -> the Chia type of its second argument
@@ -131,7 +133,8 @@ class StructureReport(BaseModel):
             "A predicted pair matches a gold pair when both arguments overlap (OR: in either order), one to one.",
             "Link accuracy: of the gold pairs whose two arguments were both found as entities, the share linked right.",
             "OR: mentions whose rules share an any-of group; a gold pair is found too when both mentions give excluding "
-            "rules (separate exclusions already mean any-of), one rule stands for both, or both are exceptions of one rule.",
+            "rules (separate exclusions already mean any-of), one rule stands for both, or both are exceptions of one rule. "
+            "'OR (inclusions)' is the part in inclusion criteria, where alternatives need a group.",
             "Not counted either way: a value, time or qualifier linked to a member of a list Chia joins with OR/AND "
             "where Chia linked it to another member (Chia draws the link once per list), and a link Chia draws under "
             "another relation or through a qualifier.",
@@ -375,7 +378,7 @@ def score_files(files: Iterable[ChiaFile], analyzer: Any, *, split: str | None =
                                                         batch_size=batch_size)):
             analyses[(f.id, i)] = analysis
     seconds = time.perf_counter() - began
-    counts = {r: [0, 0, 0, 0, 0] for r in RELATIONS}  # gold, predicted, matched, found, found_matched
+    counts = {r: [0, 0, 0, 0, 0] for r in (*RELATIONS, INCLUSION_OR)}  # gold, predicted, matched, found, found_matched
     errors: list[dict[str, Any]] = []
     kept = {r: [0, 0] for r in RELATIONS}
     for f in chia_files:
@@ -400,14 +403,17 @@ def score_files(files: Iterable[ChiaFile], analyzer: Any, *, split: str | None =
                 used = {a for a in assigned if a is not None}
                 implied = [p for j, p in enumerate(pred) if j not in used and any(
                     _matches(q, p) for q in implied_by_line.get(i, ()) if q.relation == relation)]
-                c = counts[relation]
-                c[0] += len(gold)
-                c[1] += len(pred) - len(implied)
-                c[2] += sum(1 for a in assigned if a is not None)
-                for g, a in zip(gold, assigned):
-                    if _found(g, found):
-                        c[3] += 1
-                        c[4] += a is not None
+                tallies = [counts[relation]]
+                if relation == "OR" and f.kind == "inclusion":
+                    tallies.append(counts[INCLUSION_OR])
+                for c in tallies:
+                    c[0] += len(gold)
+                    c[1] += len(pred) - len(implied)
+                    c[2] += sum(1 for a in assigned if a is not None)
+                    for g, a in zip(gold, assigned):
+                        if _found(g, found):
+                            c[3] += 1
+                            c[4] += a is not None
                 if keep_errors:
                     line_text = f.line_text(i)
                     for g, a in zip(gold, assigned):
@@ -423,7 +429,7 @@ def score_files(files: Iterable[ChiaFile], analyzer: Any, *, split: str | None =
                             kept[relation][1] += 1
                             errors.append({"relation": relation, "type": "spurious", "file": f.id,
                                            "line": line_text, "pair": p.text})
-    rows = [StructureRow.of(r, *counts[r]) for r in RELATIONS]
+    rows = [StructureRow.of(r, *counts[r]) for r in (*RELATIONS, INCLUSION_OR)]
     return StructureReport(split=split, files=len(chia_files), lines=len(jobs), rows=rows,
                            skipped=dict(sorted(skipped.items())), seconds=round(seconds, 3), errors=errors)
 

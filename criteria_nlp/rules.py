@@ -111,6 +111,10 @@ SEX_ONLY_LABELS = {"SEX", "AGE", "VALUE", "TEMPORAL"}
 #: categories whose rules may be alternatives of one another ("chemotherapy or radiotherapy")
 ALTERNATIVE_GROUP = {"condition": "state", "observation": "state", "pregnancy": "state", "drug": "treatment",
                      "procedure": "treatment", "other": "treatment", "lab": "measure", "score": "measure"}
+#: an "or" right after a list, before a last item that gave no rule of its own
+TRAILING_OR = re.compile(r"(?i)[\s,;]*(?:and/or|or)\b")
+#: the end of a sentence inside a criterion (a full stop before a capital)
+SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])")
 PLANNING = re.compile(r"(?i)\b(?:plann?ed|planning|scheduled|plans?\s+to|intends?\s+to|anticipated|expected)\b")
 PAST_WORDS = re.compile(r"(?i)\b(?:prior|previous|previously|past|history|former|earlier)\b")
 OR_SEPARATOR = re.compile(r"(?i)^[\s,;]*(?:(?:and/or|or|/|either)[\s,]*)+$|^[\s,]*$")
@@ -287,13 +291,16 @@ class _Builder:
                      reason="nothing in the criterion could be coded")
 
     @staticmethod
-    def alternative_list(criterion: Criterion) -> tuple[int, int] | None:
-        """Where "at least one of the following ...:" begins inside a criterion and where its list begins
-        (offsets in the eligibility text), or None."""
+    def alternative_list(criterion: Criterion) -> tuple[int, int, int] | None:
+        """Where "at least one of the following ...:" begins inside a criterion, where its list begins and where
+        the sentence holding the list ends (offsets in the eligibility text), or None."""
         hit = patterns().alternative_lead.search(criterion.text)
         if hit is None or ":" not in criterion.text[hit.end():hit.end() + 100]:
             return None
-        return criterion.start + hit.start(), criterion.start + criterion.text.index(":", hit.end()) + 1
+        listed = criterion.text.index(":", hit.end()) + 1
+        end = SENTENCE_END.search(criterion.text, listed)
+        return (criterion.start + hit.start(), criterion.start + listed,
+                criterion.start + (end.start() if end is not None else len(criterion.text)))
 
     def inline_alternatives(self, criterion: Criterion, rules: list[Rule]) -> None:
         """The requirements listed after "at least one of the following ...:" inside a criterion form one any-of
@@ -301,9 +308,9 @@ class _Builder:
         span = self.alternative_list(criterion)
         if span is None:
             return
-        listed = span[1]
+        _, listed, end = span
         members = [r for r in rules if r.polarity == "require" and r.entity in self.by_id
-                   and self.by_id[r.entity].start >= listed]
+                   and listed <= self.by_id[r.entity].start < end]
         if len(members) < 2:
             return
         self.groups += 1
@@ -551,6 +558,9 @@ class _Builder:
         def close() -> None:
             nonlocal chain, saw_or
             members = list(dict.fromkeys(r.id for r in chain))
+            if len(members) > 1 and not saw_or and chain[-1].entity in self.by_id:
+                # "A, B, C, or other D" where D repeats a concept already ruled: the "or" stands after the chain
+                saw_or = bool(TRAILING_OR.match(text, self.by_id[chain[-1].entity].end))  # type: ignore[index]
             if len(members) > 1 and saw_or:
                 self.groups += 1
                 for rule in chain:
