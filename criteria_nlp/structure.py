@@ -325,6 +325,9 @@ def describe(text: str, start: int, entities: Sequence[Entity], *, conditions: b
                       age_high=high, conditions=[c for c in found if c is not None], other=other, text=text.strip())
 
 
+_OPENING = re.compile(r"\s*(?:if|for|in|among)\s+([^,:;]{2,120}?)\s*[,:;]\s*\S")
+
+
 def find_population(text: str, start: int, entities: Sequence[Entity]) -> PopulationMatch | None:
     """The population a criterion's rules bind, when its words name one (see the module docstring).
 
@@ -332,8 +335,11 @@ def find_population(text: str, start: int, entities: Sequence[Entity]) -> Popula
     """
     pat = patterns()
     lowered = text.lower()
+    words = _words(text)
+    demographic = not (pat.female.first.isdisjoint(words) and pat.male.first.isdisjoint(words)
+                       and pat.reproductive.first.isdisjoint(words))
     # 1. a conditional clause opening the criterion: "If age is 40 to 45 years, ...", "If female: ..."
-    opening = re.match(r"\s*(?:if|for|in|among)\s+([^,:;]{2,120}?)\s*[,:;]\s*\S", lowered)
+    opening = _OPENING.match(lowered)
     if opening is not None:
         phrase = text[opening.start(1):opening.end(1)]
         population = describe(phrase, start + opening.start(1), entities)
@@ -347,7 +353,7 @@ def find_population(text: str, start: int, entities: Sequence[Entity]) -> Popula
     modal = pat.modal.search(lowered)
     relative = pat.relative.search(lowered)
     cut = min((m.start() for m in (modal, relative) if m is not None), default=None)
-    if cut is not None and cut > 0:
+    if demographic and cut is not None and cut > 0:
         phrase = text[:cut]
         if _names_population(phrase, demographic_only=True) and _opens_with_population(phrase, start, entities):
             population = describe(phrase, start, entities, conditions=False)
@@ -365,7 +371,7 @@ def find_population(text: str, start: int, entities: Sequence[Entity]) -> Popula
             if population is not None and any(e.label not in ("SEX", "VALUE", "TEMPORAL") for e in after):
                 return _match(phrase, start, population, entities)
     # 3. a trailing "required of fertile patients", "for women aged 40 and over", "in men"
-    for hit in pat.required_of.finditer(text):
+    for hit in pat.required_of.finditer(text) if demographic else ():
         phrase = re.split(r"[;.)\]]|,\s", text[hit.end():], maxsplit=1)[0]
         if not phrase.strip() or not _names_population(phrase, demographic_only=True):
             continue
