@@ -195,7 +195,10 @@ class CriteriaContext:
         self.qualifiers = qualifiers
         self.qualifier_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for entry in qualifiers.qualifiers:
-            self.qualifier_matcher.add(entry.name, [self.nlp.make_doc(form) for form in entry.forms])
+            docs = [self.nlp.make_doc(form) for form in entry.forms]
+            # "treatment -refractory": a stray hyphen before a one-word qualifier stays on its token
+            docs += [self.nlp.make_doc("-" + form) for form in entry.forms if len(form.split()) == 1]
+            self.qualifier_matcher.add(entry.name, docs)
 
     def initialize(self, get_examples: Optional[Callable[[], Iterable[Any]]] = None, *, nlp: Optional[Language] = None,
                    rules_path: Optional[str] = None, qualifiers_path: Optional[str] = None) -> None:

@@ -1696,7 +1696,7 @@ class PopulationCheck:
         for covers, wanted in ((self.covers, True), (self.absent, False)):
             if not covers:
                 continue
-            has = self._has(v, covers)
+            has = self._has(v, covers, pop.qualifiers if wanted else [])
             parts.append((has if wanted or has == U else 1 - has, "condition list"))
         if pop.other:
             parts.append((U, pop.other))
@@ -1706,13 +1706,16 @@ class PopulationCheck:
         return result, why
 
     @staticmethod
-    def _has(v: View, covers: list[ConditionCover]) -> int:
+    def _has(v: View, covers: list[ConditionCover], qualifiers: list[str]) -> int:
+        """Whether the patient has one of the conditions now, with the qualifiers asked ("treatment-refractory")."""
         facts = v.p.conditions
         if facts is None:
             return U
-        if any(f.concept is not None and any(c.covers(f.concept.code) for c in covers) and v.condition_span(f).ongoing
-               for f in facts):
-            return T
+        held = [f for f in facts if f.concept is not None and any(c.covers(f.concept.code) for c in covers)
+                and v.condition_span(f).ongoing]
+        found = any3(qualifier_lexicon().compare(qualifiers, f.qualifiers) for f in held) if held else F
+        if found != F:
+            return found
         return U if any(f.concept is None for f in facts) else F
 
     def many(self, c: "Cohort") -> Array:
@@ -1740,7 +1743,8 @@ class PopulationCheck:
                 return con.system == "ICD-10-CM" and any(x.covers(con.code) for x in cv) and not _history_code(con.code)
 
             hit = lst.any_rows(named, kinds=("current",))
-            has = np.where(~lst.provided, U, np.where(hit, T, np.where(lst.uncoded, U, F))).astype(np.int8)
+            confirmed = T if not wanted or not qualifier_lexicon().needs_confirmation(pop.qualifiers) else U
+            has = np.where(~lst.provided, U, np.where(hit, confirmed, np.where(lst.uncoded, U, F))).astype(np.int8)
             parts.append(has if wanted else np.where(has == U, U, 1 - has).astype(np.int8))
         if pop.other:
             parts.append(np.full(c.n, U, dtype=np.int8))

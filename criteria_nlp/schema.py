@@ -316,7 +316,9 @@ class Population(_Model):
     field given must hold (all-of); ``conditions`` holds when the patient has
     any of them, ``without`` when the patient has none of them ("AST < 3 x ULN
     (< 5 x ULN if liver metastases)": the first limit binds patients without
-    liver metastases, the second those with them); ``other`` is a part of the description no record can answer
+    liver metastases, the second those with them), with the ``qualifiers`` the
+    record must confirm of them ("For treatment-refractory lupus nephritis,
+    ..."); ``other`` is a part of the description no record can answer
     ("participating in the symptom questionnaire"), which makes membership
     unknown unless another part settles it.
     """
@@ -328,6 +330,7 @@ class Population(_Model):
     age_high: float | None = None
     conditions: list[Concept] = Field(default_factory=list)
     without: list[Concept] = Field(default_factory=list)
+    qualifiers: list[str] = Field(default_factory=list)
     other: str | None = None
     text: str
 

@@ -321,8 +321,11 @@ def describe(text: str, start: int, entities: Sequence[Entity], *, conditions: b
     other = text.strip(" ,;:()") if unresolved else None
     if sex is None and reproductive_value is None and operator is None and not found and other is None:
         return None
+    qualifiers = list(dict.fromkeys(q.name for e in inside if conditions and e.label == "CONDITION" and not e.negated
+                                    for q in e.qualifiers))
     return Population(sex=sex, childbearing_potential=reproductive_value, age_operator=operator, age_low=low,
-                      age_high=high, conditions=[c for c in found if c is not None], other=other, text=text.strip())
+                      age_high=high, conditions=[c for c in found if c is not None], qualifiers=qualifiers, other=other,
+                      text=text.strip())
 
 
 _OPENING = re.compile(r"\s*(?:if|for|in|among)\s+([^,:;]{2,120}?)\s*[,:;]\s*\S")

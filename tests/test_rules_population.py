@@ -235,3 +235,21 @@ def test_rules_numbers_years_and_rates_are_not_ages(analyzer: Analyzer, text: st
         if rule.category == "age":
             assert all(v is None or v <= 130 for v in (rule.low, rule.high)), rule
             assert rule.low != 8.0
+
+
+@pytest.mark.parametrize(("qualifiers", "verdict"), [
+    (None, "indeterminate"),        # lupus nephritis, refractory or not? the record does not say
+    (["refractory"], "ineligible"),  # refractory, and no prior cyclophosphamide: the requirement binds and fails
+    (["inactive"], "eligible"),      # an inactive lupus nephritis is not a current one: outside the population
+])
+def test_rules_population_with_a_qualified_diagnosis(analyzer: Analyzer, qualifiers: list[str] | None, verdict: str) -> None:
+    # seed NCT00659217 ("treatment -refractory", with its stray hyphen): the requirements bind refractory lupus
+    # nephritis only
+    analysis = analyzer("Inclusion Criteria:\n- For treatment -refractory lupus nephritis, participants must fail pulse "
+                        "cyclophosphamide\n")
+    (rule,) = _text_rules(analysis)
+    assert rule.applies_to is not None and rule.applies_to.qualifiers == ["refractory"]
+    condition = {"code": "M32.14", "name": "lupus nephritis", "qualifiers": qualifiers}
+    if qualifiers == ["inactive"]:
+        condition["status"] = "inactive"
+    assert _verdict(analysis, age=30, sex="female", conditions=[condition], medications=[]) == verdict
