@@ -68,6 +68,7 @@ from typing import Any
 from .codes import icd_terms
 from .qualifiers import qualifier_lexicon
 from .schema import Concept, Criterion, Entity, Population, Rule, RuleException, Trial, TrialAnalysis, Value, Window
+from .segment import SHORT_ITEM_WORDS
 from .structure import (
     PopulationMatch,
     allergens,
@@ -298,9 +299,19 @@ class _Builder:
         if hit is None or ":" not in criterion.text[hit.end():hit.end() + 100]:
             return None
         listed = criterion.text.index(":", hit.end()) + 1
-        end = SENTENCE_END.search(criterion.text, listed)
-        return (criterion.start + hit.start(), criterion.start + listed,
-                criterion.start + (end.start() if end is not None else len(criterion.text)))
+        # the list runs over short sentences ("... indications: Thoracic pain. Unstable angina.") and ends with the
+        # first long one ("... disorders: A, B, C. Diagnosis confirmed by a structured interview ...")
+        end = len(criterion.text)
+        cursor = listed
+        for m in SENTENCE_END.finditer(criterion.text, listed):
+            if cursor > listed and len(criterion.text[cursor:m.start()].split()) > SHORT_ITEM_WORDS:
+                end = cursor
+                break
+            cursor = m.end()
+        else:
+            if cursor > listed and len(criterion.text[cursor:].split()) > SHORT_ITEM_WORDS:
+                end = cursor
+        return criterion.start + hit.start(), criterion.start + listed, criterion.start + end
 
     def inline_alternatives(self, criterion: Criterion, rules: list[Rule]) -> None:
         """The requirements listed after "at least one of the following ...:" inside a criterion form one any-of

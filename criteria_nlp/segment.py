@@ -181,6 +181,20 @@ _TRAILING_JUNK = " \t\r\n;,"
 # "...English; 3. Participants must ..." inside one item or paragraph
 _INLINE_ALTERNATIVES = re.compile(
     r"\b(?:one|any|either)\s+(?:or\s+more\s+)?of\s+the\s+following\b[^:;.]{0,80}:", re.IGNORECASE)
+#: at most this many words make a sentence an item of an inline list ("Stable chronic coronary disease.")
+SHORT_ITEM_WORDS = 12
+
+
+def _short_items(text: str, listed: int, ends: list[int]) -> int:
+    """Where the short sentences that follow an inline list's lead end (an offset into ``text``)."""
+    previous = listed
+    for end in [e for e in ends if e > listed] + [len(text)]:
+        if len(text[previous:end].split()) > SHORT_ITEM_WORDS:
+            return previous
+        previous = end
+    return len(text)
+
+
 _INLINE_NUMBER = re.compile(r"(?:\(?(\d{1,3})\\?[.)]\s+|([①-⑳])\s*)")
 _CONJUNCTION = re.compile(r"\s*(?:and|or|but|and/or|which|that|however|whereas|while|unless|except|including|especially|or if|i\.e\.|e\.g\.)\b", re.IGNORECASE)
 
@@ -468,7 +482,11 @@ class _Segmenter:
             if ch == ";" and not nested[i] and not _CONJUNCTION.match(text, i + 1) and i < listed
         ]
         if node.type == "para":
-            cuts += [m.end() for m in self.rules.sentence_end.finditer(text)]
+            ends = [m.end() for m in self.rules.sentence_end.finditer(text)]
+            # "any of the following indications: Thoracic pain. Unstable angina. ...": short sentences after
+            # the lead are its items, one criterion with it; the first long one ends the list
+            short = _short_items(text, listed, ends) if lead is not None else listed
+            cuts += [e for e in ends if not listed <= e < short]
         if pdq:
             cuts += [m.start() for m in self.rules.pdq_subheading.finditer(text) if not nested[m.start()]]
             for item in self.rules.pdq_item.finditer(text):
