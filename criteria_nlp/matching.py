@@ -32,6 +32,21 @@ themselves. The **verdict** is ``ineligible`` when any rule or group is
 ``eligible``. Counts (``met``, ``not_met``, ``unknown``) are over computable
 rules.
 
+Populations, qualifiers, suspicion
+----------------------------------
+* A rule with ``applies_to`` binds only that population (:class:`PopulationCheck`:
+  sex, childbearing potential, age band, conditions had or not had, with their
+  qualifiers, and an ``other`` part no record answers). Outside it a rule is
+  ``met`` (an alternative of an any-of requirement group is unavailable: not
+  met); where membership is unknown, a rule that would stand in the way is
+  ``unknown``.
+* A rule's ``qualifiers`` that need confirmation (``resources/qualifiers.json``)
+  are compared with ``ConditionFact.qualifiers`` by scale: stated and wanted,
+  the fact counts; another member of the scale, it does not; none, unknown.
+  Other evaluators, and cohort tables (which state no qualifiers), leave a
+  holding statement ``unknown`` when a qualifier is to be confirmed.
+* A ``suspected`` statement cannot be read from a record: ``unknown``.
+
 Missing data is never a pass or a fail
 --------------------------------------
 * Age needs a birth date or an age; sex "all" is met by anyone, a female- or
