@@ -27,11 +27,9 @@ qualifier may follow ("hypertension, poorly controlled"), and stores them as
 """
 
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
-import json
 from bisect import bisect_right
 from collections import defaultdict
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Optional
 
@@ -39,13 +37,13 @@ from medspacy.common.medspacy_matcher import MedspacyMatcher
 from medspacy.context import ConTextRule
 from medspacy.context.context_graph import ConTextGraph
 from medspacy.context.context_modifier import ConTextModifier
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import ensure_path
 
-from .errors import ResourceError
+from .resource_files import load_validated
 from .extensions import entity_data, window_has_extent
 from .qualifiers import QualifierLexicon, qualifier_lexicon
 
@@ -99,17 +97,7 @@ class ContextRules(BaseModel):
     @classmethod
     def load(cls, path: "str | Path | None" = None) -> "ContextRules":
         """Load and validate the rules from ``path``, or the packaged default."""
-        record = str(path) if path is not None else f"criteria_nlp/resources/{RESOURCE}"
-        try:
-            if path is None:
-                text = resources.files("criteria_nlp.resources").joinpath(RESOURCE).read_text("utf-8")
-            else:
-                text = Path(path).read_text("utf-8")
-            return cls.model_validate(json.loads(text))
-        except FileNotFoundError:
-            raise ResourceError("X002", record=record) from None
-        except (ValidationError, json.JSONDecodeError) as exc:
-            raise ResourceError("X001", record=record, detail=str(exc).splitlines()[0]) from None
+        return load_validated(cls, RESOURCE, path)
 
     def to_context_rules(self) -> list[ConTextRule]:
         """medspaCy ``ConTextRule`` objects, with the resource's termination map applied."""

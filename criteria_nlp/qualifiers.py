@@ -16,16 +16,14 @@ reader normalises what a record says (``ConditionFact.qualifiers``) with
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .errors import ResourceError, validation_detail
+from .resource_files import load_validated
 
 RESOURCE = "qualifiers.json"
 
@@ -72,19 +70,7 @@ class QualifierLexicon(BaseModel):
     @classmethod
     def load(cls, path: str | Path | None = None) -> "QualifierLexicon":
         """Load and validate ``path``, or the packaged catalogue."""
-        record = str(path) if path is not None else f"criteria_nlp/resources/{RESOURCE}"
-        try:
-            if path is None:
-                text = resources.files("criteria_nlp.resources").joinpath(RESOURCE).read_text("utf-8")
-            else:
-                text = Path(path).read_text("utf-8")
-            return cls.model_validate(json.loads(text))
-        except FileNotFoundError:
-            raise ResourceError("X002", record=record) from None
-        except json.JSONDecodeError as exc:
-            raise ResourceError("X001", record=record, detail=f"malformed JSON: {exc}") from None
-        except ValidationError as exc:
-            raise ResourceError("X001", record=record, detail=validation_detail(exc)) from None
+        return load_validated(cls, RESOURCE, path)
 
     @functools.cached_property
     def by_name(self) -> dict[str, QualifierEntry]:

@@ -571,7 +571,7 @@ class _Builder:
             members = list(dict.fromkeys(r.id for r in chain))
             if len(members) > 1 and not saw_or and chain[-1].entity in self.by_id:
                 # "A, B, C, or other D" where D repeats a concept already ruled: the "or" stands after the chain
-                saw_or = bool(TRAILING_OR.match(text, self.by_id[chain[-1].entity].end))  # type: ignore[index]
+                saw_or = bool(TRAILING_OR.match(text, self.by_id[chain[-1].entity].end))
             if len(members) > 1 and saw_or:
                 self.groups += 1
                 for rule in chain:

@@ -30,16 +30,14 @@ the trial's eligibility text), driven by the cues of
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from .errors import ResourceError, validation_detail
+from .resource_files import load_validated
 from .schema import Concept, Entity, Population
 
 RESOURCE = "rule_structure.json"
@@ -147,20 +145,7 @@ class _Patterns:
 
 def load_cues(path: str | None = None) -> StructureCues:
     """Load and validate the cues (``path``, or the packaged resource)."""
-    record = path or f"criteria_nlp/resources/{RESOURCE}"
-    try:
-        if path is None:
-            text = resources.files("criteria_nlp.resources").joinpath(RESOURCE).read_text("utf-8")
-        else:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        return StructureCues.model_validate(json.loads(text))
-    except FileNotFoundError:
-        raise ResourceError("X002", record=record) from None
-    except json.JSONDecodeError as exc:
-        raise ResourceError("X001", record=record, detail=f"malformed JSON: {exc}") from None
-    except ValidationError as exc:
-        raise ResourceError("X001", record=record, detail=validation_detail(exc)) from None
+    return load_validated(StructureCues, RESOURCE, path)
 
 
 @functools.lru_cache(maxsize=1)
