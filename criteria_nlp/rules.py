@@ -68,7 +68,7 @@ from typing import Any
 from .codes import icd_terms
 from .qualifiers import qualifier_lexicon
 from .schema import Concept, Criterion, Entity, Population, Rule, RuleException, Trial, TrialAnalysis, Value, Window
-from .segment import SHORT_ITEM_WORDS
+from .segment import short_items_end
 from .structure import (
     PopulationMatch,
     allergens,
@@ -278,7 +278,7 @@ class _Builder:
                              allergy=entity.id in agents or entity.id in allergy_words)
         self.clause_rules(criterion, start, clauses, kind)
         self.deduplicate(start)
-        self.inline_alternatives(criterion, self.rules[start:])
+        self.inline_alternatives(lead, self.rules[start:])
         if population is not None:
             planning = population.conditional and not PLANNING.search(criterion.text)
             for rule in self.rules[start:]:
@@ -301,22 +301,13 @@ class _Builder:
         listed = criterion.text.index(":", hit.end()) + 1
         # the list runs over short sentences ("... indications: Thoracic pain. Unstable angina.") and ends with the
         # first long one ("... disorders: A, B, C. Diagnosis confirmed by a structured interview ...")
-        end = len(criterion.text)
-        cursor = listed
-        for m in SENTENCE_END.finditer(criterion.text, listed):
-            if cursor > listed and len(criterion.text[cursor:m.start()].split()) > SHORT_ITEM_WORDS:
-                end = cursor
-                break
-            cursor = m.end()
-        else:
-            if cursor > listed and len(criterion.text[cursor:].split()) > SHORT_ITEM_WORDS:
-                end = cursor
+        end = short_items_end(criterion.text, listed, [m.end() for m in SENTENCE_END.finditer(criterion.text, listed)])
         return criterion.start + hit.start(), criterion.start + listed, criterion.start + end
 
-    def inline_alternatives(self, criterion: Criterion, rules: list[Rule]) -> None:
-        """The requirements listed after "at least one of the following ...:" inside a criterion form one any-of
-        group ("... and have at least one of the following risk factors: (a) age > 65 years; (b) ...")."""
-        span = self.alternative_list(criterion)
+    def inline_alternatives(self, span: tuple[int, int, int] | None, rules: list[Rule]) -> None:
+        """The requirements listed after "at least one of the following ...:" inside a criterion (``span``, from
+        :meth:`alternative_list`) form one any-of group ("... and have at least one of the following risk
+        factors: (a) age > 65 years; (b) ...")."""
         if span is None:
             return
         _, listed, end = span

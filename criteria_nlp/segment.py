@@ -185,11 +185,14 @@ _INLINE_ALTERNATIVES = re.compile(
 SHORT_ITEM_WORDS = 12
 
 
-def _short_items(text: str, listed: int, ends: list[int]) -> int:
-    """Where the short sentences that follow an inline list's lead end (an offset into ``text``)."""
-    previous = listed
+def short_items_end(text: str, listed: int, ends: list[int]) -> int:
+    """Where the items of an inline list end (an offset into ``text``): the list starts at ``listed`` (after "any of
+    the following ...:") with its first sentence, whatever its length ("A, B, C."), and goes on over short
+    sentences ("Thoracic pain. Unstable angina."); the first sentence longer than ``SHORT_ITEM_WORDS`` words,
+    ending at one of ``ends``, is no item."""
+    previous = None
     for end in [e for e in ends if e > listed] + [len(text)]:
-        if len(text[previous:end].split()) > SHORT_ITEM_WORDS:
+        if previous is not None and len(text[previous:end].split()) > SHORT_ITEM_WORDS:
             return previous
         previous = end
     return len(text)
@@ -485,7 +488,7 @@ class _Segmenter:
             ends = [m.end() for m in self.rules.sentence_end.finditer(text)]
             # "any of the following indications: Thoracic pain. Unstable angina. ...": short sentences after
             # the lead are its items, one criterion with it; the first long one ends the list
-            short = _short_items(text, listed, ends) if lead is not None else listed
+            short = short_items_end(text, listed, ends) if lead is not None else listed
             cuts += [e for e in ends if not listed <= e < short]
         if pdq:
             cuts += [m.start() for m in self.rules.pdq_subheading.finditer(text) if not nested[m.start()]]
