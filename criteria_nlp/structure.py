@@ -13,8 +13,9 @@ the trial's eligibility text), driven by the cues of
   narrower group than the trial's: "Women of childbearing potential must have a
   negative pregnancy test", "Adequate contraception required of fertile
   patients", "Mammogram required for women aged 40 and over", "If age is 40 to
-  45 years, normal stress test", "Subjects ... participating in the symptom
-  questionnaire will be at least 18 years of age". The mentions that describe
+  45 years, normal stress test", "Patients with liver metastases: AST < 5 x
+  ULN", "Subjects ... participating in the symptom questionnaire will be at
+  least 18 years of age". The mentions that describe
   the population give no rules of their own; the others get ``applies_to``.
 * :func:`conditional_clauses` - a conditional clause inside a criterion ("< 5 x
   ULN if liver metastases are present", "(in patients with liver
@@ -313,7 +314,9 @@ def describe(text: str, start: int, entities: Sequence[Entity], *, conditions: b
                       text=text.strip())
 
 
-_OPENING = re.compile(r"\s*(?:if|for|in|among)\s+([^,:;]{2,120}?)\s*[,:;]\s*\S")
+_OPENING = re.compile(r"\s*(?:if|for|in|among)\s+([^,:;]{2,120}?)\s*[,:;]\s*\S"
+                      r"|\s*(?:patients|subjects|participants|individuals|those)\s+(?:with|who\s+have|having)\s+"
+                      r"([^,:;]{2,120}?)\s*:\s*\S")
 
 
 def find_population(text: str, start: int, entities: Sequence[Entity]) -> PopulationMatch | None:
@@ -329,11 +332,12 @@ def find_population(text: str, start: int, entities: Sequence[Entity]) -> Popula
     # 1. a conditional clause opening the criterion: "If age is 40 to 45 years, ...", "If female: ..."
     opening = _OPENING.match(lowered)
     if opening is not None:
-        phrase = text[opening.start(1):opening.end(1)]
-        population = describe(phrase, start + opening.start(1), entities)
-        rest = [e for e in entities if e.start >= start + opening.end(1)]
+        group = 1 if opening.group(1) is not None else 2  # "If age is 40 to 45 years, ...", "Patients with X: ..."
+        phrase = text[opening.start(group):opening.end(group)]
+        population = describe(phrase, start + opening.start(group), entities)
+        rest = [e for e in entities if e.start >= start + opening.end(group)]
         if population is not None and any(e.label not in ("SEX", "AGE", "VALUE", "TEMPORAL") for e in rest):
-            found = _match(phrase, start + opening.start(1), population, entities)
+            found = _match(phrase, start + opening.start(group), population, entities)
             found.conditional = lowered.lstrip().startswith("if")
             return found
     # 2. the subject before a modal or a relative clause: "Women of childbearing potential must ...",

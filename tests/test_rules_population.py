@@ -253,3 +253,18 @@ def test_rules_population_with_a_qualified_diagnosis(analyzer: Analyzer, qualifi
     if qualifiers == ["inactive"]:
         condition["status"] = "inactive"
     assert _verdict(analysis, age=30, sex="female", conditions=[condition], medications=[]) == verdict
+
+
+@pytest.mark.parametrize(("conditions", "verdict"), [
+    ([{"code": "C78.7"}], "ineligible"),   # liver metastases and AST 6 x ULN: the limit binds and fails
+    ([], "eligible"),                        # no liver metastases: the limit does not bind
+    (None, "indeterminate"),
+])
+def test_rules_population_named_by_a_diagnosis(analyzer: Analyzer, conditions: list[dict[str, Any]] | None,
+                                               verdict: str) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- Patients with liver metastases: AST < 5 x ULN\n")
+    (rule,) = _text_rules(analysis)
+    assert rule.category == "lab" and rule.applies_to is not None
+    assert [c.code for c in rule.applies_to.conditions] == ["C78.7"]
+    labs = [{"code": "1920-8", "value": 180, "unit": "U/L", "reference_high": 30}]
+    assert _verdict(analysis, age=60, sex="male", conditions=conditions, labs=labs) == verdict
