@@ -245,7 +245,11 @@ class CriteriaLinker:
             if len(between) > STATUS_GAP or any(t.text in CLAUSE_BREAKS for t in between):
                 continue
             k = events.index(index)
-            return [index, *self._conjuncts(doc, spans, events, k, direction)]
+            if direction == 1:
+                # "history of latex allergy": of two mentions side by side, the last is the head of the phrase
+                while k + 1 < len(events) and spans[events[k + 1]].start == spans[events[k]].end:
+                    k += 1
+            return [events[k], *self._conjuncts(doc, spans, events, k, direction)]
         return []
 
     @staticmethod
