@@ -17,6 +17,7 @@ from criteria_nlp.evaluate import (
     load_chia_ner,
     spacy_predictor,
 )
+from criteria_nlp.evaluate_structure import StructureReport
 
 LABELS = ["AGE", "CONDITION", "DEVICE", "DRUG", "LAB", "OBSERVATION", "PROCEDURE", "SEX", "TEMPORAL", "VALUE"]
 MODELS = REPO / "models"
@@ -106,6 +107,10 @@ def test_evaluate_model_pipeline_metrics_match_the_card(pipeline: str) -> None:
     data = json.loads((MODELS / "metrics" / f"pipeline_{pipeline}.json").read_text(encoding="utf-8"))
     data.pop("words_per_second")
     data.pop("notes")
+    # the same run's rule-structure scores ride along (criteria-nlp evaluate --output)
+    assert data.pop("pipeline") == pipeline
+    structure = StructureReport.model_validate({k: v for k, v in data.pop("structure").items() if k != "notes"})
+    assert structure.split == "dev" and {r.relation for r in structure.rows} >= {"Has_value", "Has_temporal", "OR"}
     report = EvaluationReport.model_validate(data)
     assert report.split == "dev"
     table = report.to_markdown().split("\n\n")[0]
