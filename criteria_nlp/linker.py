@@ -176,6 +176,7 @@ class CriteriaLinker:
         if not events:
             return
         previous = -1  # the last time window with an extent: a window does not reach back past another
+        previous_targets: list[int] = []
         for i, (span, info) in enumerate(group):
             if span.label_ != "TEMPORAL":
                 continue
@@ -185,11 +186,16 @@ class CriteriaLinker:
                 # not take the window from the mention its exception belongs to
                 kept = [e for e in events if not group[e][1].get("excepted") or not any(
                     k < e and previous < k and not group[k][1].get("excepted") for k in events)]
-                targets = self._window_targets(doc, spans, kept, i, previous)
+                if previous >= 0 and previous_targets and self._stacked(doc, spans[previous], span, spans):
+                    # "for over 4 weeks within the past 3 months": a window right after another, with no event
+                    # between, narrows the same events
+                    targets = list(previous_targets)
+                else:
+                    targets = self._window_targets(doc, spans, kept, i, previous)
                 for t in targets:
                     if group[t][1].get("window") is None:
                         group[t][1]["window"] = dict(window)  # type: ignore[arg-type]
-                previous = i
+                previous, previous_targets = i, targets
             else:
                 targets = self._status_targets(doc, spans, events, i)
                 status = _status_of(span)
@@ -201,6 +207,14 @@ class CriteriaLinker:
                                                             "start": span.start_char, "end": span.end_char})
             if targets:
                 info["qualifies"] = [[spans[t].start_char, spans[t].end_char] for t in targets]
+
+    @staticmethod
+    def _stacked(doc: Doc, first: Span, second: Span, spans: list[Span]) -> bool:
+        """Whether ``second`` follows the window ``first`` closely, with no mention and no clause break between."""
+        between = doc[first.end:second.start]
+        if len(between) > 3 or any(t.text in CLAUSE_BREAKS for t in between):
+            return False
+        return not any(first.end <= s.start and s.end <= second.start for s in spans)
 
     def _window_targets(self, doc: Doc, spans: list[Span], events: list[int], position: int, previous: int) -> list[int]:
         """A time window qualifies the nearest event on its left (not past the previous window), and the events
@@ -236,6 +250,10 @@ class CriteriaLinker:
         right = events[cut] if cut < len(events) else None
         left = events[cut - 1] if cut else None
         trailing = word[0].lower_ in TRAILING_STATUS
+        # "cancer history", "allergic history": a history noun right after a mention, not introducing one, is its
+        if word[-1].lower_ == "history" and left is not None and spans[left].end == word.start \
+                and (word.end >= len(doc) or doc[word.end].lower_ not in ("of", "with")):
+            trailing = True
         order = ((left, -1), (right, 1)) if trailing else ((right, 1), (left, -1))
         for index, direction in order:
             if index is None:

@@ -74,6 +74,9 @@ def test_rules_status_window_scope_seed(analyzer: Analyzer) -> None:
     ("Chemotherapy or radiotherapy within 4 weeks", "within 4 weeks", ["radiotherapy", "Chemotherapy"]),
     ("Receipt of chemotherapy for prostate cancer within the past 12 months", "within the past 12 months",
      ["chemotherapy"]),
+    # a window right after another narrows the same mention, not the next one
+    ("Use of systemic corticosteroids for over 4 weeks within the past 3 months", "within the past 3 months",
+     ["systemic corticosteroids"]),
 ])
 def test_rules_status_qualifies_lists(analyzer: Analyzer, text: str, word: str, qualified: list[str]) -> None:
     analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
