@@ -47,8 +47,10 @@ How a rule is read from a criterion:
   carcinoma", "unless due to active lupus") become the rule's ``exceptions``,
   not rules of their own.
 * **alternatives**: requirements joined by "or" share an any-of ``group``:
-  of one category or of one kind ("chemotherapy or radiotherapy"), their
-  values between them ("total bilirubin < 2 mg/dL or AST < 3 x ULN"); so do
+  of one category or of one kind ("chemotherapy or radiotherapy"), or any two
+  with an explicit "or" between ("type 2 diabetes or HbA1c >= 6.5%"), their
+  values and qualifiers between them ("total bilirubin < 2 mg/dL or AST < 3 x
+  ULN", "normal blood pressure or controlled hypertension"); so do
   the items after "one of the following:", inside a criterion or under a
   lead-in. Exclusions need no group (each excludes on its own).
 * **ages**: an AGE entity with its value, an age group ("adults" >= 18), or a
@@ -110,8 +112,12 @@ TOO_GENERAL = {"R69", "R68.89", "T88.9XXA", "Z99.89", "proc:diagnosis", "obs:stu
 AGE_WORDS = re.compile(r"(?i)\b(age[ds]?|years?\s+old|of\s+age|older|younger|adults?|yrs?\s+old)\b")
 SEX_ONLY_LABELS = {"SEX", "AGE", "VALUE", "TEMPORAL"}
 #: categories whose rules may be alternatives of one another ("chemotherapy or radiotherapy")
-ALTERNATIVE_GROUP = {"condition": "state", "observation": "state", "pregnancy": "state", "drug": "treatment",
-                     "procedure": "treatment", "other": "treatment", "lab": "measure", "score": "measure"}
+ALTERNATIVE_GROUP = {"condition": "state", "observation": "state", "pregnancy": "state", "allergy": "state",
+                     "drug": "treatment", "procedure": "treatment", "other": "treatment", "lab": "measure",
+                     "score": "measure"}
+#: an explicit "or" between two mentions: alternatives whatever their categories ("history of chickenpox or a
+#: positive test for antibodies", "diabetes or HbA1c >= 6.5%")
+EXPLICIT_OR = re.compile(r"(?i)^[\s,]*(?:and/or|or)\b[\s,]*(?:(?:a|an|the|any)\s+)?$")
 #: an "or" right after a list, before a last item that gave no rule of its own
 TRAILING_OR = re.compile(r"(?i)[\s,;]*(?:and/or|or)\b")
 #: the end of a sentence inside a criterion (a full stop before a capital)
@@ -119,7 +125,8 @@ SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])")
 PLANNING = re.compile(r"(?i)\b(?:plann?ed|planning|scheduled|plans?\s+to|intends?\s+to|anticipated|expected)\b")
 PAST_WORDS = re.compile(r"(?i)\b(?:prior|previous|previously|past|history|former|earlier)\b")
 OR_SEPARATOR = re.compile(r"(?i)^[\s,;]*(?:(?:and/or|or|/|either)[\s,]*)+$|^[\s,]*$")
-LIST_SEPARATOR = re.compile(r"(?i)^[\s,;/()]*(?:(?:and/or|or|and|either|(?:including|such as|e\.g\.,?|i\.e\.,?):?)[\s,()]*)*$")
+LIST_SEPARATOR = re.compile(r"(?i)^[\s,;/()]*(?:(?:and/or|or|and|either|a|an|the|any|(?:including|such as|e\.g\.,?|"
+                            r"i\.e\.,?):?)[\s,()]*)*$")
 
 
 def _years(value: Any, field: str) -> float | None:
@@ -543,8 +550,8 @@ class _Builder:
 
     def group_alternatives(self, criterion: Criterion, rules: list[Rule]) -> None:
         """Requirements whose mentions are listed with "or" become an any-of group: of one category, or of
-        categories that name alternatives of one kind ("chemotherapy or radiotherapy": a drug and a procedure).
-        The values and windows of the mentions, and mentions that gave no rule of their own, may stand between
+        categories that name alternatives of one kind ("chemotherapy or radiotherapy": a drug and a procedure),
+        or of any two categories with an explicit "or" between them ("type 2 diabetes or HbA1c >= 6.5%"). The values and windows of the mentions, and mentions that gave no rule of their own, may stand between
         them ("total bilirubin < 2 mg/dL or AST < 3 x ULN", "creatinine <= 1.5 mg/dL or creatinine clearance
         >= 60"). Exclusions get no group: each excludes on its own, which is already any-of."""
         text = self.analysis.trial.eligibility_text
@@ -553,7 +560,10 @@ class _Builder:
         candidates.sort(key=lambda r: self.by_id[r.entity].start if r.entity in self.by_id else 0)
         ruled = {r.entity for r in rules}
         # values, windows and mentions that gave no rule (repeats, exceptions) may stand between two alternatives
-        modifiers = sorted((e.start, e.end) for e in self.by_criterion.get(criterion.id, []) if e.id not in ruled)
+        # ... and so may the qualifiers before the next one, taken whole ("normal blood pressure or controlled
+        # hypertension"; the "or" of "proven recurrent or persistent cancer" joins two qualifiers, not mentions)
+        mentions = self.by_criterion.get(criterion.id, [])
+        modifiers = sorted((e.start, e.end) for e in mentions if e.id not in ruled)
         chain: list[Rule] = []
         saw_or = False
 
@@ -573,9 +583,12 @@ class _Builder:
             if chain:
                 previous = self.by_id[chain[-1].entity]  # type: ignore[index]
                 current = self.by_id[rule.entity]  # type: ignore[index]
-                between = _without(text, previous.end, current.start, modifiers)
-                same = (ALTERNATIVE_GROUP.get(rule.category) == ALTERNATIVE_GROUP.get(chain[-1].category)
-                        and rule.polarity == chain[-1].polarity and rule.applies_to == chain[-1].applies_to)
+                lead = min((q.start for q in current.qualifiers if previous.end <= q.start < current.start),
+                           default=current.start)
+                between = _without(text, previous.end, lead, modifiers)
+                same = (rule.polarity == chain[-1].polarity and rule.applies_to == chain[-1].applies_to
+                        and (ALTERNATIVE_GROUP.get(rule.category) == ALTERNATIVE_GROUP.get(chain[-1].category)
+                             or bool(EXPLICIT_OR.match(between))))
                 if current.start >= previous.end and same and LIST_SEPARATOR.match(between):
                     if re.search(r"(?i)\bor\b|/", between):
                         saw_or = True

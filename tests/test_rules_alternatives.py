@@ -102,3 +102,35 @@ def test_rules_alternatives_in_the_comparison_table(analyzer: Analyzer) -> None:
     table = criteria_nlp.compare([analysis])
     cells = set(table.iloc[:, -1])
     assert any("or radiotherapy" in cell for cell in cells) and any("or chemotherapy" in cell for cell in cells)
+
+
+@pytest.mark.parametrize(("conditions", "labs", "verdict"), [
+    # a controlled diabetic with a normal HbA1c meets the first alternative: not a fail on the second
+    ([{"code": "E11.9", "onset": "2020-01-01"}], [{"code": "4548-4", "value": 5.8, "unit": "%"}], "eligible"),
+    ([], [{"code": "4548-4", "value": 7.1, "unit": "%"}], "eligible"),
+    # no condition list: diabetes is not ruled out by the record
+    (None, [{"code": "4548-4", "value": 5.2, "unit": "%"}], "indeterminate"),
+    ([], [{"code": "4548-4", "value": 5.2, "unit": "%"}], "ineligible"),  # a condition list without it: neither holds
+])
+def test_rules_alternatives_explicit_or_across_kinds(analyzer: Analyzer, conditions: list[dict[str, Any]] | None,
+                                                     labs: list[dict[str, Any]], verdict: str) -> None:
+    """An explicit "or" joins a condition and a measurement as alternatives, their categories apart."""
+    analysis = analyzer("Inclusion Criteria:\n- Type 2 diabetes or HbA1c >= 6.5%\n")
+    rules = _rules(analysis)
+    assert [r.category for r in rules] == ["condition", "lab"] and rules[0].group is not None
+    assert rules[0].group == rules[1].group
+    fields: dict[str, Any] = {"labs": labs} if conditions is None else {"labs": labs, "conditions": conditions}
+    assert _match(analysis, **fields) == verdict
+
+
+@pytest.mark.parametrize(("text", "grouped"), [
+    # a qualifier before the second mention stands between them like a value
+    ("Normal blood pressure or controlled hypertension", True),
+    ("Hypersensitivity or allergy to penicillin", True),
+    # the "or" joins two qualifiers of one mention, not the mention before them
+    ("Histologically proven recurrent or persistent endometrial cancer", False),
+])
+def test_rules_alternatives_qualifiers_between(analyzer: Analyzer, text: str, grouped: bool) -> None:
+    analysis = analyzer(f"Inclusion Criteria:\n- {text}\n")
+    first, second = [r for r in analysis.rules if r.source == "text"][:2]
+    assert (first.group is not None and first.group == second.group) is grouped
