@@ -66,6 +66,13 @@ PAST_STATUS = frozenset({"history", "previous", "previously", "prior", "past", "
 #: status words that follow the event they place ("... at screening", "... during the study")
 TRAILING_STATUS = frozenset({"at", "during", "while", "on", "after", "following", "throughout"})
 #: at most this many tokens between a status word and its event
+#: the words of a treatment mention too general to carry a time of its own: "treatment with rifaximin in the
+#: previous 7 days" dates the rifaximin (status and determiner words aside: "prior treatment", "any medication")
+GENERIC_TREATMENT = frozenset({"treatment", "treatments", "therapy", "therapies", "use", "usage", "medication",
+                               "medications", "medicine", "medicines", "intake", "receipt", "administration",
+                               "exposure", "regimen", "regimens"})
+GENERIC_SKIP = frozenset({"any", "prior", "previous", "previously", "current", "concomitant", "ongoing", "the", "a",
+                          "an", "other", "recent", "past", "systemic", "chronic"})
 STATUS_GAP = 6
 CLAUSE_BREAKS = frozenset({";", ".", ":", "(", ")", "[", "]"})
 BRACKETS = frozenset({"(", ")", "[", "]"})
@@ -229,12 +236,14 @@ class CriteriaLinker:
             k -= 1
         if k >= 0 and events[k] > previous:
             # "chemotherapy for prostate cancer within 12 months": the time is the treatment's, the head of
-            # the phrase, not that of what it is for (the mentions listed with the complement go with it)
+            # the phrase, not that of what it is for (the mentions listed with the complement go with it); a
+            # generic head ("treatment with rifaximin in the previous 7 days") leaves it to what it names
             first = k
             while first > 0 and LABEL_GROUP.get(spans[events[first - 1]].label_) == LABEL_GROUP.get(spans[events[first]].label_) \
                     and _listed(doc, spans[events[first - 1]], spans[events[first]]):
                 first -= 1
-            if first > 0 and events[first - 1] > previous and _complement(doc, spans[events[first - 1]], spans[events[first]]):
+            if first > 0 and events[first - 1] > previous and _complement(doc, spans[events[first - 1]], spans[events[first]]) \
+                    and not _generic(spans[events[first - 1]]):
                 head = first - 1
                 return [events[head], *self._conjuncts(doc, spans, events, head, -1)]
             return [events[k], *self._conjuncts(doc, spans, events, k, -1)]
@@ -306,6 +315,12 @@ def _complement(doc: Doc, head: Span, other: Span) -> bool:
     if between[0] in ELABORATION_WORDS or " ".join(between[:2]) in ELABORATION_WORDS:
         return True  # "malignancy including leukemia and lymphoma", of any label
     return head.label_ in ("DRUG", "PROCEDURE") and between[0] in COMPLEMENT_WORDS
+
+
+def _generic(span: Span) -> bool:
+    """Whether a mention names treatment in general ("prior treatment", "any medication"), not one treatment."""
+    words = [t.lower_ for t in span if t.lower_ not in GENERIC_SKIP and not t.is_punct]
+    return bool(words) and all(w in GENERIC_TREATMENT for w in words)
 
 
 def _depths(doc: Doc, start: int, end: int) -> list[int]:

@@ -124,6 +124,8 @@ TRAILING_OR = re.compile(r"(?i)[\s,;]*(?:and/or|or)\b")
 SENTENCE_END = re.compile(r"\.\s+(?=[A-Z])")
 PLANNING = re.compile(r"(?i)\b(?:plann?ed|planning|scheduled|plans?\s+to|intends?\s+to|anticipated|expected)\b")
 PAST_WORDS = re.compile(r"(?i)\b(?:prior|previous|previously|past|history|former|earlier)\b")
+#: only commas and conjunctions between two mentions: listed together
+LISTED_WITH = re.compile(r"(?i)^[\s,;]*(?:(?:and/or|or|and|nor)\b[\s,]*)?$")
 OR_SEPARATOR = re.compile(r"(?i)^[\s,;]*(?:(?:and/or|or|/|either)[\s,]*)+$|^[\s,]*$")
 LIST_SEPARATOR = re.compile(r"(?i)^[\s,;/()]*(?:(?:and/or|or|and|either|a|an|the|any|(?:including|such as|e\.g\.,?|"
                             r"i\.e\.,?):?)[\s,()]*)*$")
@@ -265,6 +267,8 @@ class _Builder:
         lead = self.alternative_list(criterion)
         if lead is not None:  # "one of the following risk factors for fracture:" names the list, asks nothing
             skip |= {e.id for e in entities if lead[0] <= e.start and e.end <= lead[1]}
+        # a window on the generic word, or in the lead of a list, is the window of what they name
+        inherited = self.inherited_windows(criterion, entities, generic, lead)
         clauses = self.clauses(criterion, entities)
         for extra in clauses.values():
             skip |= extra[1]
@@ -282,7 +286,8 @@ class _Builder:
             word = generic.get(entity.id)
             self.entity_rule(criterion, entity, exceptions, kind, judged=entity.id in judged,
                              historical=word is not None and (word.historical or bool(PAST_WORDS.search(word.text))),
-                             allergy=entity.id in agents or entity.id in allergy_words)
+                             allergy=entity.id in agents or entity.id in allergy_words,
+                             window=inherited.get(entity.id))
         self.clause_rules(criterion, start, clauses, kind)
         self.deduplicate(start)
         self.inline_alternatives(lead, self.rules[start:])
@@ -366,6 +371,34 @@ class _Builder:
             if following and treatment_link(text[entity.end:following[0].start]) and \
                     len(text[entity.end:following[0].start].split()) <= 4:
                 out[following[0].id] = entity
+                # and those listed with it: "prior treatment with methotrexate or azathioprine"
+                for before, after in zip(following, following[1:]):
+                    if after.start < before.end or not LISTED_WITH.match(text[before.end:after.start]):
+                        break
+                    out[after.id] = entity
+        return out
+
+    @staticmethod
+    def inherited_windows(criterion: Criterion, entities: list[Entity], generic: dict[str, Entity],
+                          lead: tuple[int, int, int] | None) -> dict[str, Window]:
+        """Windows that mentions without one of their own take: from the generic treatment word that names
+        them ("no previous treatment with growth factors within 3 months"), or from the lead of the list they
+        stand in ("any of the following medications within two weeks of randomization: MAO inhibitors, ..."),
+        by mention id."""
+        out: dict[str, Window] = {}
+        for named, word in generic.items():
+            if word.window is not None and _window_has_extent(word.window):
+                out[named] = word.window
+        if lead is None:
+            return out
+        in_lead = {e.id for e in entities if lead[0] <= e.start and e.end <= lead[1]}
+        windows = [e.window for e in entities if e.label == "TEMPORAL" and criterion.start <= e.start
+                   and e.end <= lead[1] and e.window is not None and _window_has_extent(e.window)
+                   and all(q in in_lead for q in e.qualifies)]
+        if windows:
+            for entity in entities:
+                if lead[1] <= entity.start < lead[2] and entity.label not in ("VALUE", "TEMPORAL", "AGE", "SEX"):
+                    out.setdefault(entity.id, windows[0])
         return out
 
     def clauses(self, criterion: Criterion, entities: list[Entity]) -> dict[str, tuple[Entity, set[str], Population]]:
@@ -441,7 +474,8 @@ class _Builder:
         )
 
     def entity_rule(self, criterion: Criterion, entity: Entity, exceptions: list[Entity], kind: str, *,
-                    historical: bool = False, judged: bool = False, allergy: bool = False) -> None:
+                    historical: bool = False, judged: bool = False, allergy: bool = False,
+                    window: Window | None = None) -> None:
         category = "allergy" if allergy else _category(entity)
         if allergy and entity.label == "CONDITION":  # "allergy to X": the agents give the rules
             fields_concept = None
@@ -454,7 +488,7 @@ class _Builder:
         fields: dict[str, Any] = {
             "criterion": criterion.id, "kind": kind, "category": category, "concept": fields_concept,
             "polarity": _polarity(kind, entity.negated), "status": status,
-            "window": entity.window if entity.window is not None and _window_has_extent(entity.window) else None,
+            "window": entity.window if entity.window is not None and _window_has_extent(entity.window) else window,
             "qualifiers": _qualifiers(entity, ["interfering"] if judged else ()),
             "exceptions": [RuleException(concept=e.concept, text=e.text, entity=e.id) for e in exceptions],
             "entity": entity.id, "text": criterion.text, "evidence": entity.text,
@@ -551,9 +585,10 @@ class _Builder:
     def group_alternatives(self, criterion: Criterion, rules: list[Rule]) -> None:
         """Requirements whose mentions are listed with "or" become an any-of group: of one category, or of
         categories that name alternatives of one kind ("chemotherapy or radiotherapy": a drug and a procedure),
-        or of any two categories with an explicit "or" between them ("type 2 diabetes or HbA1c >= 6.5%"). The values and windows of the mentions, and mentions that gave no rule of their own, may stand between
-        them ("total bilirubin < 2 mg/dL or AST < 3 x ULN", "creatinine <= 1.5 mg/dL or creatinine clearance
-        >= 60"). Exclusions get no group: each excludes on its own, which is already any-of."""
+        or of any two categories with an explicit "or" between them ("type 2 diabetes or HbA1c >= 6.5%"). The
+        values and windows of the mentions, and mentions that gave no rule of their own, may stand between them
+        ("total bilirubin < 2 mg/dL or AST < 3 x ULN", "creatinine <= 1.5 mg/dL or creatinine clearance >= 60").
+        Exclusions get no group: each excludes on its own, which is already any-of."""
         text = self.analysis.trial.eligibility_text
         # exclusions need no group: each one excludes on its own, so separate exclude rules already are any-of
         candidates = [r for r in rules if r.entity is not None and r.category not in ("age", "sex") and r.polarity == "require"]

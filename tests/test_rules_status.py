@@ -64,6 +64,24 @@ def test_rules_status_window_scope_seed(analyzer: Analyzer) -> None:
     assert criteria_nlp.match(_patient(conditions=[old_acs]), analysis).verdict == "eligible"
 
 
+@pytest.mark.parametrize(("text", "drug"), [
+    # the window stands on the generic treatment word; the drugs it names take it
+    ("No previous treatment with hematopoietic growth factors within 3 months prior to screening", "filgrastim"),
+    ("Prior treatment with methotrexate or azathioprine within 3 months", "azathioprine"),
+    # the window stands in the lead of the list
+    ("Use of any of the following medications within two weeks of randomization: MAO inhibitors, calcium channel "
+     "blockers", "amlodipine"),
+])
+@pytest.mark.parametrize(("end", "verdict"), [("2024-01-01", "eligible"), ("2026-02-20", "ineligible")])
+def test_rules_status_generic_treatment_window(analyzer: Analyzer, text: str, drug: str, end: str, verdict: str) -> None:
+    """A treatment stopped long before the window does not exclude; one inside it does."""
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    rules = [r for r in analysis.rules if r.source == "text" and r.computable]
+    assert rules and all(r.window is not None for r in rules)
+    medication = {"name": drug, "start": "2023-06-01", "end": end, "status": "completed"}
+    assert criteria_nlp.match(_patient(medications=[medication]), analysis).verdict == verdict
+
+
 @pytest.mark.parametrize(("text", "word", "qualified"), [
     ("History of myocardial infarction, stroke or unstable angina", "History",
      ["myocardial infarction", "stroke", "unstable angina"]),
@@ -77,6 +95,8 @@ def test_rules_status_window_scope_seed(analyzer: Analyzer) -> None:
     # a window right after another narrows the same mention, not the next one
     ("Use of systemic corticosteroids for over 4 weeks within the past 3 months", "within the past 3 months",
      ["systemic corticosteroids"]),
+    # a generic head leaves the time to what it names
+    ("Treatment with rifaximin or neomycin in the previous 7 days", "in the previous 7 days", ["neomycin", "rifaximin"]),
 ])
 def test_rules_status_qualifies_lists(analyzer: Analyzer, text: str, word: str, qualified: list[str]) -> None:
     analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
