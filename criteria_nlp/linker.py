@@ -126,7 +126,7 @@ class CriteriaLinker:
             qualified = [where, *self._coordinated_before(doc, spans, where)]
             if where > position and info.get("source") == "terms" and where in events:
                 # "positive for hepatitis B, hepatitis C or HIV": the words before a list qualify all of it
-                qualified += self._conjuncts(doc, spans, events, events.index(where), 1)
+                qualified += self._conjuncts(doc, spans, events, events.index(where), 1, over_values=False)
             if info.get("value") is not None:  # a value the parser could not read is linked, but lends no limit
                 for index in qualified:
                     if group[index][1].get("value") is None:
@@ -280,18 +280,22 @@ class CriteriaLinker:
         return []
 
     @staticmethod
-    def _conjuncts(doc: Doc, spans: list[Span], events: list[int], k: int, direction: int) -> list[int]:
+    def _conjuncts(doc: Doc, spans: list[Span], events: list[int], k: int, direction: int, *,
+                   over_values: bool = True) -> list[int]:
         """Events listed with ``spans[events[k]]`` (before it for direction -1, after it for 1): of a compatible
-        label, with only commas and conjunctions between."""
+        label, with only commas and conjunctions between (and, with ``over_values``, their values)."""
         out: list[int] = []
         current = spans[events[k]]
         group = LABEL_GROUP.get(current.label_)
+        # the values of listed mentions stand between them: "systolic BP > 160 mmHg or diastolic BP > 100 mmHg"
+        valued = {i for s in spans if s.label_ == "VALUE" and over_values for i in range(s.start, s.end)}
         j = k + direction
         while 0 <= j < len(events):
             other = spans[events[j]]
             if LABEL_GROUP.get(other.label_) != group:
                 break
-            between = doc[other.end:current.start] if direction == -1 else doc[current.end:other.start]
+            gap = doc[other.end:current.start] if direction == -1 else doc[current.end:other.start]
+            between = [t for t in gap if t.i not in valued]
             # listed ("MI, stroke or angina") or restated in brackets ("percutaneous coronary intervention (PCI)")
             if len(between) > 3 or not all(t.lower_ in COORDINATION or t.text in BRACKETS for t in between):
                 break

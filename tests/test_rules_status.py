@@ -95,6 +95,9 @@ def test_rules_status_generic_treatment_window(analyzer: Analyzer, text: str, dr
     # a window right after another narrows the same mention, not the next one
     ("Use of systemic corticosteroids for over 4 weeks within the past 3 months", "within the past 3 months",
      ["systemic corticosteroids"]),
+    # the values of listed mentions stand between them
+    ("Neutrophil count <1500 cells/mm3 or platelet count <90,000 cells/mm3 within 7 days before enrollment",
+     "within 7 days before enrollment", ["platelet count", "Neutrophil count"]),
     # a generic head leaves the time to what it names
     ("Treatment with rifaximin or neomycin in the previous 7 days", "in the previous 7 days", ["neomycin", "rifaximin"]),
 ])
