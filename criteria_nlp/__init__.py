@@ -28,6 +28,7 @@ from .errors import (
     UnsafeXMLError,
 )
 from .schema import Age, Criterion, Eligibility, Entity, Intervention, Trial, TrialAnalysis
+from . import display as _display  # noqa: F401  (registers the notebook view of TrialAnalysis)
 
 if TYPE_CHECKING:
     from .analyzer import Analyzer, analyze
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
     from .fhir import patient_from_fhir
     from .matching import MatchResult, match, rank
     from .output import read_results
-    from .patient import Patient, read_patient
+    from .patient import Patient
+    from .patient_io import read_patient
     from .quality import lint
     from .report import report_html, write_report
     from .screening import screen
@@ -58,7 +60,7 @@ _LAZY = {
     "read_trials": "read",
     "trial_from_text": "read",
     "Patient": "patient",
-    "read_patient": "patient",
+    "read_patient": "patient_io",
     "patient_from_fhir": "fhir",
     "MatchResult": "matching",
     "match": "matching",

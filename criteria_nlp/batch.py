@@ -878,6 +878,39 @@ def _prepare(layout: Layout, fingerprint: dict[str, Any], *, resume: bool, overw
 
 
 @contextmanager
+def dask_executor(*, scheduler: str | None = None, client: Any = None, n_workers: int = 1) -> Iterator[tuple[Any, int]]:
+    """A ``concurrent.futures`` executor on a Dask cluster and how many chunks to keep in flight.
+
+    Uses ``client`` when given, else connects to ``scheduler``, else starts a
+    ``LocalCluster`` of ``n_workers`` single-threaded processes (closed on exit).
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
+        raise BatchError("B008", record="dask", detail=f"distributed is not installed ({exc})") from None
+    owned: list[Any] = []
+    try:
+        if client is None:
+            if scheduler:
+                try:
+                    client = Client(scheduler, timeout="30s")  # type: ignore[no-untyped-call]
+                except (OSError, TimeoutError) as exc:
+                    raise BatchError("B008", record=scheduler, detail=f"cannot connect to the scheduler: {exc}") from None
+            else:
+                cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                    n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                owned.append(cluster)
+                client = Client(cluster)  # type: ignore[no-untyped-call]
+            owned.insert(0, client)
+        threads = sum(client.nthreads().values()) or n_workers
+        yield client.get_executor(pure=False), 2 * threads + 1
+    finally:
+        for resource in owned:
+            resource.close()
+
+
+@contextmanager
 def _local_executor(n_process: int, pipeline: str) -> Iterator[Executor | None]:
     """``None`` (analyse in this process) for one process, else a pool of forked workers."""
     if n_process <= 1:
@@ -1012,8 +1045,6 @@ def annotate(
             stack.callback(errors_writer.close)
             stack.callback(writer.close)
             if engine == "dask":
-                from .distributed import dask_executor
-
                 executor, slots = stack.enter_context(dask_executor(scheduler=scheduler, client=client, n_workers=n_process))
                 run.run(lambda: executor, max_in_flight=slots, chunk_size=CHUNK_SIZE)
             else:

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from spacy import displacy
-
-if TYPE_CHECKING:
-    from .schema import Criterion, Entity, TrialAnalysis
+from .schema import Criterion, Entity, TrialAnalysis, register_html_view
 
 COLORS = {
     "CONDITION": "#f4b6c2", "DRUG": "#b5d8f7", "PROCEDURE": "#c9e4c5", "LAB": "#ffe29a", "SCORE": "#ffd1a6",
@@ -27,6 +23,8 @@ def _by_kind(analysis: "TrialAnalysis", kinds: tuple[str, ...]) -> list[tuple[st
 
 def criteria_html(analysis: "TrialAnalysis", *, kinds: tuple[str, ...] = ("inclusion", "exclusion", "unknown")) -> str:
     """Each criterion on its own line with its entities highlighted (negated ones marked with "no ")."""
+    from spacy import displacy  # spaCy loads when a view is drawn, not when the package is imported
+
     text = analysis.trial.eligibility_text
     parts = []
     for kind, criteria in _by_kind(analysis, kinds):
@@ -195,3 +193,6 @@ def legend_html(labels: Iterable[str] | None = None) -> str:
     return ("<div class=\"legend\" role=\"note\"><span class=\"legend-title\">Entities:</span>" + "".join(items)
             + "</div><div class=\"legend\" role=\"note\"><span class=\"legend-title\">Context:</span>"
             + "".join(contexts) + "</div>")
+
+
+register_html_view(analysis_html)

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import os
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -58,39 +57,6 @@ from .schema import SCHEMA_VERSION, Trial
 
 #: row numbers of ``annotate_bag``: partition * PARTITION_STRIDE + index in the partition
 PARTITION_STRIDE = 1_000_000_000
-
-
-@contextmanager
-def dask_executor(*, scheduler: str | None = None, client: Any = None, n_workers: int = 1) -> Iterator[tuple[Any, int]]:
-    """A ``concurrent.futures`` executor on a Dask cluster and how many chunks to keep in flight.
-
-    Uses ``client`` when given, else connects to ``scheduler``, else starts a
-    ``LocalCluster`` of ``n_workers`` single-threaded processes (closed on exit).
-    """
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError as exc:  # pragma: no cover - dask[distributed] is a dependency
-        raise BatchError("B008", record="dask", detail=f"distributed is not installed ({exc})") from None
-    owned: list[Any] = []
-    try:
-        if client is None:
-            if scheduler:
-                try:
-                    client = Client(scheduler, timeout="30s")  # type: ignore[no-untyped-call]
-                except (OSError, TimeoutError) as exc:
-                    raise BatchError("B008", record=scheduler, detail=f"cannot connect to the scheduler: {exc}") from None
-            else:
-                cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                    n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
-                )
-                owned.append(cluster)
-                client = Client(cluster)  # type: ignore[no-untyped-call]
-            owned.insert(0, client)
-        threads = sum(client.nthreads().values()) or n_workers
-        yield client.get_executor(pure=False), 2 * threads + 1
-    finally:
-        for resource in owned:
-            resource.close()
 
 
 # ---------------------------------------------------------------- partitions written by the workers

@@ -33,6 +33,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import ResourceError
+from .icd import icd_code_or_range
 from .schema import Concept
 
 __all__ = [
@@ -309,8 +310,6 @@ class ConditionEntry(LexiconEntry):
 
     @model_validator(mode="after")
     def _icd(self) -> "ConditionEntry":
-        from .patient import icd_code_or_range  # patient.py reads the lexicon: imported when an entry is checked
-
         if self.concept.system != "ICD-10-CM":
             raise ValueError(f"a condition is coded in ICD-10-CM, not {self.concept.system}")
         if icd_code_or_range(self.concept.code) != self.concept.code:

@@ -118,12 +118,12 @@ import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from .cohort import Array, Cohort, F, T, U
 from .errors import PatientError
 from .lexicon import LabEntry, Lexicon, ScoreEntry, normalize
 from .qualifiers import qualifier_lexicon
@@ -139,22 +139,15 @@ from .patient import (
     lab_entry,
     lab_key,
     normalize_icd,
-    read_patient,
     score_entry,
 )
+from .patient_io import read_patient
 from .schema import YEARS_PER_UNIT, Concept, Population, Rule, RuleException, TrialAnalysis, Window
-
-if TYPE_CHECKING:
-    from .screening import Cohort
-
-#: a numpy array (one value per patient, or per item of a long list)
-Array = npt.NDArray[Any]
 
 __all__ = ["MatchResult", "RuleResult", "CompiledTrial", "compile_trial", "match", "rank"]
 
 Result = Literal["met", "not_met", "unknown"]
 Verdict = Literal["eligible", "indeterminate", "ineligible"]
-T, F, U = 1, 0, -1
 RESULT_NAMES: dict[int, Result] = {T: "met", F: "not_met", U: "unknown"}
 VERDICTS: tuple[Verdict, ...] = ("eligible", "indeterminate", "ineligible")
 _ACTIVE = {None, "active", "recurrence", "relapse"}

@@ -8,7 +8,7 @@ procedures, family history), measurements (labs, scores), observations
 
 Reading::
 
-    from criteria_nlp.patient import read_patient
+    from criteria_nlp import read_patient           # criteria_nlp.patient_io
     patient = read_patient("patient.json")          # our JSON, or a FHIR R4 Bundle
     patient = Patient.from_dict({"id": "p1", "age": 34, "sex": "female", ...})
 
@@ -45,12 +45,12 @@ import math
 import re
 from collections.abc import Mapping
 from importlib import resources
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import PatientError, ResourceError
+from .icd import icd_code_or_range, normalize_icd, normalize_icd_range
 from .lexicon import LabEntry, Lexicon, ScoreEntry, normalize
 from .schema import Concept
 
@@ -69,47 +69,12 @@ __all__ = [
     "icd_in",
     "normalize_icd",
     "normalize_icd_range",
-    "read_patient",
 ]
 
 # --------------------------------------------------------------------------- the concept table
 
 
-_ICD_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$")
 _RANGE_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?(?:-[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?)?$")
-
-
-def normalize_icd(code: str | None) -> str | None:
-    """An ICD-10-CM code in its dotted upper-case form ("m3214" -> "M32.14"), or None if malformed.
-
-    A range ("E08-E13") is not a code: see :func:`normalize_icd_range`.
-    """
-    if code is None:
-        return None
-    raw = code.strip().upper().replace(".", "").replace(" ", "")
-    if len(raw) > 3:
-        raw = raw[:3] + "." + raw[3:]
-    return raw if _ICD_RE.match(raw) else None
-
-
-def normalize_icd_range(code: str | None) -> str | None:
-    """An ICD-10-CM range in its dotted upper-case form ("e08 - e13" -> "E08-E13"), or None.
-
-    None unless both ends are well-formed codes of one length, the low one first.
-    A concept coded with a range ("diabetes mellitus", E08-E13) names the whole
-    family, not one member of it; :func:`icd_in` reads a range as a code does.
-    """
-    if code is None or code.count("-") != 1:
-        return None
-    low, high = (normalize_icd(end) for end in code.split("-"))
-    if low is None or high is None or len(low) != len(high) or low > high:
-        return None
-    return f"{low}-{high}"
-
-
-def icd_code_or_range(code: str | None) -> str | None:
-    """The dotted form of an ICD-10-CM code (:func:`normalize_icd`) or range (:func:`normalize_icd_range`), else None."""
-    return normalize_icd(code) or normalize_icd_range(code)
 
 
 class _Res(BaseModel):
@@ -795,36 +760,3 @@ def first_error(exc: ValidationError) -> str:
     msg = str(err.get("msg", "")).removeprefix("Value error, ")
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     return f"{loc}: {msg}{more}" if loc else f"{msg}{more}"
-
-
-def read_patient(source: "str | Path | Mapping[str, Any] | Patient") -> Patient:
-    """A patient from a JSON file (ours or a FHIR R4 Bundle, detected by ``resourceType``) or a dict.
-
-    Raises :class:`PatientError`: ``P004`` no such file, ``P005`` unreadable,
-    ``P006`` malformed JSON, ``P001`` an invalid record, ``P002`` an invalid bundle.
-    """
-    if isinstance(source, Patient):
-        return source
-    record = "<patient>"
-    if isinstance(source, Mapping):
-        data: Any = source
-    else:
-        path = Path(source)
-        record = str(path)
-        if not path.is_file():
-            raise PatientError("P004", record=record)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PatientError("P005", record=record, detail=str(exc)) from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise PatientError("P006", record=record, detail=str(exc)) from None
-    if isinstance(data, Mapping) and "resourceType" in data:
-        from .fhir import patient_from_fhir
-
-        return patient_from_fhir(data, record=record if record != "<patient>" else None)
-    if not isinstance(data, Mapping):
-        raise PatientError("P001", record=record, detail=f"expected a JSON object, got {type(data).__name__}")
-    return Patient.from_dict(data, record=None if record == "<patient>" else record)

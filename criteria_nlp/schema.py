@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 import re
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar, cast
@@ -388,6 +389,16 @@ class Issue(_Model):
     rule: str | None = None
 
 
+#: the notebook view of an analysis: the data model does not depend on its views, which register themselves
+#: (:mod:`criteria_nlp.display`, imported with the package)
+_HTML_VIEW: list[Callable[["TrialAnalysis"], str]] = []
+
+
+def register_html_view(view: Callable[["TrialAnalysis"], str]) -> None:
+    """Set the function that draws a :class:`TrialAnalysis` in a notebook (``_repr_html_``)."""
+    _HTML_VIEW[:] = [view]
+
+
 class TrialAnalysis(BaseModel):
     """The analysis of one trial: the trial, its criteria and what later stages add.
 
@@ -466,10 +477,11 @@ class TrialAnalysis(BaseModel):
         return frame
 
     def _repr_html_(self) -> str:
-        """A notebook view: the trial, then its criteria with their kind and rules."""
-        from .display import analysis_html
-
-        return analysis_html(self)
+        """A notebook view: the trial, then its criteria with their kind and rules
+        (:func:`criteria_nlp.display.analysis_html`, which registers itself on import)."""
+        if _HTML_VIEW:
+            return _HTML_VIEW[0](self)
+        return f"<pre>{html.escape(repr(self))}</pre>"
 
     @property
     def computable_share(self) -> float | None:

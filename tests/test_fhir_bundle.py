@@ -14,7 +14,7 @@ import pytest
 from criteria_nlp.errors import PatientError
 from criteria_nlp.fhir import patient_from_fhir
 from criteria_nlp.matching import match
-from criteria_nlp.patient import read_patient
+from criteria_nlp.patient_io import read_patient
 from criteria_nlp.schema import TrialAnalysis
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "patients"

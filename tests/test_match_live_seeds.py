@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from criteria_nlp.matching import match
-from criteria_nlp.patient import Patient, read_patient
+from criteria_nlp.patient import Patient
+from criteria_nlp.patient_io import read_patient
 from criteria_nlp.read import read_trial
 from criteria_nlp.schema import TrialAnalysis
 

@@ -19,8 +19,8 @@ from criteria_nlp.patient import (
     normalize_icd,
     normalize_icd_range,
     procedure_concept,
-    read_patient,
 )
+from criteria_nlp.patient_io import read_patient
 
 
 def test_patient_read_codes_facts_on_load() -> None:

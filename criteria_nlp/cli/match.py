@@ -106,7 +106,7 @@ def match_cli(
 
     from ..errors import CriteriaNLPError
     from ..matching import rank
-    from ..patient import read_patient
+    from ..patient_io import read_patient
 
     try:
         person = read_patient(patient)
