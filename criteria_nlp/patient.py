@@ -12,6 +12,15 @@ Reading::
     patient = read_patient("patient.json")          # our JSON, or a FHIR R4 Bundle
     patient = Patient.from_dict({"id": "p1", "age": 34, "sex": "female", ...})
 
+Facts as people write them: a condition, medication or procedure may be a bare
+string, read as a code when it looks like one and as a name otherwise
+(:func:`fact_fields`: ``"M32.14"``, ``"lupus"``, ``"DB01611"``,
+``"hydroxychloroquine"``, ``"proc:hemodialysis"``); labs, scores and
+observations may be a mapping from code or name to a value or a fact
+(``{"SELENA-SLEDAI": 4}``, ``{"creatinine": {"value": 1.1, "unit": "mg/dL"}}``,
+``{"smoking": "former"}``). ``id`` is optional. The JSON Schema of it all:
+:func:`patient_json_schema` (``criteria-nlp schema --patient``).
+
 Coding happens on load: every fact gets a ``concept`` (the code matching uses).
 
 * conditions and family history: ICD-10-CM (a code in another system, such as
@@ -43,11 +52,11 @@ import functools
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from .errors import PatientError, ResourceError
 from .icd import icd_code_or_range, normalize_icd, normalize_icd_range
@@ -61,14 +70,17 @@ __all__ = [
     "LabFact",
     "MedicationFact",
     "ObservationFact",
+    "PATIENT_SCHEMA_RESOURCE",
     "Patient",
     "ProcedureFact",
     "ScoreFact",
     "concept_ranges",
+    "fact_fields",
     "icd_code_or_range",
     "icd_in",
     "normalize_icd",
     "normalize_icd_range",
+    "patient_json_schema",
 ]
 
 # --------------------------------------------------------------------------- the concept table
@@ -231,6 +243,34 @@ _SYSTEMS: dict[str, str] = {
 _DRUGBANK_RE = re.compile(r"^DB[0-9]{5}$")
 _ATC_RE = re.compile(r"^[A-Z](?:[0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)?$")
 _LOINC_RE = re.compile(r"^[0-9]{1,7}-[0-9]$")
+_DRUG_CODE_RE = re.compile(r"^(?:DB[0-9]{5}|[A-Z][0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)$")
+_SYSTEM_CODE_RE = re.compile(r"^[A-Za-z0-9-]+:\S+$")
+_SCORE_CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9-]*$")
+
+
+def fact_fields(list_name: str, item: str) -> dict[str, Any]:
+    """How a fact written as a bare string is read: a ``code`` when it looks like one, else a ``name``.
+
+    ``list_name`` is the patient list it stands in: ``conditions`` and
+    ``family_history`` (an ICD-10-CM code, "M32.14" or "m3214"), ``medications``
+    (a DrugBank id, an ATC code, a ``drug:`` id), ``procedures`` (a ``proc:`` id or
+    ``SYSTEM:code``), ``labs`` (a LOINC code or a ``lab:`` id), ``scores`` (a
+    catalogue id in capitals, "SELENA-SLEDAI"). Patient JSON and cohort table
+    cells are both read with it.
+    """
+    if list_name in ("conditions", "family_history"):
+        is_code = normalize_icd(item) is not None
+    elif list_name == "medications":
+        is_code = bool(_DRUG_CODE_RE.match(item)) or item.startswith("drug:")
+    elif list_name == "procedures":
+        is_code = item.startswith("proc:") or bool(_SYSTEM_CODE_RE.match(item))
+    elif list_name == "labs":
+        is_code = bool(_LOINC_RE.match(item)) or item.startswith("lab:")
+    elif list_name == "scores":
+        is_code = bool(_SCORE_CODE_RE.match(item))
+    else:
+        raise ValueError(f"no patient list {list_name!r}")
+    return {"code": item} if is_code else {"name": item}
 
 
 def normalize_system(system: str | None) -> str | None:
@@ -362,6 +402,39 @@ def observation_id(code: str | None, name: str | None = None) -> str | None:
 
 # --------------------------------------------------------------------------- facts
 
+DEFAULT_PATIENT_ID = "patient"
+
+
+def _schema_strings_too(schema: dict[str, Any]) -> None:
+    """JSON Schema of a coded list: its facts may also be written as bare strings."""
+    for branch in schema.get("anyOf", [schema]):
+        if branch.get("type") == "array":
+            branch["items"] = {"anyOf": [{"type": "string", "pattern": "\\S"}, branch["items"]]}
+
+
+def _schema_mapping_too(*values: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """JSON Schema of a list of measurements: also a mapping from code or name to a value (``values``) or a fact."""
+
+    def extend(schema: dict[str, Any]) -> None:
+        array = {"type": schema.pop("type"), "items": schema.pop("items")}
+        schema["anyOf"] = [array, {"type": "object", "additionalProperties": {"anyOf": [*values, array["items"]]}}]
+
+    return extend
+
+
+def _schema_or(*alternatives: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """JSON Schema of a field that also takes ``alternatives`` (a number written as text, a grade label)."""
+
+    def extend(schema: dict[str, Any]) -> None:
+        keep = {k: schema.pop(k) for k in ("title", "description", "default") if k in schema}
+        branches = schema.pop("anyOf") if set(schema) == {"anyOf"} else [dict(schema)]
+        schema.clear()
+        schema.update(keep, anyOf=[*branches, *alternatives])
+
+    return extend
+
+
+
 
 def _to_date(value: Any) -> Any:
     """Dates as ISO strings (with or without a time), ``date``/``datetime`` or pandas timestamps."""
@@ -391,10 +464,24 @@ def _to_date(value: Any) -> Any:
 class _Fact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    #: the patient list facts of this kind make up, when a bare string may stand for one ("lupus", "M32.14")
+    list_name: ClassVar[str | None] = None
+
     code: str | None = None
     system: str | None = None
     name: str | None = None
     concept: Concept | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _written(cls, data: Any) -> Any:
+        # "lupus" or "M32.14" in place of {"name": "lupus"} or {"code": "M32.14"}
+        if isinstance(data, str) and cls.list_name is not None:
+            item = data.strip()
+            if not item:
+                raise ValueError("an empty string names nothing")
+            return fact_fields(cls.list_name, item)
+        return data
 
     @field_validator("code", "system", "name", mode="before")
     @classmethod
@@ -421,6 +508,8 @@ class ConditionFact(_Fact):
     and ``qualifiers``: what the record says of it ("uncontrolled", "chronic", "severe", "carrier"; the names
     or forms of ``resources/qualifiers.json``, normalised on load; other words are kept and ignored). None
     means the record says nothing: a rule asking for a qualifier is then unknown."""
+
+    list_name: ClassVar[str | None] = "conditions"
 
     onset: dt.date | None = None
     abatement: dt.date | None = None
@@ -457,6 +546,8 @@ class ConditionFact(_Fact):
 class FamilyFact(ConditionFact):
     """A condition of a relative (``relation`` as written: mother, sibling, ...)."""
 
+    list_name: ClassVar[str | None] = "family_history"
+
     relation: str | None = None
 
 
@@ -465,6 +556,8 @@ MedicationStatus = Literal["active", "completed", "stopped", "on-hold", "intende
 
 class MedicationFact(_Fact):
     """A medication: ``start``/``end`` dates and a status (FHIR MedicationStatement's)."""
+
+    list_name: ClassVar[str | None] = "medications"
 
     start: dt.date | None = None
     end: dt.date | None = None
@@ -481,6 +574,8 @@ class MedicationFact(_Fact):
 
 class ProcedureFact(_Fact):
     """A procedure: done (``completed``), going on (``in-progress``) or ``planned``, with its date."""
+
+    list_name: ClassVar[str | None] = "procedures"
 
     date: dt.date | None = None
     status: Literal["completed", "in-progress", "planned"] = "completed"
@@ -515,7 +610,7 @@ class LabFact(_Fact):
     ("positive", "detected", "negative"), which goes to ``result``.
     """
 
-    value: float | None = None
+    value: float | None = Field(default=None, json_schema_extra=_schema_or({"type": "string"}))
     result: Literal["positive", "negative"] | None = None
     unit: str | None = None
     date: dt.date | None = None
@@ -562,7 +657,7 @@ class LabFact(_Fact):
 class ScoreFact(_Fact):
     """A score value (``code`` a catalogue id such as ``SELENA-SLEDAI``); a grade label becomes its value."""
 
-    value: float
+    value: float = Field(json_schema_extra=_schema_or({"type": "string"}))
     date: dt.date | None = None
 
     _dates = field_validator("date", mode="before")(_to_date)
@@ -592,8 +687,17 @@ class ScoreFact(_Fact):
         return self
 
 
+def _schema_observation_value(schema: dict[str, Any]) -> None:
+    """JSON Schema of an observation: ``value`` (a word or a bool) may stand for ``present`` and ``ever``."""
+    schema["properties"]["value"] = {"anyOf": [{"type": "boolean"}, {"type": "string"}, {"type": "null"}],
+                                     "description": "yes/no, current/former/never, or true/false"}
+
+
 class ObservationFact(_Fact):
-    """An observation about the person: ``present`` now, ``ever`` in the past (smoking: current/former/never)."""
+    """An observation about the person: ``present`` now, ``ever`` in the past (smoking: current/former/never),
+    or a ``value`` word that says both."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_schema_observation_value)
 
     present: bool | None = None
     ever: bool | None = None
@@ -651,29 +755,49 @@ _SEX_WORDS = {"f": "female", "woman": "female", "w": "female", "m": "male", "man
 class Patient(BaseModel):
     """One patient's record, as matching reads it (see the module docstring for coding and completeness).
 
-    ``age`` is the age in years on ``as_of``; ``birth_date`` wins when both are
-    given. ``dates`` names anchor dates windows can refer to ("randomization",
-    "screening"; keys are matched case-insensitively).
+    ``id`` defaults to ``"patient"`` (:func:`~criteria_nlp.read_patient` gives a
+    file without one the file's name). ``age`` is the age in years on
+    ``as_of``; ``birth_date`` wins when both are given. ``dates`` names anchor
+    dates windows can refer to ("randomization", "screening"; keys are matched
+    case-insensitively). Conditions, medications, procedures and family history
+    take bare strings for facts ("lupus", "M32.14"; see :func:`fact_fields`);
+    labs, scores and observations take a mapping from code or name to value
+    (``{"SELENA-SLEDAI": 4}``, ``{"creatinine": {"value": 1.1, "unit": "mg/dL"}}``).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", title="Patient")
 
-    id: str
-    birth_date: dt.date | None = None
-    age: float | None = Field(default=None, ge=0, le=150)
-    sex: Sex = "unknown"
-    pregnant: bool | None = None
-    lactating: bool | None = None
-    conditions: list[ConditionFact] | None = None
-    medications: list[MedicationFact] | None = None
-    procedures: list[ProcedureFact] | None = None
-    labs: list[LabFact] = Field(default_factory=list)
-    scores: list[ScoreFact] = Field(default_factory=list)
-    observations: list[ObservationFact] = Field(default_factory=list)
-    family_history: list[FamilyFact] | None = None
-    plans_complete: bool = False
-    dates: dict[str, dt.date] = Field(default_factory=dict)
-    as_of: dt.date = Field(default_factory=dt.date.today)
+    id: str = Field(default=DEFAULT_PATIENT_ID, description="The patient's id.")
+    birth_date: dt.date | None = Field(default=None, description="Date of birth; wins over age.")
+    age: float | None = Field(default=None, ge=0, le=150, description="Age in years on as_of.")
+    sex: Sex = Field(default="unknown", description="female, male, other or unknown.")
+    pregnant: bool | None = Field(default=None, description="null: not recorded.")
+    lactating: bool | None = Field(default=None, description="null: not recorded.")
+    conditions: list[ConditionFact] | None = Field(
+        default=None, json_schema_extra=_schema_strings_too,
+        description="Diagnoses (ICD-10-CM codes or names). A list given, even empty, is complete; absent or null: unknown.")
+    medications: list[MedicationFact] | None = Field(
+        default=None, json_schema_extra=_schema_strings_too,
+        description="Medications (DrugBank ids, ATC codes or names). A list given, even empty, is complete; absent: unknown.")
+    procedures: list[ProcedureFact] | None = Field(
+        default=None, json_schema_extra=_schema_strings_too,
+        description="Procedures (proc: ids, SYSTEM:code or names). A list given, even empty, is complete; absent: unknown.")
+    labs: list[LabFact] = Field(
+        default_factory=list, json_schema_extra=_schema_mapping_too({"type": "number"}, {"type": "string"}),
+        description="Measurements (LOINC codes or names), never complete: a lab not given is unknown.")
+    scores: list[ScoreFact] = Field(
+        default_factory=list, json_schema_extra=_schema_mapping_too({"type": "number"}, {"type": "string"}),
+        description="Scores (catalogue ids such as SELENA-SLEDAI, or names), never complete.")
+    observations: list[ObservationFact] = Field(
+        default_factory=list,
+        json_schema_extra=_schema_mapping_too({"type": "boolean"}, {"type": "string"}, {"type": "null"}),
+        description="Observations (smoking, alcohol use, ...): yes/no or current/former/never; never complete.")
+    family_history: list[FamilyFact] | None = Field(
+        default=None, json_schema_extra=_schema_strings_too,
+        description="Relatives' conditions (ICD-10-CM codes or names). A list given is complete; absent: unknown.")
+    plans_complete: bool = Field(default=False, description="True when planned procedures and medications are all listed.")
+    dates: dict[str, dt.date] = Field(default_factory=dict, description="Named anchor dates (\"randomization\").")
+    as_of: dt.date = Field(default_factory=dt.date.today, description="The date the record speaks for (default today).")
 
     _birth = field_validator("birth_date", "as_of", mode="before")(_to_date)
 
@@ -702,9 +826,19 @@ class Patient(BaseModel):
     @field_validator("observations", mode="before")
     @classmethod
     def _observations(cls, value: Any) -> Any:
-        # {"smoking": "former", "alcohol use": false} is accepted for a list of observations
+        # {"smoking": "former", "alcohol use": false, "pregnancy": {"value": "no", "date": ...}} for a list
         if isinstance(value, Mapping):
-            return [{"code": k, "value": v} for k, v in value.items()]
+            return [{"code": k, **v} if isinstance(v, Mapping) else {"code": k, "value": v} for k, v in value.items()]
+        return value
+
+    @field_validator("labs", "scores", mode="before")
+    @classmethod
+    def _measurements(cls, value: Any, info: ValidationInfo) -> Any:
+        # {"SELENA-SLEDAI": 4} or {"creatinine": {"value": 1.1, "unit": "mg/dL"}} for a list of facts
+        if isinstance(value, Mapping):
+            list_name = str(info.field_name)
+            return [{**fact_fields(list_name, str(k).strip()), **(v if isinstance(v, Mapping) else {"value": v})}
+                    for k, v in value.items()]
         return value
 
     @model_validator(mode="after")
@@ -717,7 +851,7 @@ class Patient(BaseModel):
     def from_dict(cls, data: Mapping[str, Any], record: str | None = None) -> "Patient":
         """Validate a patient dict; raises :class:`PatientError` ``P001`` naming the record and the field."""
         if isinstance(data, Mapping):
-            name = record or str(data.get("id", "<patient>"))
+            name = record or str(data.get("id") or "<patient>")
         else:
             name = record or "<patient>"
         if not isinstance(data, Mapping):
@@ -751,6 +885,23 @@ class Patient(BaseModel):
             if key in self.dates:
                 return self.dates[key], True
         return self.as_of, False
+
+
+#: the published JSON Schema of the patient JSON, in ``criteria_nlp/resources/``
+PATIENT_SCHEMA_RESOURCE = "patient.schema.json"
+
+
+def patient_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the patient JSON that :meth:`Patient.from_dict` reads (``criteria-nlp schema --patient``).
+
+    It takes the written forms too (bare strings in coded lists, mappings for
+    labs, scores and observations, numbers written as text); the reader also
+    takes a few it does not list (sex "F"/"M", datetimes for dates).
+    """
+    schema = Patient.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = "https://criteria-nlp.example/schema/patient"
+    return schema
 
 
 def first_error(exc: ValidationError) -> str:

@@ -18,7 +18,8 @@ __all__ = ["read_patient"]
 def read_patient(source: "str | Path | Mapping[str, Any] | Patient") -> Patient:
     """A patient from a JSON file (ours or a FHIR R4 Bundle, detected by ``resourceType``) or a dict.
 
-    Raises :class:`PatientError`: ``P004`` no such file, ``P005`` unreadable,
+    A record of ours without an ``id`` read from a file takes the file's name
+    (``p1.json``: ``p1``). Raises :class:`PatientError`: ``P004`` no such file, ``P005`` unreadable,
     ``P006`` malformed JSON, ``P001`` an invalid record, ``P002`` an invalid bundle.
     """
     if isinstance(source, Patient):
@@ -43,4 +44,6 @@ def read_patient(source: "str | Path | Mapping[str, Any] | Patient") -> Patient:
         return patient_from_fhir(data, record=record if record != "<patient>" else None)
     if not isinstance(data, Mapping):
         raise PatientError("P001", record=record, detail=f"expected a JSON object, got {type(data).__name__}")
+    if record != "<patient>" and "id" not in data:
+        data = {**data, "id": Path(record).stem}
     return Patient.from_dict(data, record=None if record == "<patient>" else record)

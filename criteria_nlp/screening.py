@@ -72,9 +72,9 @@ from .patient import (
     Patient,
     condition_concept,
     drug_concept,
+    fact_fields,
     lab_entry,
     lab_key,
-    normalize_icd,
     observation_value,
     procedure_concept,
     qualitative,
@@ -100,7 +100,6 @@ _KIND_STATUS = {
 _COMPANIONS = ("_unit", "_date", "_low", "_high")
 _SEX = {"f": "female", "female": "female", "woman": "female", "w": "female", "m": "male", "male": "male", "man": "male",
         "other": "other", "unknown": "unknown", "u": "unknown", "": "unknown"}
-_DRUG_CODE = re.compile(r"^(?:DB[0-9]{5}|[A-Z][0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)$")
 
 
 # --------------------------------------------------------------------------- cells and facts
@@ -119,17 +118,8 @@ def _items(cell: Any) -> list[str] | None:
     return [str(cell).strip()]
 
 
-def fact_fields(list_name: str, item: str) -> dict[str, Any]:
-    """How a table cell's item is read as a fact: a ``code`` when it looks like one, else a ``name``."""
-    if list_name in ("conditions", "family_history"):
-        return {"code": item} if normalize_icd(item) is not None else {"name": item}
-    if list_name == "medications":
-        return {"code": item} if _DRUG_CODE.match(item) or item.startswith("drug:") else {"name": item}
-    return {"code": item} if item.startswith("proc:") or re.match(r"^[A-Za-z0-9-]+:\S+$", item) else {"name": item}
-
-
 def item_concept(list_name: str, item: str) -> tuple[Concept | None, str | None]:
-    """(concept, name) of a table item, coded exactly as the fact models code it."""
+    """(concept, name) of a table item, read (:func:`~criteria_nlp.patient.fact_fields`) and coded as the fact models do."""
     f = fact_fields(list_name, item)
     code, name = f.get("code"), f.get("name")
     if list_name in ("conditions", "family_history"):

@@ -15,12 +15,14 @@ from criteria_nlp.patient import (
     ConceptRanges,
     Patient,
     concept_ranges,
+    fact_fields,
     icd_in,
     normalize_icd,
     normalize_icd_range,
     procedure_concept,
 )
 from criteria_nlp.patient_io import read_patient
+from criteria_nlp.screening import item_concept
 
 
 def test_patient_read_codes_facts_on_load() -> None:
@@ -43,6 +45,67 @@ def test_patient_read_codes_facts_on_load() -> None:
     smoking, alcohol = p.observations
     assert smoking.concept is not None and smoking.concept.code == "obs:smoking" and (smoking.present, smoking.ever) == (False, True)
     assert alcohol.concept is not None and alcohol.concept.code == "obs:alcohol-use" and (alcohol.present, alcohol.ever) == (False, None)
+
+
+@pytest.mark.parametrize(("field", "item", "fields", "concept"), [
+    ("conditions", "M32.14", {"code": "M32.14"}, "M32.14"),
+    ("conditions", "m3214", {"code": "m3214"}, "M32.14"),
+    ("conditions", "lupus", {"name": "lupus"}, "M32.9"),
+    ("conditions", "HIV", {"name": "HIV"}, "B20"),
+    ("family_history", "breast cancer", {"name": "breast cancer"}, "C50.919"),
+    ("medications", "hydroxychloroquine", {"name": "hydroxychloroquine"}, "DB01611"),
+    ("medications", "DB01611", {"code": "DB01611"}, "DB01611"),
+    ("medications", "H02AB07", {"code": "H02AB07"}, "H02AB07"),
+    ("procedures", "hemodialysis", {"name": "hemodialysis"}, "proc:hemodialysis"),
+    ("procedures", "proc:renal-biopsy", {"code": "proc:renal-biopsy"}, "proc:renal-biopsy"),
+    ("procedures", "SNOMED:302497006", {"code": "SNOMED:302497006"}, "proc:hemodialysis"),
+])
+def test_patient_read_bare_strings_as_codes_or_names(field: str, item: str, fields: dict[str, str], concept: str) -> None:
+    fact = getattr(Patient.from_dict({field: [item]}), field)[0]
+    assert fact.model_dump(include={"code", "name"}, exclude_none=True) == fields == fact_fields(field, item)
+    assert fact.concept is not None and fact.concept.code == concept
+    # a cohort table's cell is read by the same function, so coded the same
+    assert item_concept(field, item)[0] == fact.concept
+
+
+def test_patient_read_bare_strings_mix_with_facts() -> None:
+    p = Patient.from_dict({"conditions": ["lupus", {"code": "I10", "qualifiers": ["well controlled"]}],
+                           "procedures": [" dialysis ", {"code": "proc:renal-biopsy", "status": "planned"}]})
+    assert [(c.name, c.code, c.qualifiers) for c in p.conditions or []] == [("lupus", None, None), (None, "I10", ["controlled"])]
+    assert [(f.name, f.status) for f in p.procedures or []] == [("dialysis", "completed"), (None, "planned")]
+
+
+@pytest.mark.parametrize(("field", "written", "expected"), [
+    # (code, name, value, unit, date) of each fact read
+    ("scores", {"SELENA-SLEDAI": 4}, [("SELENA-SLEDAI", None, 4.0, None, None)]),
+    ("scores", {"NYHA class": "III", "ACR-1997": {"value": 5, "date": "2026-02-10"}},
+     [(None, "NYHA class", 3.0, None, None), ("ACR-1997", None, 5.0, None, dt.date(2026, 2, 10))]),
+    ("labs", {"creatinine": {"value": 1.1, "unit": "mg/dL"}}, [(None, "creatinine", 1.1, "mg/dL", None)]),
+    ("labs", {"4548-4": 6.1, "lab:creatinine": "97"}, [("4548-4", None, 6.1, None, None), ("lab:creatinine", None, 97.0, None, None)]),
+    ("labs", [{"code": "4548-4", "value": 6.1}], [("4548-4", None, 6.1, None, None)]),  # the list form still reads
+])
+def test_patient_read_measurements_as_a_mapping(field: str, written: Any, expected: list[tuple[Any, ...]]) -> None:
+    facts = getattr(Patient.from_dict({field: written}), field)
+    assert [(f.code, f.name, f.value, getattr(f, "unit", None), f.date) for f in facts] == expected
+    assert all(f.concept is not None for f in facts)
+
+
+def test_patient_read_mapping_forms_agree_with_lists() -> None:
+    written = Patient.from_dict({"labs": {"5130-0": "positive", "creatinine": {"value": 97, "unit": "µmol/L"}},
+                                 "scores": {"SELENA-SLEDAI": 8}, "observations": {"smoking": {"value": "former", "date": "2020-01-01"}}})
+    listed = Patient.from_dict({"labs": [{"code": "5130-0", "value": "positive"}, {"name": "creatinine", "value": 97, "unit": "µmol/L"}],
+                                "scores": [{"code": "SELENA-SLEDAI", "value": 8}],
+                                "observations": [{"code": "smoking", "value": "former", "date": "2020-01-01"}]})
+    assert written == listed
+
+
+def test_patient_read_id_is_optional(tmp_path: Path) -> None:
+    assert Patient.from_dict({"sex": "female"}).id == "patient"
+    path = tmp_path / "maria-34.json"
+    path.write_text(json.dumps({"sex": "female", "conditions": ["lupus"]}), encoding="utf-8")
+    assert read_patient(path).id == "maria-34"  # a file without an id names the patient
+    path.write_text(json.dumps({"id": "p7"}), encoding="utf-8")
+    assert read_patient(path).id == "p7"
 
 
 def test_patient_read_round_trips_through_json(tmp_path: Path) -> None:
@@ -73,7 +136,12 @@ def test_patient_read_age_missing() -> None:
 
 
 @pytest.mark.parametrize(("data", "fragment"), [
-    ({"sex": "female"}, "id"),
+    ({"id": None, "sex": "female"}, "id"),
+    ({"id": "p", "conditions": ["lupus", " "]}, "conditions.1: an empty string names nothing"),
+    ({"id": "p", "conditions": "lupus"}, "conditions: Input should be a valid list"),  # a list, even of one
+    ({"id": "p", "labs": ["creatinine"]}, "labs.0"),  # a lab needs its value: a mapping, not a bare name
+    ({"id": "p", "labs": {"creatinine": None}}, "a lab needs a value"),
+    ({"id": "p", "scores": {"NYHA": "V"}}, "not a number or a grade"),
     ({"id": "p", "sex": "robot"}, "sex"),
     ({"id": "p", "age": -3}, "age"),
     ({"id": "p", "labs": [{"code": "2160-0", "value": "high-ish"}]}, "labs.0"),
