@@ -116,9 +116,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -144,7 +144,10 @@ from .patient import (
 from .patient_io import read_patient
 from .schema import YEARS_PER_UNIT, Concept, Population, Rule, RuleException, TrialAnalysis, Window
 
-__all__ = ["MatchResult", "RuleResult", "CompiledTrial", "compile_trial", "match", "rank"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["MatchResult", "RULE_COLUMNS", "RuleResult", "SUMMARY_COLUMNS", "CompiledTrial", "compile_trial", "match", "rank"]
 
 Result = Literal["met", "not_met", "unknown"]
 Verdict = Literal["eligible", "indeterminate", "ineligible"]
@@ -177,6 +180,29 @@ class RuleResult(BaseModel):
     fact: str | None = None
     reason: str
     needs: list[str] = Field(default_factory=list)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # repr() and print(): the rule, its result and its text, not every field
+        yield "rule", self.rule
+        yield "result", self.result
+        yield "category", self.category
+        yield "text", _shorten(self.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict."""
+        return self.model_dump(mode="json")
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= width else one_line[: width - 1].rstrip() + "…"
+
+
+#: the columns of :meth:`MatchResult.to_frame`, one row per rule
+RULE_COLUMNS = ("trial_id", "patient_id", "rule", "criterion", "category", "polarity", "status", "group", "computable",
+                "holds", "result", "decisive", "fact", "reason", "needs", "text", "evidence")
+#: the columns of :meth:`MatchResult.summary` and of ``rank(..., as_frame=True)``
+SUMMARY_COLUMNS = ("trial_id", "patient_id", "as_of", "verdict", "met", "not_met", "unknown", "manual_review", "decided_by")
 
 
 class ManualReview(BaseModel):
@@ -217,6 +243,38 @@ class MatchResult(BaseModel):
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict."""
         return self.model_dump(mode="json")
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # repr() and print(): who, which trial, the verdict and the counts, not every rule
+        yield "trial_id", self.trial_id
+        yield "patient_id", self.patient_id
+        yield "verdict", self.verdict
+        yield "met", self.met
+        yield "not_met", self.not_met
+        yield "unknown", self.unknown
+        yield "manual_review", len(self.manual_review)
+
+    def summary(self) -> dict[str, Any]:
+        """One row of the result (:data:`SUMMARY_COLUMNS`): verdict, counts, how many rules need review, and the
+        ids of the rules that decided the verdict (comma-separated)."""
+        return {"trial_id": self.trial_id, "patient_id": self.patient_id, "as_of": self.as_of, "verdict": self.verdict,
+                "met": self.met, "not_met": self.not_met, "unknown": self.unknown,
+                "manual_review": len(self.manual_review), "decided_by": ", ".join(self.decided_by)}
+
+    def to_frame(self) -> "pd.DataFrame":
+        """One row per rule (:data:`RULE_COLUMNS`): its result and reason; ``decisive`` marks the rules that
+        decided the verdict, ``needs`` joins what would settle an unknown one with "; "."""
+        import pandas as pd
+
+        decisive = set(self.decided_by)
+        rows = [{"trial_id": self.trial_id, "patient_id": self.patient_id, "rule": r.rule, "criterion": r.criterion,
+                 "category": r.category, "polarity": r.polarity, "status": r.status, "group": r.group,
+                 "computable": r.computable, "holds": r.holds, "result": r.result, "decisive": r.rule in decisive,
+                 "fact": r.fact, "reason": r.reason, "needs": "; ".join(r.needs), "text": r.text, "evidence": r.evidence}
+                for r in self.rules]
+        frame = pd.DataFrame(rows, columns=list(RULE_COLUMNS))
+        frame.attrs.update(trial_id=self.trial_id, patient_id=self.patient_id, verdict=self.verdict)
+        return frame
 
 
 @dataclass
@@ -1979,13 +2037,32 @@ def match(patient: Patient | Mapping[str, Any] | str, analysis: TrialAnalysis | 
     return compile_trial(analysis).match(p, as_of)
 
 
+@overload
 def rank(patient: Patient | Mapping[str, Any] | str, analyses: Iterable[TrialAnalysis | Mapping[str, Any]],
-         *, as_of: dt.date | None = None) -> list[MatchResult]:
+         *, as_of: dt.date | None = None, as_frame: Literal[False] = False) -> list[MatchResult]: ...
+
+
+@overload
+def rank(patient: Patient | Mapping[str, Any] | str, analyses: Iterable[TrialAnalysis | Mapping[str, Any]],
+         *, as_of: dt.date | None = None, as_frame: Literal[True]) -> "pd.DataFrame": ...
+
+
+def rank(patient: Patient | Mapping[str, Any] | str, analyses: Iterable[TrialAnalysis | Mapping[str, Any]],
+         *, as_of: dt.date | None = None, as_frame: bool = False) -> "list[MatchResult] | pd.DataFrame":
     """Match one patient against several trials, best first.
 
     Order: eligible, indeterminate, ineligible; then fewest rules not met, most
-    met, fewest unknown; then trial id.
+    met, fewest unknown; then trial id. ``as_frame=True`` gives a DataFrame
+    instead, one row per trial in that order (:meth:`MatchResult.summary`'s
+    columns, with ``rank`` from 1).
     """
     p = read_patient(patient) if not isinstance(patient, Patient) else patient
     results = [compile_trial(a).match(p, as_of) for a in analyses]
-    return sorted(results, key=lambda r: (VERDICTS.index(r.verdict), r.not_met, -r.met, r.unknown, r.trial_id))
+    ranked = sorted(results, key=lambda r: (VERDICTS.index(r.verdict), r.not_met, -r.met, r.unknown, r.trial_id))
+    if not as_frame:
+        return ranked
+    import pandas as pd
+
+    frame = pd.DataFrame([r.summary() for r in ranked], columns=list(SUMMARY_COLUMNS))
+    frame.insert(0, "rank", range(1, len(frame) + 1))
+    return frame
