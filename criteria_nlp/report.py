@@ -61,6 +61,11 @@ dl.facts dd{margin:0;overflow-wrap:anywhere}
 .summary{margin:0.5em 0;font-size:0.95em}
 .none{color:#888}
 tr.not-computable td{color:#8a8a92;background:#fafafa;font-style:italic}
+table.rules tr.criterion-group th{background:#f3f5f9;font-weight:400;border-top:2px solid #c5cbd6}
+table.rules tr.criterion-group a{font-weight:600}
+.group-kind{display:inline-block;font-size:0.8em;text-transform:uppercase;letter-spacing:0.03em;color:#555;
+  margin:0 0.4em}
+.group-text{overflow-wrap:anywhere}
 .yes{color:#1b6e20;font-weight:600}
 .status{display:block;font-size:0.85em;color:#666}
 .code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:0.92em}
@@ -75,8 +80,8 @@ tr.issue-warning td{background:#fff8e6}
 footer{margin-top:2.5em;padding-top:0.6em;border-top:1px solid #e3e3e8;color:#666;font-size:0.85em}
 """
 
-_RULE_COLUMNS = ("criterion", "kind", "category", "polarity", "concept", "operator", "low", "high", "unit", "window",
-                 "computable", "text")
+_RULE_COLUMNS = ("mention", "category", "polarity", "concept", "operator", "low", "high", "unit", "window",
+                 "computable")
 _SEVERITIES = ("error", "warning", "info")
 
 
@@ -173,36 +178,63 @@ def _concept(rule: "Rule") -> str:
     return (f"{_e(label)}<span class=\"status code\">{_e(rule.concept.system)} {_e(rule.concept.code)}</span>")
 
 
-def _rules_table(analysis: "TrialAnalysis", anchor: str) -> str:
+def _rule_row(rule: "Rule", mention: str) -> str:
+    """One rule under its criterion: what it reads (the mention), its concept, comparison and window."""
     from .comparison import window_text
 
+    status = "" if rule.status == "current" else f"<span class=\"status\">{_e(rule.status)}</span>"
+    if rule.computable:
+        verdict = "<span class=\"yes\">yes</span>"
+    else:
+        verdict = "no" + (f"<span class=\"status\">{_e(rule.reason)}</span>" if rule.reason else "")
+    low, high = _limits(rule)
+    cells = (f"<td class=\"text\">{mention}</td><td>{_e(rule.category)}</td><td>{_e(rule.polarity)}{status}</td>"
+             f"<td>{_concept(rule)}</td><td>{_e(rule.operator)}</td><td class=\"num\">{low}</td>"
+             f"<td class=\"num\">{high}</td><td>{_e(rule.unit)}</td><td>{_e(window_text(rule.window))}</td>"
+             f"<td>{verdict}</td>")
+    muted = " not-computable" if not rule.computable else ""
+    return f"<tr class=\"rule{muted}\">{cells}</tr>"
+
+
+def _rules_table(analysis: "TrialAnalysis", anchor: str) -> str:
+    """The rules grouped under their criterion: the criterion's text once, its rules beneath.
+
+    The registry's own fields (rules without a criterion) come first as a group of their own.
+    """
     if not analysis.rules:
         return "<p class=\"none\">No rules.</p>"
-    known = {c.id for c in analysis.criteria}
+    criteria = {c.id: c for c in analysis.criteria}
+    groups: dict[str | None, list["Rule"]] = {}
+    for rule in analysis.rules:
+        groups.setdefault(rule.criterion, []).append(rule)
     computable = sum(r.computable for r in analysis.rules)
     head = "".join(f"<th scope=\"col\">{c}</th>" for c in _RULE_COLUMNS)
-    rows = []
-    for rule in analysis.rules:
-        status = "" if rule.status == "current" else f"<span class=\"status\">{_e(rule.status)}</span>"
-        if rule.computable:
-            verdict = "<span class=\"yes\">yes</span>"
+    bodies = []
+    for criterion_id, rules in sorted(groups.items(), key=lambda item: item[0] is not None):
+        criterion = criteria.get(criterion_id) if criterion_id is not None else None
+        if criterion_id is None:
+            heading = "<span class=\"group-kind\">registry</span> the registry's own fields"
         else:
-            verdict = "no" + (f"<span class=\"status\">{_e(rule.reason)}</span>" if rule.reason else "")
-        cells = [
-            _criterion_link(anchor, rule.criterion, known), _e(rule.kind), _e(rule.category),
-            _e(rule.polarity) + status, _concept(rule), _e(rule.operator),
-        ]
-        row = "".join(f"<td>{c}</td>" for c in cells)
-        low, high = _limits(rule)
-        row += f"<td class=\"num\">{low}</td><td class=\"num\">{high}</td>"
-        row += f"<td>{_e(rule.unit)}</td><td>{_e(window_text(rule.window))}</td><td>{verdict}</td>"
-        row += f"<td class=\"text\">{_e(rule.text)}</td>"
-        muted = "" if rule.computable else " class=\"not-computable\""
-        rows.append(f"<tr{muted}>{row}</tr>")
+            text = criterion.text if criterion is not None else rules[0].text
+            kind = criterion.kind if criterion is not None else rules[0].kind
+            heading = (f"{_criterion_link(anchor, criterion_id, set(criteria))} "
+                       f"<span class=\"group-kind\">{_e(kind)}</span> <span class=\"group-text\">{_e(text)}</span>")
+        rows = []
+        for rule in rules:
+            if criterion_id is None:
+                mention = _e(rule.text)  # "Minimum age: 18 years"
+            else:
+                mention = _e(rule.evidence) if rule.evidence else "<span class=\"none\">(whole criterion)</span>"
+                if criterion is not None and rule.text != criterion.text:
+                    mention += f"<span class=\"status\">{_e(rule.text)}</span>"
+            rows.append(_rule_row(rule, mention))
+        bodies.append(f"<tbody class=\"criterion-rules\"><tr class=\"criterion-group\">"
+                      f"<th colspan=\"{len(_RULE_COLUMNS)}\" scope=\"rowgroup\">{heading}</th></tr>"
+                      f"{''.join(rows)}</tbody>")
     caption = (f"Rules of {_e(analysis.trial.id)}: {len(analysis.rules)} ({computable} computable; "
-               "non-computable rows muted)")
+               "non-computable rows muted), under the criterion they were read from")
     return (f"<div class=\"scroll\"><table class=\"rules\"><caption>{caption}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>")
+            f"{''.join(bodies)}</table></div>")
 
 
 def _badge(severity: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -101,16 +102,41 @@ def test_report_marks_entities_and_their_context(page: str, tags: Tags, analyses
 def test_report_rules_table(page: str, tags: Tags, analyses: list[TrialAnalysis]) -> None:
     rules = [r for a in analyses for r in a.rules]
     assert len(tags.with_class("table", "rules")) == 5
+    assert len(tags.with_class("tr", "rule")) == len(rules)
     muted = tags.with_class("tr", "not-computable")
     assert len(muted) == sum(not r.computable for r in rules) > 0
-    header = "".join(f"<th scope=\"col\">{c}</th>" for c in ("criterion", "kind", "category", "polarity", "concept",
-                                                              "operator", "low", "high", "unit", "window",
-                                                              "computable", "text"))
+    header = "".join(f"<th scope=\"col\">{c}</th>" for c in ("mention", "category", "polarity", "concept", "operator",
+                                                              "low", "high", "unit", "window", "computable"))
     assert page.count(header) == 5
     assert "systemic lupus erythematosus (SLE)" in page and "ICD-10-CM M32.9" in page
     assert "<td class=\"num\">2 × ULN</td>" in page and "<td class=\"num\">4 of 11</td>" in page
     # rules link to their criterion
     assert "<a href=\"#trial-3-c3\">c3</a>" in page and any(a.get("id") == "trial-3-c3" for a in tags.named("li"))
+
+
+def rules_table(page: str, trial: int) -> str:
+    start = page.index("<table class=\"rules\">", page.index(f"<article class=\"trial\" id=\"trial-{trial}\">"))
+    return page[start:page.index("</table>", start)]
+
+
+def test_report_rules_are_grouped_under_their_criterion(page: str, analyses: list[TrialAnalysis]) -> None:
+    for index, analysis in enumerate(analyses, start=1):
+        table = rules_table(page, index)
+        groups = {r.criterion for r in analysis.rules}
+        assert table.count("<tbody class=\"criterion-rules\">") == len(groups)
+        assert table.count("<tr class=\"criterion-group\">") == len(groups)
+        for criterion in analysis.criteria:
+            if criterion.id in groups:  # the criterion's text once, however many rules it has
+                assert table.count(f"<span class=\"group-text\">{html.escape(criterion.text)}</span>") == 1
+    # NCT04184258 c10 ("chronic infections, including hepatitis B/C, tuberculosis, HIV") has five rules
+    table = rules_table(page, 2)
+    group = table[table.index("<a href=\"#trial-2-c10\">c10</a>"):]
+    group = group[:group.index("</tbody>")]
+    assert group.count("<tr class=\"rule") == 5 and group.count("chronic infections, including hepatitis B/C") == 1
+    assert "<td class=\"text\">HIV</td>" in group  # each rule shows the mention it was read from
+    # the registry's fields come first, as a group of their own
+    registry = table[table.index("<tbody"):table.index("</tbody>")]
+    assert "the registry's own fields" in registry and "Minimum age: 18 years" in registry
 
 
 def test_report_issues_with_counts_and_share(page: str, tags: Tags, analyses: list[TrialAnalysis]) -> None:
