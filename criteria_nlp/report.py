@@ -10,6 +10,7 @@ marked, the rules and the quality issues. Every string from a record is escaped.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,9 +20,9 @@ from .about import __version__
 from .display import MARKS_CSS, legend_html, marked_criteria_html
 
 if TYPE_CHECKING:
-    from .schema import Age, Issue, Rule, TrialAnalysis
+    from .schema import Age, Issue, Rule, Trial, TrialAnalysis
 
-__all__ = ["report_html", "write_report"]
+__all__ = ["registry_open_ages", "report_html", "write_report"]
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
@@ -94,8 +95,50 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def _age(age: "Age | None") -> str:
-    return "not stated" if age is None else f"{age.value:g} {age.unit}"
+def _age(age: "Age | None", no_limit: bool = False) -> str:
+    if age is None:
+        return "no limit" if no_limit else "not stated"
+    return f"{age.value:g} {age.unit}"
+
+
+_NO_AGE_LIMIT = re.compile(r"\s*(?:no|without)\s+(?:age\s+)?limit(?:s|ation)?\.?\s*", re.IGNORECASE)
+#: a record larger than this is not read again for its age field
+_MAX_RECORD_BYTES = 8 << 20
+
+
+def registry_open_ages(trial: "Trial") -> frozenset[str]:
+    """The age bounds (``"minimum"``, ``"maximum"``) the registry record states as having no limit.
+
+    The Trial model keeps None both where a record says "No age limit" and where it says nothing,
+    so for an IRCT page, whose "Age" field tells them apart ("No age limit", "From 18 years old"), the
+    record is read again from ``trial.source`` with the IRCT reader's own field lookup; only when that
+    file still holds the ages the trial was read with. Anything else (another format, the source gone,
+    stdin, a member of an archive) gives no bound: the report then says "not stated".
+    """
+    if trial.format != "irct-page" or not trial.source:
+        return frozenset()
+    from .read.common import decode
+    from .read.irct_page import _value, irct_age_range
+
+    path = Path(trial.source)
+    try:
+        if not path.is_file() or path.stat().st_size > _MAX_RECORD_BYTES:
+            return frozenset()
+        text = decode(path.read_bytes(), str(path))
+    except (OSError, ValueError):  # ReadError is a ValueError
+        return frozenset()
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff").split("\n")
+    value = _value(lines, "Age")
+    if value is None:
+        return frozenset()
+    stated: tuple[Age | None, Age | None] = (None, None)
+    if not _NO_AGE_LIMIT.fullmatch(value):
+        stated = irct_age_range(value)
+        if stated == (None, None):  # text the reader could not read: not a statement of no limit
+            return frozenset()
+    if stated != (trial.eligibility.minimum_age, trial.eligibility.maximum_age):
+        return frozenset()  # the file no longer holds the record the trial was read from
+    return frozenset(side for side, age in (("minimum", stated[0]), ("maximum", stated[1])) if age is None)
 
 
 def _flag(value: bool | None) -> str:
@@ -123,7 +166,7 @@ def _issues(analysis: "TrialAnalysis") -> list["Issue"]:
     return lint(analysis)
 
 
-def _facts(analysis: "TrialAnalysis") -> str:
+def _facts(analysis: "TrialAnalysis", open_ages: frozenset[str]) -> str:
     trial = analysis.trial
     eligibility = trial.eligibility
     missing = "<span class=\"none\">not stated</span>"
@@ -140,8 +183,8 @@ def _facts(analysis: "TrialAnalysis") -> str:
         rows.append(("Interventions", _e("; ".join(f"{i.name} ({i.type})" if i.type else i.name
                                                     for i in trial.interventions))))
     rows += [
-        ("Minimum age", _e(_age(eligibility.minimum_age))),
-        ("Maximum age", _e(_age(eligibility.maximum_age))),
+        ("Minimum age", _e(_age(eligibility.minimum_age, "minimum" in open_ages))),
+        ("Maximum age", _e(_age(eligibility.maximum_age, "maximum" in open_ages))),
         ("Sex", _e(eligibility.sex or "not stated")),
         ("Healthy volunteers", _e(_flag(eligibility.healthy_volunteers))),
     ]
@@ -274,7 +317,7 @@ def _trial_section(analysis: "TrialAnalysis", index: int) -> str:
     labels = sorted({e.label for e in analysis.entities})
     criteria = marked_criteria_html(analysis, anchor=anchor) or "<p class=\"none\">No criteria found.</p>"
     title = f": {_e(trial.title)}" if trial.title else ""
-    return (f"<article class=\"trial\" id=\"{anchor}\"><header><h2>{_e(trial.id)}{title}</h2>{_facts(analysis)}"
+    return (f"<article class=\"trial\" id=\"{anchor}\"><header><h2>{_e(trial.id)}{title}</h2>{_facts(analysis, registry_open_ages(trial))}"
             f"{summary}</header>"
             f"<section class=\"criteria\"><h3>Criteria</h3>{legend_html(labels or None)}{criteria}</section>"
             f"<section class=\"rules\"><h3>Rules</h3>{_rules_table(analysis, anchor)}</section>"

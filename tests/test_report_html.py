@@ -13,7 +13,7 @@ import pytest
 import criteria_nlp
 from criteria_nlp import Analyzer, Entity, Trial, TrialAnalysis
 from criteria_nlp.display import marked_text_html
-from criteria_nlp.report import report_html, write_report
+from criteria_nlp.report import registry_open_ages, report_html, write_report
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 TRIALS = ["NCT05921058", "NCT04184258", "NCT03219801", "IR.KUMS.REC.1400.198", "NCT00659217"]
@@ -213,3 +213,44 @@ def test_report_marked_text_nests_and_skips_crossing_spans() -> None:
     assert "&lt;i&gt;" in rendered and not tags.named("i")
     plain = re.sub(r"<span class=\"(ent-label|ctx[^\"]*)\">[^<]*</span>", "", rendered)
     assert re.sub(r"<[^>]+>", "", plain) == "AB &lt;i&gt; CD EF"
+
+
+IRCT_SEED = SEEDS / "003_70eb4ea3a255781a.txt"
+
+
+def irct_page(tmp_path: Path, age: str | None) -> TrialAnalysis:
+    """The IRCT seed with its "Age" field replaced by ``age`` (None: left out), read (not analysed)."""
+    lines = IRCT_SEED.read_text(encoding="utf-8").split("\n")
+    at = lines.index("Age")
+    assert lines[at + 1] == "No age limit"
+    lines[at:at + 2] = [] if age is None else ["Age", age]
+    path = tmp_path / "irct.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return TrialAnalysis(trial=criteria_nlp.read_trial(path))
+
+
+def test_report_irct_no_age_limit_is_no_limit(page: str, analyses: list[TrialAnalysis]) -> None:
+    irct = analyses[3].trial
+    assert irct.registry == "IRCT" and irct.eligibility.minimum_age is None and irct.eligibility.maximum_age is None
+    assert registry_open_ages(irct) == {"minimum", "maximum"}
+    article = page[page.index("<article class=\"trial\" id=\"trial-4\">"):page.index("<article class=\"trial\" id=\"trial-5\">")]
+    assert "<dt>Minimum age</dt><dd>no limit</dd>" in article and "<dt>Maximum age</dt><dd>no limit</dd>" in article
+    assert page.count("<dd>no limit</dd>") == 2 and "<dt>Minimum age</dt><dd>not stated</dd>" not in page
+
+
+def test_report_irct_ages_no_limit_only_where_the_record_says_so(tmp_path: Path) -> None:
+    one_sided = irct_page(tmp_path, "From 18 years old")
+    assert registry_open_ages(one_sided.trial) == {"maximum"}
+    assert "<dt>Minimum age</dt><dd>18 years</dd><dt>Maximum age</dt><dd>no limit</dd>" in report_html([one_sided])
+    silent = irct_page(tmp_path, None)  # no "Age" field at all: not stated
+    assert registry_open_ages(silent.trial) == frozenset()
+    assert "<dt>Minimum age</dt><dd>not stated</dd><dt>Maximum age</dt><dd>not stated</dd>" in report_html([silent])
+    stated = irct_page(tmp_path, "No age limit")
+    assert registry_open_ages(stated.trial) == {"minimum", "maximum"}
+    (tmp_path / "irct.txt").write_text("Age\nFrom 20 years old to 30 years old\n", encoding="utf-8")
+    assert registry_open_ages(stated.trial) == frozenset()  # the file no longer holds this record
+    (tmp_path / "irct.txt").unlink()
+    assert registry_open_ages(stated.trial) == frozenset()  # nor any
+    assert "<dt>Minimum age</dt><dd>not stated</dd>" in report_html([stated])
+    elsewhere = TrialAnalysis(trial=Trial(id="NCT00000002", registry="ClinicalTrials.gov", source=str(IRCT_SEED)))
+    assert registry_open_ages(elsewhere.trial) == frozenset()  # only IRCT pages are read again
