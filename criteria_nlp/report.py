@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,8 @@ from .display import MARKS_CSS, legend_html, marked_criteria_html
 if TYPE_CHECKING:
     from .schema import Age, Issue, Rule, Trial, TrialAnalysis
 
-__all__ = ["registry_open_ages", "report_html", "write_report"]
+__all__ = ["REVIEW_THEME", "AgeRange", "Threshold", "TrialSummary", "age_range", "exclusion_theme", "exclusion_themes",
+           "registry_open_ages", "report_html", "trial_summary", "write_report"]
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
 
@@ -78,6 +80,18 @@ table.rules tr.criterion-group a{font-weight:600}
 tr.issue-error td{background:#fdf1f0}
 tr.issue-warning td{background:#fff8e6}
 .counts .sev{margin-right:0.3em}
+table.summary-table{font-size:0.9em}
+table.summary-table th[scope=row] a{white-space:nowrap;font-weight:700}
+table.summary-table details summary{cursor:pointer}
+table.summary-table td.limits li{white-space:nowrap}
+table.summary-table td.themes{min-width:18em}
+table.summary-table ul{margin:0;padding-left:1.1em}
+table.summary-table li.exclude{color:#7a1d16}
+.tag{font-size:0.78em;text-transform:uppercase;letter-spacing:0.03em;background:#fdf1f0;border:1px solid #e7b9b4;
+  border-radius:0.25em;padding:0 0.25em}
+.theme{font-weight:600}
+ul.issue-codes{list-style:none;padding-left:0;font-size:0.9em}
+ul.issue-codes .sev{min-width:0;font-size:0.75em}
 footer{margin-top:2.5em;padding-top:0.6em;border-top:1px solid #e3e3e8;color:#666;font-size:0.85em}
 """
 
@@ -305,10 +319,9 @@ def _issues_section(analysis: "TrialAnalysis", issues: list["Issue"], anchor: st
             "</table></div>")
 
 
-def _trial_section(analysis: "TrialAnalysis", index: int) -> str:
+def _trial_section(analysis: "TrialAnalysis", index: int, issues: list["Issue"]) -> str:
     trial = analysis.trial
     anchor = _anchor(index)
-    issues = _issues(analysis)
     counts = sum(1 for c in analysis.criteria if c.role == "criterion")
     share = analysis.computable_share
     summary = (f"<p class=\"summary\">{counts} criteria, {len(analysis.entities)} entities, {len(analysis.rules)} rules"
@@ -320,9 +333,290 @@ def _trial_section(analysis: "TrialAnalysis", index: int) -> str:
     return (f"<article class=\"trial\" id=\"{anchor}\"><header><h2>{_e(trial.id)}{title}</h2>{_facts(analysis, registry_open_ages(trial))}"
             f"{summary}</header>"
             f"<section class=\"criteria\"><h3>Criteria</h3>{legend_html(labels or None)}{criteria}</section>"
-            f"<section class=\"rules\"><h3>Rules</h3>{_rules_table(analysis, anchor)}</section>"
-            f"<section class=\"issues\"><h3>Quality issues</h3>{_issues_section(analysis, issues, anchor)}</section>"
+            f"<section class=\"rules\" id=\"{anchor}-rules\"><h3>Rules</h3>{_rules_table(analysis, anchor)}</section>"
+            f"<section class=\"issues\" id=\"{anchor}-issues\"><h3>Quality issues</h3>{_issues_section(analysis, issues, anchor)}</section>"
             "</article>")
+
+
+# --------------------------------------------------------------------------- the summary
+
+#: themes of the exclusion rules the comparison files under "other conditions", by ICD-10-CM prefix (longest wins)
+_ICD_THEMES = {
+    "D5": "blood", "D6": "blood", "D7": "blood", "D8": "immune system", "E": "endocrine and metabolic",
+    "F": "mental health", "G": "nervous system", "H": "eye and ear", "I": "cardiovascular", "J": "respiratory",
+    "K": "digestive", "K7": "liver", "L": "skin", "M": "musculoskeletal", "N": "kidney",
+    "R": "symptoms and signs", "T78.4": "allergies", "T": "injury and complications",
+}
+#: the theme of exclusion rules that cannot be computed (a person reads them)
+REVIEW_THEME = "needs manual review"
+_THRESHOLD_CATEGORIES = ("score", "lab")
+
+
+@dataclass(frozen=True)
+class AgeRange:
+    """The ages a trial's registry record allows, in years (None: no bound), with whether the record
+    states each missing bound as "no limit", and the ages its criteria text allows when they differ."""
+
+    low: float | None
+    high: float | None
+    low_unlimited: bool
+    high_unlimited: bool
+    text: str
+    criteria: str | None = None
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A lab or score limit of one rule: "SELENA-SLEDAI ≥ 6", "ALT > 2 × ULN" (an exclusion)."""
+
+    rule: str
+    criterion: str | None
+    key: str
+    label: str
+    category: str
+    polarity: str
+    operator: str | None
+    low: float | None
+    high: float | None
+    scale: str
+    of: float | None
+    text: str
+    computable: bool
+
+
+@dataclass(frozen=True)
+class TrialSummary:
+    """What the report's summary says of one trial (see :func:`trial_summary`)."""
+
+    trial: str
+    title: str | None
+    anchor: str
+    ages: AgeRange
+    sex: str
+    thresholds: list[Threshold]
+    themes: dict[str, list[str]]
+    criteria: int
+    computable: int
+    share: float | None
+    issues: list["Issue"] = field(default_factory=list)
+
+    @property
+    def issue_counts(self) -> dict[str, int]:
+        """Issues per severity."""
+        from .quality import summarize
+
+        return summarize(self.issues)
+
+
+def _shorten(text: str, limit: int = 48) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def _pretty(text: str) -> str:
+    """A short form with the signs people write: "≥ 6", "> 2 × ULN", "≥ 50%"."""
+    text = re.sub(r"(?<![<>])>=", "≥", re.sub(r"(?<![<>])<=", "≤", text))
+    text = re.sub(r"(?<=\d)-(?=\d)", "–", text)  # a range: "4–12"
+    return text.replace(" x ULN", " × ULN").replace(" x LLN", " × LLN").replace(" %", "%")
+
+
+def _years(age: "Age | None") -> float | None:
+    return None if age is None else age.years
+
+
+def _age_span(low: "Age | None", high: "Age | None") -> str:
+    if low is not None and high is not None:
+        if low.unit == high.unit:
+            return f"{low.value:g}–{high.value:g} {high.unit}"
+        return f"{low.value:g} {low.unit}–{high.value:g} {high.unit}"
+    if low is not None:
+        return f"≥ {low.value:g} {low.unit}"
+    if high is not None:
+        return f"≤ {high.value:g} {high.unit}"
+    return ""
+
+
+def age_range(analysis: "TrialAnalysis", open_ages: frozenset[str] | None = None) -> AgeRange:
+    """The registry's ages of a trial in short form ("18–60 years", "no limit", "≥ 18 years; no maximum").
+
+    ``open_ages`` are the bounds the record states as unlimited (default: :func:`registry_open_ages`).
+    """
+    from .comparison import AgeBounds, format_age_bounds, text_age_bounds
+
+    trial = analysis.trial
+    if open_ages is None:
+        open_ages = registry_open_ages(trial)
+    low, high = trial.eligibility.minimum_age, trial.eligibility.maximum_age
+    low_open, high_open = low is None and "minimum" in open_ages, high is None and "maximum" in open_ages
+    if low is None and high is None:
+        text = ("no limit" if low_open and high_open else "not stated" if not (low_open or high_open)
+                else "no minimum; maximum not stated" if low_open else "no maximum; minimum not stated")
+    else:
+        text = _age_span(low, high)
+        if low is None:
+            text += "; no minimum" if low_open else "; minimum not stated"
+        elif high is None:
+            text += "; no maximum" if high_open else "; maximum not stated"
+    bounds = text_age_bounds(analysis.rules)
+    criteria = None
+    if bounds is not None and bounds != AgeBounds(_years(low), _years(high)):
+        criteria = format_age_bounds(bounds)
+    return AgeRange(_years(low), _years(high), low_open, high_open, text, criteria)
+
+
+def _threshold(rule: "Rule") -> Threshold | None:
+    """The limit a lab or score rule sets, or None (another category, no comparison)."""
+    from .comparison import short_label, value_text, window_text
+
+    if rule.category not in _THRESHOLD_CATEGORIES or rule.concept is None or rule.source != "text":
+        return None
+    value = value_text(rule)
+    if value is None or rule.operator is None:
+        return None
+    if rule.uln_multiple is not None or rule.lln_multiple is not None:
+        scale = "× ULN" if rule.uln_multiple is not None else "× LLN"
+        low: float | None = rule.uln_multiple if rule.uln_multiple is not None else rule.lln_multiple
+        high: float | None = None
+    else:
+        scale = "" if rule.unit in (None, "points", "criteria met") else str(rule.unit)
+        low, high = rule.low, rule.high
+    label = short_label(rule.concept)
+    if len(label) > 24 and rule.concept.system == "SCORE":
+        label = rule.concept.code  # "ACR-1997", not "ACR 1997 classification criteria for SLE"
+    extra: list[str] = [] if rule.status == "current" else [rule.status]
+    window = window_text(rule.window)
+    if window:
+        extra.append(window)
+    if not rule.computable:
+        extra.append("not computable")
+    text = f"{label} {_pretty(value)}" + (f" ({', '.join(extra)})" if extra else "")
+    key = f"{rule.category}:{rule.concept.system}:{rule.concept.code}:{scale}"
+    return Threshold(rule.id, rule.criterion, key, label, rule.category, rule.polarity, rule.operator, low, high,
+                     scale, rule.of, text, rule.computable)
+
+
+def exclusion_theme(rule: "Rule") -> str:
+    """The theme of an exclusion rule: the comparison table's section ("infections", "malignancy", "kidney"),
+    with its "other conditions" split by ICD-10-CM chapter ("cardiovascular", "liver", "mental health")."""
+    from .comparison import lint_resource, row_key
+
+    config = lint_resource().compare
+    key = row_key(rule, config)
+    section = key.section if key is not None else config.rule_category.get(rule.category, "other")
+    concept = rule.concept
+    if section == config.rule_category["condition"] and concept is not None and concept.system == "ICD-10-CM":
+        code = concept.code.upper()
+        for length in range(len(code), 0, -1):
+            theme = _ICD_THEMES.get(code[:length])
+            if theme is not None:
+                return theme
+    return section
+
+
+def _theme_order(theme: str) -> tuple[int, str]:
+    from .comparison import lint_resource
+
+    sections = lint_resource().compare.sections
+    if theme == REVIEW_THEME:
+        return (len(sections) + 1, theme)
+    if theme in sections:
+        return (sections.index(theme), "")
+    return (sections.index(lint_resource().compare.rule_category["condition"]), theme)
+
+
+def exclusion_themes(analysis: "TrialAnalysis") -> dict[str, list[str]]:
+    """The exclusion rules of a trial's criteria by theme (:func:`exclusion_theme`), each theme with the
+    short names of what it excludes; rules that cannot be computed under :data:`REVIEW_THEME`."""
+    from .comparison import short_label
+
+    themes: dict[str, list[str]] = {}
+    for rule in analysis.rules:
+        if rule.polarity != "exclude" or rule.source != "text":
+            continue
+        if rule.computable:
+            theme, name = exclusion_theme(rule), short_label(rule.concept) if rule.concept else rule.category
+        else:  # what a person has to read: the criterion, shortened
+            theme, name = REVIEW_THEME, _shorten(rule.text)
+        names = themes.setdefault(theme, [])
+        if name not in names:
+            names.append(name)
+    return {theme: themes[theme] for theme in sorted(themes, key=_theme_order)}
+
+
+def trial_summary(analysis: "TrialAnalysis", index: int = 1, issues: list["Issue"] | None = None) -> TrialSummary:
+    """The summary of one trial: ages, sex, lab and score limits, exclusion themes, computable share, issues.
+
+    ``index`` numbers the trial's section of the page; ``issues`` default to the analysis's (or lint's).
+    """
+    trial = analysis.trial
+    ids = {c.id for c in analysis.criteria if c.role == "criterion"}
+    covered = ids & {r.criterion for r in analysis.rules if r.computable and r.source == "text"}
+    thresholds = [t for t in (_threshold(r) for r in analysis.rules) if t is not None]
+    return TrialSummary(
+        trial=trial.id, title=trial.title, anchor=_anchor(index), ages=age_range(analysis),
+        sex=trial.eligibility.sex or "not stated", thresholds=thresholds, themes=exclusion_themes(analysis),
+        criteria=len(ids), computable=len(covered), share=analysis.computable_share,
+        issues=_issues(analysis) if issues is None else issues,
+    )
+
+
+def _summary_row(summary: TrialSummary) -> str:
+    from .quality import issue_codes
+
+    anchor = summary.anchor
+    ages = _e(summary.ages.text) + (f"<span class=\"status\">criteria: {_e(summary.ages.criteria)}</span>"
+                                    if summary.ages.criteria else "")
+    if summary.thresholds:
+        thresholds = "<ul class=\"thresholds\">" + "".join(
+            f"<li class=\"{_e(t.polarity)}\">" + ("<span class=\"tag\">excludes</span> " if t.polarity == "exclude"
+                                                   else "") + f"{_e(t.text)}</li>"
+            for t in summary.thresholds) + "</ul>"
+    else:
+        thresholds = "<span class=\"none\">none</span>"
+    if summary.themes:
+        items = []
+        for theme, names in summary.themes.items():
+            if theme == REVIEW_THEME:  # whole criteria: folded, so the themes stay a one-minute read
+                listed = "".join(f"<li>{_e(n)}</li>" for n in names)
+                items.append(f"<li class=\"review\"><details><summary><span class=\"theme\">{_e(theme)}</span> "
+                             f"{len(names)} {'criterion' if len(names) == 1 else 'criteria'}</summary><ul>{listed}</ul></details></li>")
+            else:
+                items.append(f"<li><span class=\"theme\">{_e(theme)}</span> {_e(', '.join(names))}</li>")
+        themes = "<ul class=\"themes\">" + "".join(items) + "</ul>"
+    else:
+        themes = "<span class=\"none\">none</span>"
+    share = ("<span class=\"none\">no criteria</span>" if summary.share is None else
+             f"<strong>{summary.share:.0%}</strong><span class=\"status\">{summary.computable} of {summary.criteria}"
+             " criteria</span>")
+    counts = summary.issue_counts
+    codes: dict[str, list["Issue"]] = {}
+    for issue in summary.issues:
+        if issue.severity != "info":
+            codes.setdefault(issue.code, []).append(issue)
+    titles = issue_codes()
+    listed = "".join(
+        f"<li>{_badge(found[0].severity)} <span class=\"code\">{_e(code)}</span>"
+        + (f" ×{len(found)}" if len(found) > 1 else "") + f" {_e(titles.get(code, ('', ''))[1])}</li>"
+        for code, found in codes.items())
+    said = ", ".join(f"{counts[s]} {s}{'s' if counts[s] != 1 else ''}" for s in ("error", "warning") if counts[s])
+    issues = (f"<a href=\"#{anchor}-issues\">{said or 'no errors or warnings'}</a>"
+              + (f"<ul class=\"issue-codes\">{listed}</ul>" if listed else ""))
+    title = f" title=\"{_e(summary.title)}\"" if summary.title else ""
+    return (f"<tr><th scope=\"row\"><a href=\"#{anchor}\"{title}>{_e(summary.trial)}</a></th>"
+            f"<td>{ages}</td><td>{_e(summary.sex)}</td><td class=\"limits\">{thresholds}</td><td class=\"themes\">{themes}</td>"
+            f"<td class=\"num\">{share}</td><td>{issues}</td></tr>")
+
+
+def _summary_section(summaries: Sequence[TrialSummary]) -> str:
+    head = "".join(f"<th scope=\"col\">{c}</th>" for c in ("trial", "ages (registry)", "sex", "lab and score limits",
+                                                          "exclusion themes", "computable", "issues"))
+    rows = "".join(_summary_row(s) for s in summaries)
+    caption = (f"Summary of {len(summaries)} trial(s): the ages and sex the registry states, the lab and score "
+               "limits the criteria set, what the exclusion criteria exclude by theme, the share of criteria a "
+               "patient record can be checked against, and the issues lint found (errors and warnings)")
+    return (f"<section id=\"summary\" aria-labelledby=\"summary-heading\"><h2 id=\"summary-heading\">Summary</h2>"
+            f"<div class=\"scroll\"><table class=\"summary-table\"><caption>{caption}</caption><thead><tr>{head}"
+            f"</tr></thead><tbody>{rows}</tbody></table></div></section>")
 
 
 def _comparison(analyses: Sequence["TrialAnalysis"]) -> str:
@@ -364,7 +658,7 @@ def _contents(analyses: Sequence["TrialAnalysis"]) -> str:
         + f" <span class=\"toc-meta\">({len(a.rules)} rules)</span></li>"
         for i, a in enumerate(analyses, start=1))
     return (f"<nav class=\"toc\" aria-label=\"Contents\"><h2>Contents</h2><ol>"
-            f"<li><a href=\"#comparison\">Comparison</a></li>{items}</ol></nav>")
+            f"<li><a href=\"#summary\">Summary</a></li><li><a href=\"#comparison\">Comparison</a></li>{items}</ol></nav>")
 
 
 def report_html(analyses: Sequence["TrialAnalysis"], *, title: str | None = None,
@@ -378,8 +672,15 @@ def report_html(analyses: Sequence["TrialAnalysis"], *, title: str | None = None
         title = (f"Eligibility criteria of {len(analyses)} trials" if len(analyses) != 1
                  else f"Eligibility criteria of {analyses[0].trial.id}")
     when = (generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M %Z").strip()
-    top = _contents(analyses) + _comparison(analyses) if len(analyses) > 1 else ""
-    body = "".join(_trial_section(a, i) for i, a in enumerate(analyses, start=1)) or "<p class=\"none\">No trials.</p>"
+    issues = [_issues(a) for a in analyses]
+    summaries = [trial_summary(a, i, found) for i, (a, found) in enumerate(zip(analyses, issues), start=1)]
+    top = _contents(analyses) if len(analyses) > 1 else ""
+    if analyses:
+        top += _summary_section(summaries)
+    if len(analyses) > 1:
+        top += _comparison(analyses)
+    body = "".join(_trial_section(a, i, found) for i, (a, found) in enumerate(zip(analyses, issues), start=1))
+    body = body or "<p class=\"none\">No trials.</p>"
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{_CSP}\">"

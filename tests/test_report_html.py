@@ -12,8 +12,10 @@ import pytest
 
 import criteria_nlp
 from criteria_nlp import Analyzer, Entity, Trial, TrialAnalysis
+from criteria_nlp.schema import Age, Concept, Criterion, Eligibility, Rule
 from criteria_nlp.display import marked_text_html
-from criteria_nlp.report import registry_open_ages, report_html, write_report
+from criteria_nlp.report import (REVIEW_THEME, age_range, exclusion_theme, registry_open_ages, report_html, trial_summary,
+                                 write_report)
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
 TRIALS = ["NCT05921058", "NCT04184258", "NCT03219801", "IR.KUMS.REC.1400.198", "NCT00659217"]
@@ -254,3 +256,106 @@ def test_report_irct_ages_no_limit_only_where_the_record_says_so(tmp_path: Path)
     assert "<dt>Minimum age</dt><dd>not stated</dd>" in report_html([stated])
     elsewhere = TrialAnalysis(trial=Trial(id="NCT00000002", registry="ClinicalTrials.gov", source=str(IRCT_SEED)))
     assert registry_open_ages(elsewhere.trial) == frozenset()  # only IRCT pages are read again
+
+
+# --------------------------------------------------------------------------- the summary
+
+#: what the summary says of each seed: ages, sex, lab and score limits (exclusions marked), computable share
+SEED_SUMMARY = {
+    "NCT05921058": ("18–60 years", "all", [], "100%"),
+    "NCT04184258": ("18–75 years", "all", ["ACR-1997 ≥ 4 of 11", "anti-dsDNA positive", "SELENA-SLEDAI ≥ 6"], "82%"),
+    "NCT03219801": ("14–60 years", "all", ["LVEF ≥ 50%", "ALT > 2 × ULN", "serum creatinine > 2 × ULN"], "86%"),
+    "IR.KUMS.REC.1400.198": ("no limit", "all", [], "93%"),
+    "NCT00659217": ("18–60 years", "all", ["ACR-1997 ≥ 4 of 11", "excludes ALT > 2 × ULN"], "78%"),
+}
+
+
+def test_report_summary_figures_of_the_seeds(analyses: list[TrialAnalysis]) -> None:
+    summaries = [trial_summary(a, i) for i, a in enumerate(analyses, start=1)]
+    assert [s.trial for s in summaries] == TRIALS
+    for summary in summaries:
+        ages, sex, limits, share = SEED_SUMMARY[summary.trial]
+        assert summary.ages.text == ages and summary.sex == sex
+        assert [("excludes " if t.polarity == "exclude" else "") + t.text for t in summary.thresholds] == limits
+        assert f"{summary.share:.0%}" == share and summary.share == summary.computable / summary.criteria
+        assert ("pregnancy and lactation" in summary.themes) is (summary.trial != "NCT00659217")
+    by_id = {s.trial: s for s in summaries}
+    sledai = by_id["NCT04184258"].thresholds[2]
+    assert (sledai.label, sledai.operator, sledai.low, sledai.scale, sledai.polarity) == ("SELENA-SLEDAI", ">=", 6.0, "",
+                                                                                         "require")
+    assert (by_id["NCT03219801"].ages.low, by_id["NCT03219801"].ages.high) == (14.0, 60.0)
+    irct = by_id["IR.KUMS.REC.1400.198"].ages
+    assert (irct.low, irct.high, irct.low_unlimited, irct.high_unlimited) == (None, None, True, True)
+    # exclusion themes: the comparison's sections, other conditions by ICD-10-CM chapter, the rest for people
+    assert by_id["NCT04184258"].themes["infections"] == ["infection", "hepatitis B", "hepatitis C", "tuberculosis",
+                                                         "HIV infection"]
+    assert by_id["NCT00659217"].themes["cardiovascular"] == ["CVD", "heart failure", "ACS"]
+    assert by_id["IR.KUMS.REC.1400.198"].themes["mental health"] == ["depression"]
+    assert list(by_id["NCT03219801"].themes)[-1] == REVIEW_THEME
+    assert by_id["NCT03219801"].issue_counts == {"error": 0, "warning": 4, "info": 2}
+
+
+def test_report_opens_with_the_summary(page: str, tags: Tags) -> None:
+    assert page.index("id=\"summary\"") < page.index("id=\"comparison\"") < page.index("<article")
+    section = page[page.index("<section id=\"summary\""):page.index("</section>", page.index("id=\"summary\""))]
+    assert "<h2 id=\"summary-heading\">Summary</h2>" in section and "<caption>Summary of 5 trial(s)" in section
+    rows = section[section.index("<tbody>"):].split("<tr>")[1:]
+    assert len(rows) == 5
+    for i, (row, trial) in enumerate(zip(rows, TRIALS), start=1):
+        assert row.startswith(f"<th scope=\"row\"><a href=\"#trial-{i}\"") and f">{trial}</a>" in row
+        ages, _, limits, share = SEED_SUMMARY[trial]
+        assert f"<td>{ages}" in row and f"<strong>{share}</strong>" in row
+        for limit in limits:
+            assert html.escape(limit.removeprefix("excludes ")) in row
+    assert "<span class=\"tag\">excludes</span> ALT &gt; 2 × ULN" in rows[4]
+    assert "<span class=\"theme\">infections</span> infection, hepatitis B, hepatitis C, tuberculosis, HIV infection" \
+        in rows[1]
+    assert "<details><summary><span class=\"theme\">needs manual review</span> 4 criteria</summary>" in rows[2]
+    assert "<a href=\"#trial-3-issues\">4 warnings</a>" in rows[2] and "L006</span> ×2 an inclusion criterion" in rows[2]
+    assert any(a.get("id") == "trial-3-issues" for a in tags.named("section"))
+    assert "<li><a href=\"#summary\">Summary</a></li>" in page
+
+
+def rule(id: str, category: str, polarity: str, concept: tuple[str, str] | None = None, **fields: object) -> Rule:
+    kind = "inclusion" if polarity == "require" else "exclusion"
+    return Rule(id=id, criterion=f"c{id[1:]}", kind=kind, category=category, polarity=polarity,  # type: ignore[arg-type]
+                concept=Concept(system=concept[0], code=concept[1]) if concept else None,
+                text=str(fields.pop("text", f"criterion {id}")), **fields)  # type: ignore[arg-type]
+
+
+def hand_built() -> TrialAnalysis:
+    """A trial with no pipeline behind it: registry ages in two units, and rules written out."""
+    trial = Trial(id="NCT00000009", title="Hand-built", eligibility=Eligibility(
+        minimum_age=Age.of(6, "months"), maximum_age=Age.of(17, "years"), sex="female"))
+    criteria = [Criterion(id=f"c{i}", kind="inclusion" if i < 4 else "exclusion", text=f"criterion r{i}", start=0, end=1)
+                for i in range(1, 9)]
+    rules = [
+        rule("r1", "lab", "require", ("LOINC", "718-7"), operator=">=", low=9.0, unit="g/dL"),
+        rule("r2", "score", "require", ("SCORE", "SELENA-SLEDAI"), operator="between", low=4.0, high=12.0),
+        rule("r3", "lab", "require", ("LOINC", "777-3"), operator=">=", lln_multiple=1.0, status="history"),
+        rule("r4", "lab", "exclude", ("LOINC", "1742-6"), operator=">", uln_multiple=3.0),
+        rule("r5", "condition", "exclude", ("ICD-10-CM", "I21.9")),
+        rule("r6", "condition", "exclude", ("ICD-10-CM", "F32.A")),
+        rule("r7", "condition", "exclude", ("ICD-10-CM", "B20")),
+        rule("r8", "other", "exclude", None, computable=False, text="Anything the investigator <b>dislikes</b>"),
+    ]
+    return TrialAnalysis(trial=trial, criteria=criteria, rules=rules)
+
+
+def test_report_summary_of_a_hand_built_trial() -> None:
+    analysis = hand_built()
+    summary = trial_summary(analysis)
+    assert summary.ages.text == "6 months–17 years" and summary.ages.low == 0.5 and summary.sex == "female"
+    assert [t.text for t in summary.thresholds] == ["hemoglobin ≥ 9 g/dL", "SELENA-SLEDAI 4–12",
+                                                    "platelet count ≥ 1 × LLN (history)", "ALT > 3 × ULN"]
+    assert [t.scale for t in summary.thresholds] == ["g/dL", "", "× LLN", "× ULN"]
+    assert summary.themes == {"laboratory": ["ALT"], "infections": ["HIV infection"], "cardiovascular": ["MI"],
+                              "mental health": ["depression"], REVIEW_THEME: ["Anything the investigator <b>dislikes</b>"]}
+    assert exclusion_theme(analysis.rules[4]) == "cardiovascular"
+    page = report_html([analysis])
+    assert "Anything the investigator &lt;b&gt;dislikes&lt;/b&gt;" in page and "<b>" not in page
+    assert "<td>6 months–17 years</td><td>female</td>" in page
+    one_sided = TrialAnalysis(trial=Trial(id="NCT00000010", eligibility=Eligibility(minimum_age=Age.of(18, "years"))))
+    assert age_range(one_sided).text == "≥ 18 years; maximum not stated"
+    assert age_range(one_sided, frozenset({"maximum"})).text == "≥ 18 years; no maximum"
+    assert age_range(TrialAnalysis(trial=Trial(id="x"))).text == "not stated"
