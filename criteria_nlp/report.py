@@ -10,6 +10,7 @@ marked, the rules and the quality issues. Every string from a record is escaped.
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from .display import MARKS_CSS, legend_html, marked_criteria_html
 if TYPE_CHECKING:
     from .schema import Age, Issue, Rule, Trial, TrialAnalysis
 
-__all__ = ["REVIEW_THEME", "AgeRange", "Threshold", "TrialSummary", "age_range", "exclusion_theme", "exclusion_themes",
+__all__ = ["PLOT_TRIALS", "REVIEW_THEME", "AgeRange", "Threshold", "TrialSummary", "age_range", "exclusion_theme", "exclusion_themes",
            "registry_open_ages", "report_html", "trial_summary", "write_report"]
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
@@ -92,6 +93,27 @@ table.summary-table li.exclude{color:#7a1d16}
 .theme{font-weight:600}
 ul.issue-codes{list-style:none;padding-left:0;font-size:0.9em}
 ul.issue-codes .sev{min-width:0;font-size:0.75em}
+figure.plot{margin:0.8em 0 1.4em}
+figure.plot h3{margin-top:0.4em}
+figure.plot figcaption{color:#555;font-size:0.88em;max-width:60em}
+svg.plot{display:block;max-width:none;height:auto}
+svg.plot text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;fill:#1d1d24}
+svg.plot text.tick{fill:#666;font-size:11px}
+svg.plot text.none,svg.plot text.word{fill:#888;font-style:italic}
+svg.plot text.concept,svg.plot text.theme{font-weight:600}
+svg.plot text.exclude{fill:#7a1d16}
+svg.plot a text.trial{fill:#0b57d0}
+svg.plot .grid{stroke:#e3e3e8}
+svg.plot .baseline{stroke:#c5cbd6}
+svg.plot .row-bg{fill:#f7f7f9}
+svg.plot .bar{fill:#3b5b92}
+svg.plot .bar.unstated{fill:#c9d3e6;stroke:#3b5b92;stroke-dasharray:4 3}
+svg.plot .bar-criteria{fill:#c77c02}
+svg.plot .allowed{fill:#7fb77e}
+svg.plot .limit{stroke:#1d1d24;stroke-width:2}
+svg.plot .limit.exclude{stroke:#b3261e}
+svg.plot .dot{fill:#3b5b92;fill-opacity:0.85}
+svg.plot .dot.review{fill:#8a8a92}
 footer{margin-top:2.5em;padding-top:0.6em;border-top:1px solid #e3e3e8;color:#666;font-size:0.85em}
 """
 
@@ -363,6 +385,8 @@ class AgeRange:
     high_unlimited: bool
     text: str
     criteria: str | None = None
+    criteria_low: float | None = None
+    criteria_high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -382,6 +406,7 @@ class Threshold:
     of: float | None
     text: str
     computable: bool
+    top: float | None = None
 
 
 @dataclass(frozen=True)
@@ -458,15 +483,16 @@ def age_range(analysis: "TrialAnalysis", open_ages: frozenset[str] | None = None
         elif high is None:
             text += "; no maximum" if high_open else "; maximum not stated"
     bounds = text_age_bounds(analysis.rules)
-    criteria = None
-    if bounds is not None and bounds != AgeBounds(_years(low), _years(high)):
-        criteria = format_age_bounds(bounds)
-    return AgeRange(_years(low), _years(high), low_open, high_open, text, criteria)
+    if bounds is None or bounds == AgeBounds(_years(low), _years(high)):
+        return AgeRange(_years(low), _years(high), low_open, high_open, text)
+    return AgeRange(_years(low), _years(high), low_open, high_open, text, format_age_bounds(bounds), bounds.low,
+                    bounds.high)
 
 
 def _threshold(rule: "Rule") -> Threshold | None:
     """The limit a lab or score rule sets, or None (another category, no comparison)."""
-    from .comparison import short_label, value_text, window_text
+    from .comparison import lexicon_entry, short_label, value_text, window_text
+    from .lexicon import ScoreEntry
 
     if rule.category not in _THRESHOLD_CATEGORIES or rule.concept is None or rule.source != "text":
         return None
@@ -491,8 +517,10 @@ def _threshold(rule: "Rule") -> Threshold | None:
         extra.append("not computable")
     text = f"{label} {_pretty(value)}" + (f" ({', '.join(extra)})" if extra else "")
     key = f"{rule.category}:{rule.concept.system}:{rule.concept.code}:{scale}"
+    entry = lexicon_entry(rule.concept)
+    top = entry.range[1] if isinstance(entry, ScoreEntry) and entry.range is not None and not scale else None
     return Threshold(rule.id, rule.criterion, key, label, rule.category, rule.polarity, rule.operator, low, high,
-                     scale, rule.of, text, rule.computable)
+                     scale, rule.of, text, rule.computable, top)
 
 
 def exclusion_theme(rule: "Rule") -> str:
@@ -619,6 +647,274 @@ def _summary_section(summaries: Sequence[TrialSummary]) -> str:
             f"</tr></thead><tbody>{rows}</tbody></table></div></section>")
 
 
+# --------------------------------------------------------------------------- plots (inline SVG, no script)
+
+#: at most this many trials are drawn in the plots (the summary table lists them all)
+PLOT_TRIALS = 60
+_CHAR = 7.0  # width of a character of the plots' 12px text, roughly
+_WIDTH = 860
+
+
+def _f(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _text(x: float, y: float, text: str, css: str = "", anchor: str = "start") -> str:
+    klass = f" class=\"{css}\"" if css else ""
+    return f"<text x=\"{_f(x)}\" y=\"{_f(y)}\"{klass} text-anchor=\"{anchor}\">{_e(text)}</text>"
+
+
+def _rect(x0: float, x1: float, y: float, height: float, css: str) -> str:
+    return (f"<rect class=\"{css}\" x=\"{_f(min(x0, x1))}\" y=\"{_f(y)}\" width=\"{_f(max(abs(x1 - x0), 1.5))}\" "
+            f"height=\"{_f(height)}\"></rect>")
+
+
+def _line(x0: float, y0: float, x1: float, y1: float, css: str) -> str:
+    return f"<line class=\"{css}\" x1=\"{_f(x0)}\" y1=\"{_f(y0)}\" x2=\"{_f(x1)}\" y2=\"{_f(y1)}\"></line>"
+
+
+def _arrow(x: float, y: float, right: bool, css: str) -> str:
+    """A small triangle at ``x`` pointing outward: the range goes on past the axis."""
+    tip = x + 7 if right else x - 7
+    return f"<polygon class=\"{css}\" points=\"{_f(x)},{_f(y - 6)} {_f(tip)},{_f(y)} {_f(x)},{_f(y + 6)}\"></polygon>"
+
+
+def _fit(text: str, width: float) -> str:
+    """``text`` cut to what ``width`` pixels hold (the whole of it stays in the element's title)."""
+    most = max(4, int(width / _CHAR))
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
+def _svg(ident: str, width: float, height: float, title: str, desc: str, body: str) -> str:
+    return (f"<svg class=\"plot\" id=\"{ident}\" role=\"img\" width=\"{_f(width)}\" height=\"{_f(height)}\" "
+            f"viewBox=\"0 0 {_f(width)} {_f(height)}\" aria-labelledby=\"{ident}-title {ident}-desc\">"
+            f"<title id=\"{ident}-title\">{_e(title)}</title><desc id=\"{ident}-desc\">{_e(desc)}</desc>{body}</svg>")
+
+
+def _nice(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten at or above ``value`` (an axis end)."""
+    if value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= value - 1e-9)
+
+
+def _label_width(names: Sequence[str], least: float = 90, most: float = 220) -> float:
+    return min(most, max(least, max((len(n) for n in names), default=0) * _CHAR + 22))
+
+
+def _trial_link(summary: TrialSummary, x: float, y: float, width: float) -> str:
+    return (f"<a href=\"#{summary.anchor}\"><title>{_e(summary.trial)}</title>"
+            f"{_text(x, y, _fit(summary.trial, width), 'trial', 'end')}</a>")
+
+
+def _ages_plot(summaries: Sequence[TrialSummary]) -> str:
+    """The registry's age range of each trial as a bar on one axis of years; open ends as arrows, the ages
+    the criteria text allows (where they differ) as a thin bar beneath."""
+    label = _label_width([s.trial for s in summaries])
+    x0, x1 = label, _WIDTH - 240
+    known = [v for s in summaries for v in (s.ages.low, s.ages.high, s.ages.criteria_low, s.ages.criteria_high)
+             if v is not None]
+    top = max(80.0, math.ceil(max(known, default=0) * 1.1 / 10) * 10)
+    step = 10 if top <= 100 else 20
+    row, head = 32, 6
+    height = head + row * len(summaries) + 36
+
+    def x(years: float) -> float:
+        return x0 + (x1 - x0) * min(max(years, 0.0), top) / top
+
+    parts = [_line(x(t), head, x(t), height - 32, "grid") + _text(x(t), height - 18, f"{t:g}", "tick", "middle")
+             for t in range(0, int(top) + 1, step)]
+    parts.append(_text(x1, height - 3, "age (years)", "tick", "end"))
+    for i, summary in enumerate(summaries):
+        ages = summary.ages
+        mid = head + row * i + row / 2 - 2
+        said = f"{summary.trial}: {ages.text}" + (f" (criteria: {ages.criteria})" if ages.criteria else "")
+        group = [f"<title>{_e(said)}</title>", _trial_link(summary, x0 - 14, mid + 4, label - 16)]
+        stated = ages.low is not None or ages.high is not None or ages.low_unlimited or ages.high_unlimited
+        if stated:
+            low = ages.low if ages.low is not None else 0.0
+            high = ages.high if ages.high is not None else top
+            unstated = (ages.low is None and not ages.low_unlimited) or (ages.high is None and not ages.high_unlimited)
+            group.append(_rect(x(low), x(high), mid - 7, 14, "bar unstated" if unstated else "bar"))
+            if ages.low is None and ages.low_unlimited:
+                group.append(_arrow(x(0), mid, False, "bar"))
+            if ages.high is None and ages.high_unlimited:
+                group.append(_arrow(x(top), mid, True, "bar"))
+        else:
+            group.append(_text(x0 + 6, mid + 4, "not stated", "none"))
+        if ages.criteria:
+            low = ages.criteria_low if ages.criteria_low is not None else 0.0
+            high = ages.criteria_high if ages.criteria_high is not None else top
+            group.append(_rect(x(low), x(high), mid + 9, 4, "bar-criteria"))
+        group.append(_text(x1 + 14, mid + 4, _fit(ages.text + (f"; criteria {ages.criteria}" if ages.criteria else ""),
+                                                    _WIDTH - x1 - 16)))
+        parts.append(f"<g class=\"trial-ages\">{''.join(group)}</g>")
+    desc = "; ".join(f"{s.trial}: {s.ages.text}" + (f" (criteria: {s.ages.criteria})" if s.ages.criteria else "")
+                     for s in summaries)
+    return _svg("plot-ages", _WIDTH, height, "Age ranges of the trials (registry)", desc, "".join(parts))
+
+
+_OPERATORS = {"≥": ">=", "≤": "<=", "=>": ">=", "=<": "<="}
+
+
+def _allowed(threshold: Threshold, bottom: float, top: float) -> list[tuple[float, float]]:
+    """The values a patient may have, as far as this limit says: one span, or two around an excluded one."""
+    op = _OPERATORS.get(threshold.operator or "", threshold.operator)
+    low, high = threshold.low, threshold.high
+    if low is None:
+        return []
+    if op == "between" and high is not None:
+        inside = [(low, high)]
+        outside = [(bottom, low), (high, top)]
+    elif op in (">=", ">"):
+        inside, outside = [(low, top)], [(bottom, low)]
+    elif op in ("<=", "<"):
+        inside, outside = [(bottom, low)], [(low, top)]
+    elif op == "=":
+        inside, outside = [(low, low)], [(bottom, top)]
+    else:
+        return []
+    return inside if threshold.polarity == "require" else outside
+
+
+def _thresholds_plot(summaries: Sequence[TrialSummary]) -> str | None:
+    """Each lab and score limit on its own scale, one lane per trial that sets it: the values a patient may
+    have in green, the limit as a tick (red when it excludes); a word limit ("positive") as text."""
+    groups: dict[str, list[tuple[TrialSummary, Threshold]]] = {}
+    for summary in summaries:
+        for threshold in summary.thresholds:
+            groups.setdefault(threshold.key, []).append((summary, threshold))
+    if not groups:
+        return None
+    order = sorted(groups, key=lambda k: (not k.startswith("score:"), groups[k][0][1].label.lower()))
+    label = _label_width([s.trial for s in summaries])
+    x0, x1 = label, _WIDTH - 290
+    head, lane = 24, 22
+    height = 8 + sum(head + lane * len(groups[k]) for k in order)
+    parts: list[str] = []
+    said: list[str] = []
+    y = 8.0
+    for key in order:
+        lanes = groups[key]
+        first = lanes[0][1]
+        numbers = [v for _, t in lanes for v in (t.low, t.high) if v is not None]
+        bottom = min(0.0, *numbers) if numbers else 0.0
+        ofs = [t.of for _, t in lanes if t.of is not None]
+        tops = [t.top for _, t in lanes if t.top is not None]
+        top = max(ofs) if ofs else _nice(max(numbers, default=1.0) * 2)
+        if first.scale == "%" and max(numbers, default=0.0) < 100:
+            tops.append(100.0)  # a share
+        if not ofs and tops and max(numbers, default=0.0) < min(tops) <= top:
+            top = min(tops)  # the score's own maximum, or 100%
+        closed = bool(ofs) or top in tops  # nothing lies past the scale's end: no arrow
+        unit = first.scale or ("points" if first.category == "score" else "")
+
+        def x(value: float, bottom: float = bottom, top: float = top) -> float:
+            return x0 + (x1 - x0) * (min(max(value, bottom), top) - bottom) / ((top - bottom) or 1.0)
+
+        scale = f"{bottom:g}–{top:g} {unit}".strip() if numbers else "positive / negative"
+        parts.append(f"<g class=\"limit-head\"><rect class=\"row-bg\" x=\"0\" y=\"{_f(y)}\" width=\"{_WIDTH}\" "
+                     f"height=\"{head}\"></rect>{_text(8, y + 16, _fit(first.label, x0 - 16), 'concept')}"
+                     f"{_text(x0, y + 16, f'{bottom:g}', 'tick', 'start') if numbers else ''}"
+                     f"{_text(x1, y + 16, f'{top:g} {first.scale}'.strip(), 'tick', 'end') if numbers else ''}"
+                     f"{_text(x1 + 14, y + 16, f'scale {scale}', 'tick')}</g>")
+        y += head
+        for summary, threshold in lanes:
+            mid = y + lane / 2
+            words = f"{threshold.text}" + (" (exclusion)" if threshold.polarity == "exclude" else "")
+            said.append(f"{summary.trial}: {words}")
+            group = [f"<title>{_e(summary.trial)}: {_e(words)}</title>", _trial_link(summary, x0 - 8, mid + 4, label - 12)]
+            spans = _allowed(threshold, bottom, top)
+            if spans and numbers:
+                group.append(_line(x0, mid, x1, mid, "baseline"))
+                for low, high in spans:
+                    group.append(_rect(x(low), x(high), mid - 5, 10, "allowed"))
+                    if high >= top and not closed:
+                        group.append(_arrow(x(top), mid, True, "allowed"))
+                for limit in (threshold.low, threshold.high):
+                    if limit is not None:
+                        css = "limit exclude" if threshold.polarity == "exclude" else "limit"
+                        group.append(_line(x(limit), mid - 8, x(limit), mid + 8, css))
+            else:
+                group.append(_text(x0 + 4, mid + 4, threshold.operator or "", "word"))
+            group.append(_text(x1 + 14, mid + 4, _fit(words, _WIDTH - x1 - 16),
+                               "exclude" if threshold.polarity == "exclude" else ""))
+            parts.append(f"<g class=\"trial-limit\">{''.join(group)}</g>")
+            y += lane
+    return _svg("plot-limits", _WIDTH, height, "Lab and score limits across the trials", "; ".join(said),
+                "".join(parts))
+
+
+def _themes_plot(summaries: Sequence[TrialSummary]) -> str | None:
+    """A dot per trial and exclusion theme, its area growing with how many things of the theme it excludes."""
+    themes = sorted({t for s in summaries for t in s.themes}, key=_theme_order)
+    if not themes:
+        return None
+    label = _label_width(themes, 120, 240)
+    column = min(170.0, max(96.0, max(len(s.trial) for s in summaries) * _CHAR + 14))
+    head, row = 30, 28
+    width = label + column * len(summaries) + 8
+    height = head + row * len(themes) + 6
+    parts = []
+    for i, summary in enumerate(summaries):
+        cx = label + column * i + column / 2
+        parts.append(f"<a href=\"#{summary.anchor}\"><title>{_e(summary.trial)}</title>"
+                     f"{_text(cx, 18, _fit(summary.trial, column - 8), 'trial', 'middle')}</a>")
+    said = []
+    for j, theme in enumerate(themes):
+        y = head + row * j
+        mid = y + row / 2
+        css = "dot review" if theme == REVIEW_THEME else "dot"
+        cells = [f"<rect class=\"row-bg\" x=\"0\" y=\"{_f(y)}\" width=\"{_f(width)}\" height=\"{row}\"></rect>"
+                 if j % 2 == 0 else "", _text(label - 10, mid + 4, _fit(theme, label - 12), "theme", "end")]
+        for i, summary in enumerate(summaries):
+            names = summary.themes.get(theme, [])
+            if not names:
+                continue
+            cx = label + column * i + column / 2
+            radius = min(row / 2 - 2, 3.5 + 2.6 * math.sqrt(len(names)))
+            words = f"{summary.trial}, {theme}: {len(names)} ({', '.join(names)})"
+            said.append(words)
+            cells.append(f"<g class=\"cell\"><title>{_e(words)}</title><circle class=\"{css}\" cx=\"{_f(cx - 6)}\" "
+                         f"cy=\"{_f(mid)}\" r=\"{_f(radius)}\"></circle>"
+                         f"{_text(cx - 6 + radius + 4, mid + 4, str(len(names)), 'count')}</g>")
+        parts.append(f"<g class=\"theme-row\">{''.join(cells)}</g>")
+    return _svg("plot-themes", width, height, "Exclusion themes per trial", "; ".join(said), "".join(parts))
+
+
+def _plots_section(summaries: Sequence[TrialSummary]) -> str:
+    shown = list(summaries[:PLOT_TRIALS])
+    note = (f"<p class=\"none\">The plots show the first {PLOT_TRIALS} of {len(summaries)} trials; the summary table "
+            "lists them all.</p>" if len(summaries) > PLOT_TRIALS else "")
+    figures: list[tuple[str, str, str | None, str]] = [(
+        "ages", "Age ranges", _ages_plot(shown),
+        "The ages each registry record allows, on one axis of years. An arrow: the record states no limit on that "
+        "side; a pale dashed bar: a limit the record does not state; a thin orange bar beneath: the ages the "
+        "criteria text allows, where they differ from the registry's.")]
+    limits = _thresholds_plot(shown)
+    figures.append((
+        "limits", "Lab and score limits", limits,
+        "Each lab and score limit on its own scale, one lane per trial that sets it: in green the values a "
+        "patient may have, the tick the limit (red where the criterion excludes); a word (positive, negative) "
+        "where the limit is not a number."))
+    themes = _themes_plot(shown)
+    figures.append((
+        "themes", "Exclusion themes", themes,
+        "What the exclusion criteria exclude, by theme: the dot grows with the number of distinct things of the "
+        "theme a trial excludes (the number beside it); the last row counts the exclusion criteria a person has "
+        "to check."))
+    out = []
+    for ident, heading, svg, caption in figures:
+        if svg is None:
+            body = f"<p class=\"none\">No {heading.lower()} in {'this trial' if len(shown) == 1 else 'these trials'}.</p>"
+        else:
+            body = f"<div class=\"scroll\">{svg}</div><figcaption>{caption}</figcaption>"
+        out.append(f"<figure class=\"plot\" id=\"figure-{ident}\"><h3>{heading}</h3>{body}</figure>")
+    return (f"<section id=\"plots\" aria-labelledby=\"plots-heading\"><h2 id=\"plots-heading\">At a glance</h2>"
+            f"{note}{''.join(out)}</section>")
+
+
 def _comparison(analyses: Sequence["TrialAnalysis"]) -> str:
     from .comparison import compare
 
@@ -658,7 +954,8 @@ def _contents(analyses: Sequence["TrialAnalysis"]) -> str:
         + f" <span class=\"toc-meta\">({len(a.rules)} rules)</span></li>"
         for i, a in enumerate(analyses, start=1))
     return (f"<nav class=\"toc\" aria-label=\"Contents\"><h2>Contents</h2><ol>"
-            f"<li><a href=\"#summary\">Summary</a></li><li><a href=\"#comparison\">Comparison</a></li>{items}</ol></nav>")
+            "<li><a href=\"#summary\">Summary</a></li><li><a href=\"#plots\">At a glance</a></li>"
+            f"<li><a href=\"#comparison\">Comparison</a></li>{items}</ol></nav>")
 
 
 def report_html(analyses: Sequence["TrialAnalysis"], *, title: str | None = None,
@@ -676,7 +973,7 @@ def report_html(analyses: Sequence["TrialAnalysis"], *, title: str | None = None
     summaries = [trial_summary(a, i, found) for i, (a, found) in enumerate(zip(analyses, issues), start=1)]
     top = _contents(analyses) if len(analyses) > 1 else ""
     if analyses:
-        top += _summary_section(summaries)
+        top += _summary_section(summaries) + _plots_section(summaries)
     if len(analyses) > 1:
         top += _comparison(analyses)
     body = "".join(_trial_section(a, i, found) for i, (a, found) in enumerate(zip(analyses, issues), start=1))

@@ -99,7 +99,7 @@ def test_report_browser_renders_the_seeds_offline(browser: Browser, analyzer: An
         assert heading.is_visible() and heading.inner_text().startswith(trial)
     assert page.locator("table.comparison tbody tr").count() > 10
     assert page.locator("table.comparison caption").is_visible()
-    assert page.locator("nav.toc a").count() == 7
+    assert page.locator("nav.toc a").count() == 8
     marks = page.locator("article.trial ol.criteria-list mark.ent")
     assert marks.count() == sum(len(a.entities) for a in analyses)
     for mark in marks.all()[:25]:

@@ -14,7 +14,7 @@ import criteria_nlp
 from criteria_nlp import Analyzer, Entity, Trial, TrialAnalysis
 from criteria_nlp.schema import Age, Concept, Criterion, Eligibility, Rule
 from criteria_nlp.display import marked_text_html
-from criteria_nlp.report import (REVIEW_THEME, age_range, exclusion_theme, registry_open_ages, report_html, trial_summary,
+from criteria_nlp.report import (PLOT_TRIALS, REVIEW_THEME, age_range, exclusion_theme, registry_open_ages, report_html, trial_summary,
                                  write_report)
 
 SEEDS = Path(__file__).resolve().parent / "fixtures" / "seeds"
@@ -359,3 +359,89 @@ def test_report_summary_of_a_hand_built_trial() -> None:
     assert age_range(one_sided).text == "≥ 18 years; maximum not stated"
     assert age_range(one_sided, frozenset({"maximum"})).text == "≥ 18 years; no maximum"
     assert age_range(TrialAnalysis(trial=Trial(id="x"))).text == "not stated"
+
+
+# --------------------------------------------------------------------------- plots
+
+
+def svg(page: str, ident: str) -> str:
+    start = page.index(f"<svg class=\"plot\" id=\"{ident}\"")
+    return page[start:page.index("</svg>", start) + 6]
+
+
+def test_report_plots_are_inline_svg_with_title_and_desc(page: str, tags: Tags) -> None:
+    assert page.index("id=\"summary\"") < page.index("id=\"plots\"") < page.index("id=\"comparison\"")
+    assert [s["id"] for s in tags.named("svg")] == ["plot-ages", "plot-limits", "plot-themes"]
+    for attrs in tags.named("svg"):
+        ident = attrs["id"]
+        assert attrs["role"] == "img" and attrs["aria-labelledby"] == f"{ident}-title {ident}-desc"
+        assert float(attrs["width"] or 0) > 0 and float(attrs["height"] or 0) > 0
+        plot = svg(page, str(ident))
+        assert f"<title id=\"{ident}-title\">" in plot and f"<desc id=\"{ident}-desc\">" in plot
+    assert [h for h in re.findall(r"<h3>([^<]+)</h3>", page)[:3]] == ["Age ranges", "Lab and score limits",
+                                                                       "Exclusion themes"]
+    assert len(tags.named("figcaption")) == 3 and "<li><a href=\"#plots\">At a glance</a></li>" in page
+
+
+def test_report_ages_plot_of_the_seeds(page: str) -> None:
+    plot = svg(page, "plot-ages")
+    assert plot.count("<g class=\"trial-ages\">") == 5
+    assert ("<desc id=\"plot-ages-desc\">NCT05921058: 18–60 years; NCT04184258: 18–75 years; NCT03219801: 14–60 years; "
+            "IR.KUMS.REC.1400.198: no limit; NCT00659217: 18–60 years</desc>") in plot
+    rows = plot.split("<g class=\"trial-ages\">")[1:]
+    for row, trial in zip(rows, TRIALS):
+        assert f"<title>{trial}</title>" in row and row.count("<rect class=\"bar\"") == 1
+    assert rows[3].count("<polygon class=\"bar\"") == 2  # no limit on either side: both ends open
+    assert all("<polygon" not in row for i, row in enumerate(rows) if i != 3)
+    # 18 to 60 years on a 0-90 axis: the bars of the same ages have the same geometry
+    bars = [re.findall(r"<rect class=\"bar\" x=\"([\d.]+)\" y=\"[\d.]+\" width=\"([\d.]+)\"", row)[0] for row in rows]
+    assert bars[0] == bars[4] != bars[1] and bars[0][0] == bars[1][0] != bars[2][0] and ">90</text>" in plot
+
+
+def test_report_limits_plot_of_the_seeds(page: str, analyses: list[TrialAnalysis]) -> None:
+    plot = svg(page, "plot-limits")
+    summaries = [trial_summary(a, i) for i, a in enumerate(analyses, start=1)]
+    assert plot.count("<g class=\"trial-limit\">") == sum(len(s.thresholds) for s in summaries) == 8
+    heads = re.findall(r"<g class=\"limit-head\">.*?class=\"concept\" text-anchor=\"start\">([^<]+)</text>", plot)
+    assert heads == ["ACR-1997", "SELENA-SLEDAI", "ALT", "anti-dsDNA", "LVEF", "serum creatinine"]
+    assert "NCT04184258: SELENA-SLEDAI ≥ 6" in plot and "scale 0–20 points" in plot and "scale 0–11 points" in plot
+    assert "NCT00659217: ALT &gt; 2 × ULN (exclusion)" in plot and plot.count("class=\"limit exclude\"") == 1
+    assert ">positive</text>" in plot  # anti-dsDNA: a word, not a number
+
+
+def test_report_themes_plot_of_the_seeds(page: str, analyses: list[TrialAnalysis]) -> None:
+    plot = svg(page, "plot-themes")
+    summaries = [trial_summary(a, i) for i, a in enumerate(analyses, start=1)]
+    assert plot.count("<circle") == sum(len(s.themes) for s in summaries)
+    assert plot.count("<g class=\"theme-row\">") == len({t for s in summaries for t in s.themes})
+    assert "NCT04184258, infections: 5 (infection, hepatitis B, hepatitis C, tuberculosis, HIV infection)" in plot
+    assert plot.count("class=\"dot review\"") == 3
+    for i, trial in enumerate(TRIALS, start=1):
+        assert f"<a href=\"#trial-{i}\"><title>{trial}</title>" in plot
+
+
+def test_report_plots_of_a_hand_built_trial() -> None:
+    page = report_html([hand_built()])
+    ages = svg(page, "plot-ages")
+    assert "NCT00000009: 6 months–17 years" in ages and "<rect class=\"bar\"" in ages
+    limits = svg(page, "plot-limits")
+    assert limits.count("<g class=\"trial-limit\">") == 4 and "scale 0–10 × ULN" in limits
+    assert "platelet count ≥ 1 × LLN (history)</text>" in limits and "SELENA-SLEDAI 4–12" in limits
+    assert "scale 0–25 points" in limits and "scale 0–2 × LLN" in limits
+    themes = svg(page, "plot-themes")
+    assert themes.count("<circle") == 5 and "NCT00000009, needs manual review: 1 (Anything the investigator " \
+        "&lt;b&gt;dislikes&lt;/b&gt;)" in themes
+    bare = report_html([TrialAnalysis(trial=Trial(id="NCT00000011"))])
+    assert "<p class=\"none\">No lab and score limits in this trial.</p>" in bare
+    assert "<p class=\"none\">No exclusion themes in this trial.</p>" in bare
+    assert "NCT00000011: not stated" in svg(bare, "plot-ages") and ">not stated</text>" in svg(bare, "plot-ages")
+
+
+def test_report_plots_draw_at_most_plot_trials() -> None:
+    many = [TrialAnalysis(trial=Trial(id=f"NCT{i:08d}", eligibility=Eligibility(minimum_age=Age.of(18, "years"))))
+            for i in range(PLOT_TRIALS + 1)]
+    page = report_html(many)
+    assert svg(page, "plot-ages").count("<g class=\"trial-ages\">") == PLOT_TRIALS
+    assert f"The plots show the first {PLOT_TRIALS} of {PLOT_TRIALS + 1} trials" in page
+    assert page.count("<th scope=\"row\"><a href=\"#trial-") == PLOT_TRIALS + 1  # the summary lists them all
+    assert "class=\"bar unstated\"" in page  # no maximum stated: a pale dashed bar
