@@ -14,15 +14,22 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Union
 
 from .about import __version__
 from .display import MARKS_CSS, legend_html, marked_criteria_html
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from .matching import MatchResult
+    from .patient import Patient
     from .schema import Age, Issue, Rule, Trial, TrialAnalysis
+
+    #: what ``patient=`` takes: a Patient, a dict, or the path of a patient JSON or FHIR Bundle
+    PatientSource = Union[Patient, Mapping[str, Any], str, Path]
 
 __all__ = ["PLOT_TRIALS", "REVIEW_THEME", "AgeRange", "Threshold", "TrialSummary", "age_range", "exclusion_theme", "exclusion_themes",
            "registry_open_ages", "report_html", "trial_summary", "write_report"]
@@ -114,6 +121,16 @@ svg.plot .limit{stroke:#1d1d24;stroke-width:2}
 svg.plot .limit.exclude{stroke:#b3261e}
 svg.plot .dot{fill:#3b5b92;fill-opacity:0.85}
 svg.plot .dot.review{fill:#8a8a92}
+.verdict{display:inline-block;border-radius:0.3em;padding:0 0.45em;font-weight:700;color:#fff;white-space:nowrap}
+.verdict-eligible{background:#1b6e20}
+.verdict-indeterminate{background:#b26a00}
+.verdict-ineligible{background:#b3261e}
+table.patient-table ul.reasons{margin:0;padding-left:1.1em}
+table.patient-table li.result-not_met .result{color:#b3261e;font-weight:600}
+table.patient-table li.result-unknown .result{color:#b26a00;font-weight:600}
+.flag{display:block;font-size:0.88em;color:#6b4a00;background:#fff8e6;border-radius:0.25em;padding:0.1em 0.3em;
+  margin-top:0.15em}
+.flag .sev{min-width:0;font-size:0.75em}
 footer{margin-top:2.5em;padding-top:0.6em;border-top:1px solid #e3e3e8;color:#666;font-size:0.85em}
 """
 
@@ -588,7 +605,7 @@ def trial_summary(analysis: "TrialAnalysis", index: int = 1, issues: list["Issue
     )
 
 
-def _summary_row(summary: TrialSummary) -> str:
+def _summary_row(summary: TrialSummary, result: "MatchResult | None" = None) -> str:
     from .quality import issue_codes
 
     anchor = summary.anchor
@@ -606,8 +623,9 @@ def _summary_row(summary: TrialSummary) -> str:
         for theme, names in summary.themes.items():
             if theme == REVIEW_THEME:  # whole criteria: folded, so the themes stay a one-minute read
                 listed = "".join(f"<li>{_e(n)}</li>" for n in names)
+                count = f"{len(names)} {'criterion' if len(names) == 1 else 'criteria'}"
                 items.append(f"<li class=\"review\"><details><summary><span class=\"theme\">{_e(theme)}</span> "
-                             f"{len(names)} {'criterion' if len(names) == 1 else 'criteria'}</summary><ul>{listed}</ul></details></li>")
+                             f"{count}</summary><ul>{listed}</ul></details></li>")
             else:
                 items.append(f"<li><span class=\"theme\">{_e(theme)}</span> {_e(', '.join(names))}</li>")
         themes = "<ul class=\"themes\">" + "".join(items) + "</ul>"
@@ -630,21 +648,88 @@ def _summary_row(summary: TrialSummary) -> str:
     issues = (f"<a href=\"#{anchor}-issues\">{said or 'no errors or warnings'}</a>"
               + (f"<ul class=\"issue-codes\">{listed}</ul>" if listed else ""))
     title = f" title=\"{_e(summary.title)}\"" if summary.title else ""
+    verdict = "" if result is None else f"<td><a href=\"#patient-{anchor}\">{_verdict(result.verdict)}</a></td>"
     return (f"<tr><th scope=\"row\"><a href=\"#{anchor}\"{title}>{_e(summary.trial)}</a></th>"
-            f"<td>{ages}</td><td>{_e(summary.sex)}</td><td class=\"limits\">{thresholds}</td><td class=\"themes\">{themes}</td>"
-            f"<td class=\"num\">{share}</td><td>{issues}</td></tr>")
+            f"<td>{ages}</td><td>{_e(summary.sex)}</td><td class=\"limits\">{thresholds}</td>"
+            f"<td class=\"themes\">{themes}</td><td class=\"num\">{share}</td><td>{issues}</td>{verdict}</tr>")
 
 
-def _summary_section(summaries: Sequence[TrialSummary]) -> str:
-    head = "".join(f"<th scope=\"col\">{c}</th>" for c in ("trial", "ages (registry)", "sex", "lab and score limits",
-                                                          "exclusion themes", "computable", "issues"))
-    rows = "".join(_summary_row(s) for s in summaries)
+def _summary_section(summaries: Sequence[TrialSummary], results: Sequence["MatchResult"] | None = None) -> str:
+    columns = ["trial", "ages (registry)", "sex", "lab and score limits", "exclusion themes", "computable", "issues"]
+    if results is not None:
+        columns.append(f"patient {results[0].patient_id}" if results else "patient")
+    head = "".join(f"<th scope=\"col\">{_e(c)}</th>" for c in columns)
+    rows = "".join(_summary_row(s, None if results is None else r)
+                   for s, r in zip(summaries, results if results is not None else [None] * len(summaries)))
     caption = (f"Summary of {len(summaries)} trial(s): the ages and sex the registry states, the lab and score "
                "limits the criteria set, what the exclusion criteria exclude by theme, the share of criteria a "
-               "patient record can be checked against, and the issues lint found (errors and warnings)")
+               "patient record can be checked against, and the issues lint found (errors and warnings)"
+               + ("; then the patient's verdict" if results is not None else ""))
     return (f"<section id=\"summary\" aria-labelledby=\"summary-heading\"><h2 id=\"summary-heading\">Summary</h2>"
             f"<div class=\"scroll\"><table class=\"summary-table\"><caption>{caption}</caption><thead><tr>{head}"
             f"</tr></thead><tbody>{rows}</tbody></table></div></section>")
+
+
+# --------------------------------------------------------------------------- the patient
+
+_VERDICT_WORDS = {"eligible": "eligible", "indeterminate": "indeterminate", "ineligible": "ineligible"}
+_RESULT_WORDS = {"met": "met", "not_met": "not met", "unknown": "unknown"}
+#: lint codes about a criterion's form (repeated, renumbered), which cast no doubt on what its rules ask
+_FORM_CODES = frozenset({"L012", "L013", "L017"})
+
+
+def _verdict(verdict: str) -> str:
+    return f"<span class=\"verdict verdict-{_e(verdict)}\">{_e(_VERDICT_WORDS.get(verdict, verdict))}</span>"
+
+
+def _patient_row(summary: TrialSummary, result: "MatchResult", known: set[str]) -> str:
+    """One trial's verdict for the patient: the rules that decided it with their reasons (and lint's doubts
+    about their criteria), then the rules a person must check."""
+    anchor = summary.anchor
+    doubts_left = [i for i in summary.issues if i.severity != "info" and i.code not in _FORM_CODES]
+    decided = [r for r in result.rules if r.rule in set(result.decided_by)]
+    reasons = []
+    for r in decided:
+        needs = (f"<span class=\"status\">needs: {_e('; '.join(r.needs))}</span>" if r.needs else "")
+        # lint's doubts about this rule, or about its criterion as a whole; each said once
+        doubts_here = [i for i in doubts_left if i.rule == r.rule or (i.rule is None and i.criterion == r.criterion
+                                                                         and r.criterion is not None)]
+        doubts_left = [i for i in doubts_left if i not in doubts_here]
+        doubts = "".join(
+            f"<span class=\"flag\">{_badge(i.severity)} lint flagged this criterion: <span class=\"code\">"
+            f"{_e(i.code)}</span> {_e(i.message)}</span>" for i in doubts_here)
+        reasons.append(
+            f"<li class=\"result-{_e(r.result)}\">{_criterion_link(anchor, r.criterion, known)} "
+            f"<span class=\"result\">{_e(r.polarity)}, {_e(_RESULT_WORDS.get(r.result, r.result))}</span>: "
+            f"{_e(r.reason)}{needs}{doubts}</li>")
+    if reasons:
+        why = f"<ul class=\"reasons\">{''.join(reasons)}</ul>"
+    else:
+        why = f"<span class=\"none\">every computable rule met ({result.met})</span>"
+    if result.manual_review:
+        count = len(result.manual_review)
+        items = "".join(f"<li>{_criterion_link(anchor, m.criterion, known)} {_e(_shorten(m.text, 90))}"
+                        f"<span class=\"status\">{_e(m.reason)}</span></li>" for m in result.manual_review)
+        review = (f"<details><summary>{count} rule{'s' if count != 1 else ''} need{'' if count != 1 else 's'} "
+                  f"manual review</summary><ul class=\"reasons\">{items}</ul></details>")
+    else:
+        review = "<span class=\"none\">none</span>"
+    return (f"<tr id=\"patient-{anchor}\"><th scope=\"row\"><a href=\"#{anchor}\">{_e(summary.trial)}</a></th>"
+            f"<td>{_verdict(result.verdict)}</td><td class=\"num\">{result.met} met<span class=\"status\">"
+            f"{result.not_met} not met, {result.unknown} unknown</span></td><td>{why}</td><td>{review}</td></tr>")
+
+
+def _patient_section(summaries: Sequence[TrialSummary], results: Sequence["MatchResult"],
+                     analyses: Sequence["TrialAnalysis"]) -> str:
+    patient = results[0].patient_id if results else ""
+    as_of = results[0].as_of.isoformat() if results else ""
+    rows = "".join(_patient_row(s, r, {c.id for c in a.criteria}) for s, r, a in zip(summaries, results, analyses))
+    head = "".join(f"<th scope=\"col\">{c}</th>" for c in ("trial", "verdict", "rules", "why", "manual review"))
+    caption = (f"Patient {_e(patient)} on {_e(as_of)}: the verdict per trial (eligible, indeterminate, ineligible), "
+               "the rules that decided it with the reason, and the rules a person must check")
+    return (f"<section id=\"patient\" aria-labelledby=\"patient-heading\"><h2 id=\"patient-heading\">Patient "
+            f"{_e(patient)}</h2><div class=\"scroll\"><table class=\"patient-table\"><caption>{caption}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></section>")
 
 
 # --------------------------------------------------------------------------- plots (inline SVG, no script)
@@ -947,7 +1032,7 @@ def _comparison(analyses: Sequence["TrialAnalysis"]) -> str:
             "</section>")
 
 
-def _contents(analyses: Sequence["TrialAnalysis"]) -> str:
+def _contents(analyses: Sequence["TrialAnalysis"], patient: str | None = None) -> str:
     items = "".join(
         f"<li><a href=\"#{_anchor(i)}\">{_e(a.trial.id)}</a>"
         + (f" — {_e(a.trial.title)}" if a.trial.title else "")
@@ -955,25 +1040,40 @@ def _contents(analyses: Sequence["TrialAnalysis"]) -> str:
         for i, a in enumerate(analyses, start=1))
     return (f"<nav class=\"toc\" aria-label=\"Contents\"><h2>Contents</h2><ol>"
             "<li><a href=\"#summary\">Summary</a></li><li><a href=\"#plots\">At a glance</a></li>"
+            + (f"<li><a href=\"#patient\">Patient {_e(patient)}</a></li>" if patient is not None else "") +
             f"<li><a href=\"#comparison\">Comparison</a></li>{items}</ol></nav>")
 
 
 def report_html(analyses: Sequence["TrialAnalysis"], *, title: str | None = None,
-                generated: datetime | None = None) -> str:
-    """One self-contained HTML page reporting ``analyses`` (comparison and contents when there are several).
+                generated: datetime | None = None, patient: "PatientSource | None" = None,
+                as_of: date | None = None) -> str:
+    """One self-contained HTML page reporting ``analyses``: a summary, plots, then per trial its criteria,
+    rules and issues (with the comparison table and contents when there are several).
 
-    ``generated`` is the time shown in the footer (default: now, UTC).
+    ``generated`` is the time shown in the footer (default: now, UTC). ``patient`` (a :class:`Patient`, a
+    dict, or the path of a patient JSON or FHIR Bundle) adds the patient's verdict per trial, with the
+    reasons, from :func:`criteria_nlp.match` (``as_of`` overrides the record's date); a patient that
+    cannot be read raises :class:`~criteria_nlp.errors.PatientError`.
     """
     analyses = list(analyses)
+    results = None
+    if patient is not None:
+        from .matching import match
+        from .patient import read_patient
+
+        person = read_patient(patient)
+        results = [match(person, a, as_of=as_of) for a in analyses]
     if title is None:
         title = (f"Eligibility criteria of {len(analyses)} trials" if len(analyses) != 1
                  else f"Eligibility criteria of {analyses[0].trial.id}")
     when = (generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M %Z").strip()
     issues = [_issues(a) for a in analyses]
     summaries = [trial_summary(a, i, found) for i, (a, found) in enumerate(zip(analyses, issues), start=1)]
-    top = _contents(analyses) if len(analyses) > 1 else ""
+    top = _contents(analyses, results[0].patient_id if results else None) if len(analyses) > 1 else ""
     if analyses:
-        top += _summary_section(summaries) + _plots_section(summaries)
+        top += _summary_section(summaries, results) + _plots_section(summaries)
+    if results:
+        top += _patient_section(summaries, results, analyses)
     if len(analyses) > 1:
         top += _comparison(analyses)
     body = "".join(_trial_section(a, i, found) for i, (a, found) in enumerate(zip(analyses, issues), start=1))
@@ -985,15 +1085,19 @@ def report_html(analyses: Sequence["TrialAnalysis"], *, title: str | None = None
         f"<meta name=\"generator\" content=\"criteria_nlp {_e(__version__)}\">"
         f"<title>{_e(title)}</title><style>{_CSS}{MARKS_CSS}</style></head>\n"
         f"<body><div class=\"page\"><header><h1>{_e(title)}</h1><p class=\"subtitle\">{len(analyses)} trial(s): "
-        "criteria with their entities and assertion context, the rules read from them, and quality issues.</p>"
+        "a summary and plots" + (", the patient's verdicts" if results else "") + ", then per trial the criteria "
+        "with their entities and assertion context, the rules read from them, and quality issues.</p>"
         f"</header>\n{top}\n<main>{body}</main>\n"
         f"<footer>Generated by criteria_nlp {_e(__version__)} on {_e(when)}.</footer></div></body></html>\n"
     )
 
 
-def write_report(analyses: Sequence["TrialAnalysis"], path: str | Path, *, title: str | None = None) -> Path:
-    """Write :func:`report_html` of ``analyses`` to ``path`` (UTF-8, parents created); return the path."""
+def write_report(analyses: Sequence["TrialAnalysis"], path: str | Path, *, title: str | None = None,
+                 patient: "PatientSource | None" = None, as_of: date | None = None) -> Path:
+    """Write :func:`report_html` of ``analyses`` (with ``patient``'s verdicts when given) to ``path``
+    (UTF-8, parents created); return the path."""
+    page = report_html(analyses, title=title, patient=patient, as_of=as_of)  # a bad patient writes nothing
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report_html(analyses, title=title), encoding="utf-8", newline="\n")
+    path.write_text(page, encoding="utf-8", newline="\n")
     return path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import criteria_nlp
 from criteria_nlp import Analyzer, Entity, Trial, TrialAnalysis
 from criteria_nlp.schema import Age, Concept, Criterion, Eligibility, Rule
 from criteria_nlp.display import marked_text_html
+from criteria_nlp.errors import PatientError
 from criteria_nlp.report import (PLOT_TRIALS, REVIEW_THEME, age_range, exclusion_theme, registry_open_ages, report_html, trial_summary,
                                  write_report)
 
@@ -445,3 +446,78 @@ def test_report_plots_draw_at_most_plot_trials() -> None:
     assert f"The plots show the first {PLOT_TRIALS} of {PLOT_TRIALS + 1} trials" in page
     assert page.count("<th scope=\"row\"><a href=\"#trial-") == PLOT_TRIALS + 1  # the summary lists them all
     assert "class=\"bar unstated\"" in page  # no maximum stated: a pale dashed bar
+
+
+# --------------------------------------------------------------------------- the patient
+
+PATIENT = Path(__file__).resolve().parent / "fixtures" / "patients" / "lupus_candidate.json"
+
+
+@pytest.fixture(scope="module")
+def patient_page(analyses: list[TrialAnalysis]) -> str:
+    return report_html(analyses, generated=WHEN, patient=PATIENT)
+
+
+def patient_rows(page: str) -> list[str]:
+    section = page[page.index("<section id=\"patient\""):]
+    section = section[:section.index("</section>")]
+    return section.split("<tr id=\"patient-")[1:]
+
+
+def test_report_patient_verdict_per_trial(patient_page: str, analyses: list[TrialAnalysis]) -> None:
+    results = [criteria_nlp.match(str(PATIENT), a) for a in analyses]
+    assert [r.verdict for r in results] == ["eligible", "eligible", "ineligible", "ineligible", "indeterminate"]
+    where = [patient_page.index(f"id=\"{part}\"") for part in ("summary", "plots", "patient", "comparison")]
+    assert where == sorted(where)
+    assert "<h2 id=\"patient-heading\">Patient lupus-candidate</h2>" in patient_page
+    assert "<caption>Patient lupus-candidate on 2026-03-01:" in patient_page
+    assert "<li><a href=\"#patient\">Patient lupus-candidate</a></li>" in patient_page
+    rows = patient_rows(patient_page)
+    assert len(rows) == 5
+    for i, (row, result) in enumerate(zip(rows, results), start=1):
+        assert row.startswith(f"trial-{i}\"><th scope=\"row\"><a href=\"#trial-{i}\">{result.trial_id}</a>")
+        assert f"<span class=\"verdict verdict-{result.verdict}\">{result.verdict}</span>" in row
+        assert f"{result.met} met<span class=\"status\">{result.not_met} not met, {result.unknown} unknown" in row
+        assert row.count("<li class=\"result-") == len(result.decided_by)
+        count = len(result.manual_review)
+        assert f"<details><summary>{count} rule{'s' if count != 1 else ''} need" in row
+        for review in result.manual_review:  # named, not only counted
+            assert html.escape(review.reason) in row
+    assert "every computable rule met (5)" in rows[0]
+    # the summary's last column: the verdict, linked to its reasons
+    summary = patient_page[patient_page.index("<section id=\"summary\""):patient_page.index("<section id=\"plots\"")]
+    assert "<th scope=\"col\">patient lupus-candidate</th>" in summary
+    assert "<a href=\"#patient-trial-3\"><span class=\"verdict verdict-ineligible\">ineligible</span></a>" in summary
+
+
+def test_report_patient_reasons_name_lints_doubts(patient_page: str) -> None:
+    rows = patient_rows(patient_page)
+    # NCT03219801: ineligible on "creatinine more than twice the upper limit" as an inclusion, which lint doubts
+    creatinine = rows[2]
+    assert "<a href=\"#trial-3-c5\">c5</a> <span class=\"result\">require, not met</span>: requirement not met: 97" \
+        in creatinine
+    assert creatinine.count("lint flagged this criterion") == 1 and "L006</span> inclusion criterion 5 requires " \
+        "serum creatinine &gt; 2 x ULN, an abnormal value" in creatinine
+    # the IRCT record repeats its criteria (L012): a doubt about form, not about what the rule asks
+    assert "lint flagged" not in rows[3] and rows[3].count("require, not met") == 4
+    # NCT00659217: its healthy-volunteer doubt (L004, on rule r9) once, beside that rule
+    assert rows[4].count("L004</span>") == 1 and "needs: whether the patient is among" in rows[4]
+
+
+def test_report_patient_escapes_its_text_and_refuses_a_bad_file(analyses: list[TrialAnalysis], tmp_path: Path) -> None:
+    page = report_html([hand_built()], patient={"id": HOSTILE, "sex": "female", "age": 12, "as_of": "2025-01-02"})
+    assert "<h2 id=\"patient-heading\">Patient &lt;script&gt;alert(1)&lt;/script&gt;</h2>" in page
+    assert "<script" not in page and page.count("class=\"verdict ") == 2  # the summary's and the patient's
+    assert "id=\"patient\"" not in report_html([hand_built()])
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"id": "x", ', encoding="utf-8")
+    for bad, code in ((tmp_path / "missing.json", "P004"), (broken, "P006"), ({"id": "x", "sex": "robot"}, "P001")):
+        with pytest.raises(PatientError) as caught:
+            report_html(analyses[:1], patient=bad)
+        assert caught.value.code == code
+    with pytest.raises(PatientError):
+        write_report(analyses[:1], tmp_path / "out" / "report.html", patient=broken)
+    assert not (tmp_path / "out").exists()  # nothing written
+    assert "<span class=\"verdict verdict-eligible\">eligible</span>" in report_html(
+        analyses[:1], patient={"id": "p2", "sex": "male", "age": 40, "conditions": [{"code": "M32.9"}],
+                                "as_of": "2024-06-01"}, as_of=date(2024, 6, 1))
