@@ -1,10 +1,15 @@
 """A self-contained HTML report of analysed trials (``criteria-nlp report``).
 
 One page, viewable offline: inline CSS, no script, no external font or image, and a
-Content-Security-Policy that forbids loading anything. With several trials it opens with
-the comparison table (:func:`criteria_nlp.compare`) and a table of contents; then, per
-trial, the registry's fields, the criteria with their entities and assertion context
-marked, the rules and the quality issues. Every string from a record is escaped.
+Content-Security-Policy that forbids loading anything. It opens with a summary a trial
+designer reads in a minute (:func:`trial_summary`: per trial its ages, sex, lab and score
+limits, exclusion themes, computable share and lint's issues) and three plots drawn here as
+inline SVG (age ranges, lab and score limits, exclusion themes per trial); given a patient,
+the patient's verdict per trial with the reasons (:func:`criteria_nlp.match`). With several
+trials a table of contents and the comparison table (:func:`criteria_nlp.compare`) follow;
+then, per trial, the registry's fields, the criteria with their entities and assertion
+context marked, the rules grouped under the criterion they were read from, and the quality
+issues. Every string from a record is escaped, in the SVG as in the HTML.
 """
 
 from __future__ import annotations
@@ -93,6 +98,8 @@ table.summary-table th[scope=row] a{white-space:nowrap;font-weight:700}
 table.summary-table details summary{cursor:pointer}
 table.summary-table td.limits li{white-space:nowrap}
 table.summary-table td.themes{min-width:18em}
+table.summary-table td.ages{white-space:nowrap}
+table.summary-table td.issues{min-width:13em}
 table.summary-table ul{margin:0;padding-left:1.1em}
 table.summary-table li.exclude{color:#7a1d16}
 .tag{font-size:0.78em;text-transform:uppercase;letter-spacing:0.03em;background:#fdf1f0;border:1px solid #e7b9b4;
@@ -650,8 +657,9 @@ def _summary_row(summary: TrialSummary, result: "MatchResult | None" = None) -> 
     title = f" title=\"{_e(summary.title)}\"" if summary.title else ""
     verdict = "" if result is None else f"<td><a href=\"#patient-{anchor}\">{_verdict(result.verdict)}</a></td>"
     return (f"<tr><th scope=\"row\"><a href=\"#{anchor}\"{title}>{_e(summary.trial)}</a></th>"
-            f"<td>{ages}</td><td>{_e(summary.sex)}</td><td class=\"limits\">{thresholds}</td>"
-            f"<td class=\"themes\">{themes}</td><td class=\"num\">{share}</td><td>{issues}</td>{verdict}</tr>")
+            f"<td class=\"ages\">{ages}</td><td>{_e(summary.sex)}</td><td class=\"limits\">{thresholds}</td>"
+            f"<td class=\"themes\">{themes}</td><td class=\"num\">{share}</td><td class=\"issues\">{issues}</td>"
+            f"{verdict}</tr>")
 
 
 def _summary_section(summaries: Sequence[TrialSummary], results: Sequence["MatchResult"] | None = None) -> str:

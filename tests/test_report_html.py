@@ -305,7 +305,7 @@ def test_report_opens_with_the_summary(page: str, tags: Tags) -> None:
     for i, (row, trial) in enumerate(zip(rows, TRIALS), start=1):
         assert row.startswith(f"<th scope=\"row\"><a href=\"#trial-{i}\"") and f">{trial}</a>" in row
         ages, _, limits, share = SEED_SUMMARY[trial]
-        assert f"<td>{ages}" in row and f"<strong>{share}</strong>" in row
+        assert f"<td class=\"ages\">{ages}" in row and f"<strong>{share}</strong>" in row
         for limit in limits:
             assert html.escape(limit.removeprefix("excludes ")) in row
     assert "<span class=\"tag\">excludes</span> ALT &gt; 2 × ULN" in rows[4]
@@ -355,7 +355,7 @@ def test_report_summary_of_a_hand_built_trial() -> None:
     assert exclusion_theme(analysis.rules[4]) == "cardiovascular"
     page = report_html([analysis])
     assert "Anything the investigator &lt;b&gt;dislikes&lt;/b&gt;" in page and "<b>" not in page
-    assert "<td>6 months–17 years</td><td>female</td>" in page
+    assert "<td class=\"ages\">6 months–17 years</td><td>female</td>" in page
     one_sided = TrialAnalysis(trial=Trial(id="NCT00000010", eligibility=Eligibility(minimum_age=Age.of(18, "years"))))
     assert age_range(one_sided).text == "≥ 18 years; maximum not stated"
     assert age_range(one_sided, frozenset({"maximum"})).text == "≥ 18 years; no maximum"
