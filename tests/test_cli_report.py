@@ -81,3 +81,35 @@ def test_cli_report_to_stdout(tmp_path: Path) -> None:
 def test_cli_report_needs_an_output(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(SEEDS)])
     assert result.exit_code == 2 and "--output" in result.output
+
+
+PATIENT = Path(__file__).resolve().parent / "fixtures" / "patients" / "lupus_candidate.json"
+
+
+def test_cli_report_with_a_patient(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(SEEDS), "-o", str(out), "--patient", str(PATIENT)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "<h2 id=\"patient-heading\">Patient lupus-candidate</h2>" in page
+    assert page.count("<span class=\"verdict verdict-ineligible\">ineligible</span>") == 4  # summary and section
+    assert "lint flagged this criterion" in page
+    stdout = runner.invoke(app, ["report", str(SEEDS), "-o", "-", "-p", str(PATIENT)])
+    assert stdout.exit_code == 0 and "Patient lupus-candidate" in stdout.stdout
+
+
+@pytest.mark.parametrize(("content", "code"), [(None, "P004"), ('{"id": "x", ', "P006"),
+                                               ('{"id": "x", "sex": 3}', "P001"), (b"\xff\xfe\x00junk", "P005")])
+def test_cli_report_bad_patient_is_one_coded_line(tmp_path: Path, content: str | bytes | None, code: str) -> None:
+    patient = tmp_path / "patient.json"
+    if isinstance(content, str):
+        patient.write_text(content, encoding="utf-8")
+    elif isinstance(content, bytes):
+        patient.write_bytes(content)
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(SEEDS), "-o", str(out), "--patient", str(patient)])
+    assert result.exit_code == 1
+    assert code in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not out.exists()
