@@ -1067,7 +1067,7 @@ def report_html(analyses: Sequence["TrialAnalysis"], *, title: str | None = None
     results = None
     if patient is not None:
         from .matching import match
-        from .patient import read_patient
+        from .patient_io import read_patient
 
         person = read_patient(patient)
         results = [match(person, a, as_of=as_of) for a in analyses]

@@ -27,7 +27,8 @@ def report_cli(
     record cannot be read (the others are still reported) or the patient cannot be.
     """
     from ..errors import CriteriaNLPError
-    from ..patient import Patient, read_patient
+    from ..patient import Patient
+    from ..patient_io import read_patient
     from ..report import report_html, write_report
 
     person: Patient | None = None
