@@ -139,6 +139,16 @@ class BatchError(CriteriaNLPError, RuntimeError):
     """A batch run cannot proceed."""
 
 
+def json_detail(exc: Any, line: int | None = None, column: int | None = None) -> str:
+    """A ``json.JSONDecodeError`` as "what at line L, column C" (``line``/``column`` override its own).
+
+    Some of ``json``'s messages end in "at" ("Unterminated string starting at"),
+    which is dropped so that the position follows it once.
+    """
+    msg = exc.msg[:-3] if exc.msg.endswith(" at") else exc.msg
+    return f"{msg} at line {exc.lineno if line is None else line}, column {exc.colno if column is None else column}"
+
+
 def validation_detail(exc: Any) -> str:
     """The first problem a pydantic ``ValidationError`` reports, as "where: what" (and how many more)."""
     err = exc.errors()[0]

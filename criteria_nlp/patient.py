@@ -50,7 +50,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import PatientError, ResourceError
+from .errors import PatientError, ResourceError, json_detail
 from .lexicon import LabEntry, Lexicon, ScoreEntry, normalize
 from .schema import Concept
 
@@ -820,7 +820,7 @@ def read_patient(source: "str | Path | Mapping[str, Any] | Patient") -> Patient:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise PatientError("P006", record=record, detail=str(exc)) from None
+            raise PatientError("P006", record=record, detail=json_detail(exc)) from None
     if isinstance(data, Mapping) and "resourceType" in data:
         from .fhir import patient_from_fhir
 

@@ -254,3 +254,22 @@ def test_read_errors_stdin_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(MalformedRecordError) as info:
         read_trial("-")
     _check(info.value, MalformedRecordError, "R004", "<stdin>", "mismatched tag")
+
+
+#: a study cut off inside a string on line 8: json says "Unterminated string starting at", then the position
+UNTERMINATED = '{\n "protocolSection": {\n  "identificationModule": {\n   "nctId": "NCT07654321"\n  },\n  "eligibilityModule": {\n   "sex": "ALL",\n   "minimumAge": "18 Years'
+
+
+@pytest.mark.parametrize(("name", "content", "where"), [
+    ("document.json", UNTERMINATED, "line 8, column 18"),
+    ("list.json", "[" + UNTERMINATED + "]", "line 8, column 18"),
+    ("lines.jsonl", json.dumps(GOOD_STUDY) + "\n" + '{"protocolSection": {"a": "b\n', "line 1, column 27"),
+])
+def test_read_errors_json_message_names_the_position_once(tmp_path: Path, name: str, content: str, where: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    errors = [r for r in iter_records(path) if isinstance(r, ReadError)]
+    assert len(errors) == 1 and errors[0].code == "R003"
+    message = str(errors[0])
+    assert f"Unterminated string starting at {where}" in message
+    assert "at at" not in message

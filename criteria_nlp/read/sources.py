@@ -22,7 +22,7 @@ import zlib
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Protocol, Sequence, Union
 
-from ..errors import DecodeError, EmptyInputError, MalformedRecordError, ReadError, UnknownFormatError
+from ..errors import DecodeError, EmptyInputError, MalformedRecordError, ReadError, UnknownFormatError, json_detail
 from ..schema import Trial
 from . import ctgov_page, irct_page
 from . import normalize as norm
@@ -326,7 +326,7 @@ def _json_error(name: str, exc: json.JSONDecodeError | RecursionError, text: str
     if isinstance(exc, RecursionError):
         detail = "nested too deeply"
     else:
-        detail = f"{exc.msg} at line {exc.lineno + line_offset}, column {exc.colno}"
+        detail = json_detail(exc, line=exc.lineno + line_offset)
     found = _NCT_IN_JSON.search(text)
     return MalformedRecordError("R003", record=record_name(name, found.group(1) if found else None), detail=detail)
 
@@ -513,7 +513,7 @@ def _json_array(chunks: Iterator[bytes], name: str) -> Iterator[Record]:
                     line, column = text.line_of(exc.pos)
                     found = _NCT_IN_JSON.search(text.buf, text.pos)
                     record = record_name(item_name, found.group(1) if found else None)
-                    yield MalformedRecordError("R003", record=record, detail=f"{exc.msg} at line {line}, column {column}")
+                    yield MalformedRecordError("R003", record=record, detail=json_detail(exc, line, column))
                     return
                 except RecursionError:
                     yield MalformedRecordError("R003", record=item_name, detail="nested too deeply")
