@@ -615,8 +615,10 @@ class _Run:
         progress: _Progress,
         on_error: Callable[[dict[str, Any]], None] | None,
         pipeline: str,
+        encoding: str | None = None,
     ) -> None:
         self.sources = sources
+        self.encoding = encoding
         self.pipeline = pipeline
         self.layout = layout
         self.batch_size = batch_size
@@ -642,7 +644,7 @@ class _Run:
         """Walk the records: skip committed parts (checking their digest), yield chunks of trials and ready error outcomes."""
         from .read import iter_records
 
-        records: Iterator[Any] = iter_records(self.sources)
+        records: Iterator[Any] = iter_records(self.sources, encoding=self.encoding)
         if self.limit is not None:
             records = islice(records, self.limit)
         chunk: list[tuple[int, Trial]] = []
@@ -784,11 +786,12 @@ class _Run:
 
 
 def _fingerprint(sources: Any, layout: Layout, *, kind: str | None, limit: int | None, batch_size: int,
-                 pipeline: str) -> dict[str, Any]:
+                 pipeline: str, encoding: str | None = None) -> dict[str, Any]:
     from .about import __version__
 
     return {
         "sources": describe_sources(sources),
+        "encoding": encoding,
         "format": layout.fmt,
         "kind": kind,
         "pipeline": pipeline,
@@ -932,6 +935,7 @@ def annotate(
     on_error: Callable[[dict[str, Any]], None] | None = None,
     client: Any = None,
     pipeline: str | None = None,
+    encoding: str | None = None,
 ) -> RunSummary:
     """Analyse every record in ``sources`` and write the results to ``out`` (.jsonl, .parquet or .csv).
 
@@ -947,11 +951,15 @@ def annotate(
     stderr (default: when stderr is a terminal). ``on_error``: called with each
     error entry as it is met. ``pipeline``: ``"fast"`` (rules and lexicons),
     ``"default"`` (with the trained NER) or a saved pipeline's folder; a run
-    resumes only with the pipeline it started with.
+    resumes only with the pipeline it started with. ``encoding``: that of
+    files without a byte-order mark (default UTF-8).
 
-    Raises ``BatchError`` for a run that cannot start (B001 format, B002
-    checkpoint of another run, B003 output exists, B007 bad option) or that
-    cannot write (B005); a failed record never raises.
+    ``sources`` are paths (``str`` or ``os.PathLike``), ``"-"``, bytes or lists
+    of them; a path that names no existing file or folder raises ``ReadError``
+    R008 before anything is written. Raises ``BatchError`` for a run that
+    cannot start (B001 format, B002 checkpoint of another run, B003 output
+    exists, B007 bad option) or that cannot write (B005); a failed record never
+    raises.
     """
     started = time.monotonic()
     if kind is not None and kind not in KINDS:
@@ -964,11 +972,17 @@ def annotate(
     if engine not in ("local", "dask"):
         raise BatchError("B007", record="engine", detail=f"expected 'local' or 'dask', not {engine!r}")
     pipeline = check_pipeline(pipeline)
+    from .read import missing_paths
+    from .read.sources import no_such_path
+
+    missing = missing_paths(sources)
+    if missing:
+        raise no_such_path(missing[0])
     out_path = Path(out)
     layout = Layout(out_path, output_format(out_path), Path(errors) if errors is not None else None)
     if layout.errors is not None and layout.errors.resolve() == out_path.resolve():
         raise BatchError("B007", record="errors", detail="the errors file cannot be the output")
-    fingerprint = _fingerprint(sources, layout, kind=kind, limit=limit, batch_size=batch_size, pipeline=pipeline)
+    fingerprint = _fingerprint(sources, layout, kind=kind, limit=limit, batch_size=batch_size, pipeline=pipeline, encoding=encoding)
     with run_lock(layout):
         checkpoint, complete = _prepare(layout, fingerprint, resume=resume, overwrite=overwrite)
         if complete:
@@ -1005,7 +1019,7 @@ def annotate(
         bar = _Progress(progress, total, previous)
         run = _Run(
             sources, layout, batch_size=batch_size, kind=kind, limit=limit, checkpoint=checkpoint,
-            writer=writer, errors=errors_writer, progress=bar, on_error=on_error, pipeline=pipeline,
+            writer=writer, errors=errors_writer, progress=bar, on_error=on_error, pipeline=pipeline, encoding=encoding,
         )
         with ExitStack() as stack:
             stack.callback(bar.close)

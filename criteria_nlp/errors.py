@@ -19,13 +19,14 @@ class Errors:
 
     # reading
     R001 = "{record}: the file is empty."
-    R002 = "{record}: cannot decode the bytes as text ({detail})."
+    R002 = ("{record}: cannot decode the bytes as text ({detail}); tried {tried}; pass the file's encoding with --encoding"
+            " (encoding= in Python), e.g. --encoding cp1252.")
     R003 = "{record}: malformed JSON ({detail})."
     R004 = "{record}: malformed XML ({detail})."
     R005 = "{record}: unknown format: {detail}."
     R006 = "{record}: the XML uses entity declarations or a DTD, which are refused for safety ({detail})."
     R007 = "{record}: not a ClinicalTrials.gov study ({detail})."
-    R008 = "{record}: no such file or folder."
+    R008 = "{record}: no such file or folder{detail}."
     R009 = "{record}: expected exactly one trial, found {count}."
     R010 = "{record}: a bad .zip archive ({detail})."
     R011 = "{record}: a field has an unexpected shape ({detail})."
@@ -39,7 +40,7 @@ class Errors:
     X003 = "{record}: no such pipeline; use {detail} or the path of a pipeline saved with nlp.to_disk."
     X004 = "{record}: a component setting is invalid ({detail})."
     # analysis
-    A001 = "{record}: cannot analyse an object of type {detail}; pass a Trial, a str or a mapping."
+    A001 = "{record}: cannot analyse an object of type {detail}; pass a Trial, criteria text (a str), a pathlib.Path or a mapping."
     A002 = "{record}: the serialised analysis is invalid ({detail})."
     # patients and matching
     P001 = "{record}: the patient record is invalid ({detail})."

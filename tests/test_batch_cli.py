@@ -44,13 +44,23 @@ def test_batch_cli_writes_and_summarises(tmp_path: Path, fmt: str) -> None:
 
 def test_batch_cli_failed_records_exit_1(tmp_path: Path) -> None:
     (tmp_path / "bad.xml").write_text("<clinical_study><id_info>", encoding="utf-8")
+    (tmp_path / "empty.json").write_bytes(b"")
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
-    result = runner.invoke(app, ["annotate", str(STUDIES), str(tmp_path / "bad.xml"), str(tmp_path / "nope.json"), "-o", str(out), "--errors", str(errors)])
+    result = runner.invoke(app, ["annotate", str(STUDIES), str(tmp_path / "bad.xml"), str(tmp_path / "empty.json"), "-o", str(out), "--errors", str(errors)])
     assert result.exit_code == 1, result.output
     assert "24 analysed, 2 failed" in result.output and str(errors) in result.output
     codes = [json.loads(line)["code"] for line in errors.read_text().splitlines()]
-    assert codes == ["R004", "R008"]
+    assert codes == ["R004", "R001"]
     assert len(out.read_text().splitlines()) == 24
+
+
+def test_batch_cli_missing_source_is_a_usage_error(tmp_path: Path) -> None:
+    """A source path that names nothing stops the run before it starts: one coded line, exit 2, nothing written."""
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["annotate", str(STUDIES), str(tmp_path / "nope.json"), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [f"error [R008] {tmp_path / 'nope.json'}: no such file or folder."]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_batch_cli_prints_errors_without_errors_file(tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ def test_read_errors_unsafe_xml_is_fast(name: str) -> None:
     content = BAD_FILES[name][0].decode()
     start = time.perf_counter()
     with pytest.raises(UnsafeXMLError) as info:
-        read_trial(content)
+        read_trial(text=content)
     assert time.perf_counter() - start < 0.5
     assert info.value.code == "R006" and "<string>" in str(info.value)
     assert "root:" not in str(info.value)  # nothing was expanded or fetched
@@ -199,20 +199,22 @@ def test_read_errors_folder_mixing_bad_and_good(tmp_path: Path) -> None:
 
 def test_read_errors_missing_path(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "NCT01234567.json"
-    for source in (missing, str(missing), "NCT01234567.json"):
+    for source in (missing, str(missing), "NCT01234567.json", str(tmp_path / "shared" / "data" / "ctgov-xml"), "nope_dir"):
         with pytest.raises(ReadError) as info:
             read_trial(source)
         assert info.value.code == "R008" and str(source) in str(info.value)
 
 
 def test_read_errors_missing_path_in_a_list_does_not_stop_the_others(tmp_path: Path) -> None:
-    records = list(iter_records([tmp_path / "missing.xml", GOOD_XML.format(nct=NCT)]))
+    records = list(iter_records([tmp_path / "missing.xml", "missing.xml", GOOD_XML.format(nct=NCT).encode()]))
+    assert [type(r) for r in records] == [ReadError, ReadError, Trial]
+    records = list(iter_records([tmp_path / "missing.xml", GOOD_XML.format(nct=NCT).encode()]))
     assert [type(r) for r in records] == [ReadError, Trial]
 
 
 @pytest.mark.parametrize(
     ("source", "count"),
-    [([GOOD_XML.format(nct=NCT), GOOD_XML.format(nct="NCT07654321")], "more than one"), ([], "0")],
+    [([GOOD_XML.format(nct=NCT).encode(), GOOD_XML.format(nct="NCT07654321").encode()], "more than one"), ([], "0")],
 )
 def test_read_errors_read_trial_wants_exactly_one(source: Any, count: str) -> None:
     with pytest.raises(ReadError) as info:
@@ -273,3 +275,26 @@ def test_read_errors_json_message_names_the_position_once(tmp_path: Path, name: 
     message = str(errors[0])
     assert f"Unterminated string starting at {where}" in message
     assert "at at" not in message
+
+
+@pytest.mark.parametrize(("content", "encoding", "tried"), [
+    ("Inclusion Criteria:\n- \u00e2g\u00e9 de 18 \u00e0 65 ans".encode("latin-1"), None, "tried UTF-8 (the default when there is no byte-order mark)"),
+    ('{"protocolSection": {"identificationModule": {"nctId": "NCT07654321", "briefTitle": "\u00e9tude"}}}'.encode("latin-1"), None, "tried UTF-8"),
+    ("Inclusion Criteria:\n- adults".encode("utf-16-le"), "utf-32", "tried utf-32 (as asked)"),
+])
+def test_read_errors_undecodable_text_says_what_was_tried_and_how_to_choose(tmp_path: Path, content: bytes, encoding: str | None, tried: str) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(content)
+    with pytest.raises(DecodeError) as info:
+        read_trial(path, encoding=encoding)
+    message = str(info.value)
+    assert info.value.code == "R002" and str(path) in message
+    assert tried in message and "--encoding" in message and "encoding=" in message
+
+
+def test_read_errors_latin1_reads_with_its_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Inclusion Criteria:\n- \u00e2g\u00e9 de 18 \u00e0 65 ans".encode("latin-1"))
+    assert read_trial(path, encoding="latin-1").eligibility_text == "Inclusion Criteria:\n- \u00e2g\u00e9 de 18 \u00e0 65 ans"
+    (record,) = iter_records([path], encoding="latin-1")
+    assert isinstance(record, Trial)
