@@ -88,12 +88,14 @@ class RunSummary(BaseModel):
     session had written (a resumed run does not analyse them again);
     ``session_records`` the records this session analysed or failed;
     ``seconds`` its wall time, of which ``startup_seconds`` went to building the
-    pipeline in this process.
+    pipeline in this process. ``written`` is False when no record could be
+    analysed: the run then leaves no output behind (only its errors file).
     """
 
     output: str
     format: str
     complete: bool = False
+    written: bool = True
     records: int = 0
     analysed: int = 0
     failed: int = 0
@@ -839,6 +841,15 @@ def _finalize(layout: Layout, checkpoint: Checkpoint) -> None:
     fsync_dir(layout.out.parent)
 
 
+def _discard(layout: Layout) -> None:
+    """A finished run that analysed no record: remove its staging output and checkpoint, keep the errors file."""
+    if layout.errors is not None and layout.errors_partial is not None and layout.errors_partial.exists():
+        os.replace(layout.errors_partial, layout.errors)
+    _remove(layout.partial)
+    if layout.fmt == "jsonl":
+        _remove(layout.checkpoint(complete=False))
+
+
 def _prepare(layout: Layout, fingerprint: dict[str, Any], *, resume: bool, overwrite: bool) -> tuple[Checkpoint, bool]:
     """Find or create the run's checkpoint; returns it and whether the output is already complete."""
     out, partial = layout.out, layout.partial
@@ -959,7 +970,9 @@ def annotate(
     R008 before anything is written. Raises ``BatchError`` for a run that
     cannot start (B001 format, B002 checkpoint of another run, B003 output
     exists, B007 bad option) or that cannot write (B005); a failed record never
-    raises.
+    raises. The output appears under its name only when the run is complete,
+    and not at all when every record failed (``RunSummary.written`` is False;
+    the errors file is kept).
     """
     started = time.monotonic()
     if kind is not None and kind not in KINDS:
@@ -1039,6 +1052,13 @@ def annotate(
                 )
         errors_writer.close()
         writer.close()
+        totals = checkpoint.totals()
+        if totals["failed"] and not totals["analysed"]:  # every record failed: nothing worth an output
+            _discard(layout)
+            return _summary(
+                layout, checkpoint, complete=True, written=False, skipped=run.skipped, session_records=run.session_records,
+                seconds=time.monotonic() - started, startup_seconds=startup,
+            )
         _finalize(layout, checkpoint)
         return _summary(
             layout, checkpoint, complete=True, skipped=run.skipped, session_records=run.session_records,

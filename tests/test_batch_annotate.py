@@ -236,3 +236,18 @@ def test_batch_annotate_uses_the_named_pipeline(tmp_path: Path, analyzer: Any) -
         batch._ANALYZERS.pop("default", None)
     assert summary.analysed > 0 and len(seen) == summary.analysed
     assert batch.worker_analyzer() is analyzer  # the default pipeline's analyzer is left as it was
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
+def test_batch_annotate_a_run_where_every_record_fails_leaves_no_output(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.json").write_bytes(b"")
+    (tmp_path / "in" / "junk.txt").write_bytes(b"\x80\x81 junk \xfe")
+    out, errors = tmp_path / "run" / f"out.{fmt}", tmp_path / "run" / "errors.jsonl"
+    summary = annotate(tmp_path / "in", out, errors=errors)
+    assert (summary.analysed, summary.failed, summary.written) == (0, 2, False)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["errors.jsonl"]  # no output, staging copy or checkpoint
+    assert [json.loads(line)["code"] for line in errors.read_text().splitlines()] == ["R001", "R002"]
+    good = annotate([tmp_path / "in", STUDIES], out, errors=errors, limit=4, overwrite=True)
+    assert (good.analysed, good.failed, good.written) == (2, 2, True)
+    assert len(read_results(out)["trials"]) == 2
