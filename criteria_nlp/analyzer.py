@@ -96,11 +96,12 @@ class Analyzer:
         for doc, trial in self.nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
             yield self.analysis_from_doc(trial, doc)
 
-    def analyze_sources(self, sources: Any, *, kind: str | None = None) -> Iterator[TrialAnalysis | CriteriaNLPError]:
-        """Read and analyse every record in ``sources``; a bad record yields its error and the run goes on."""
+    def analyze_sources(self, sources: Any, *, kind: str | None = None,
+                        encoding: str | None = None) -> Iterator[TrialAnalysis | CriteriaNLPError]:
+        """Read (see ``iter_records``) and analyse every record in ``sources``; a bad record yields its error and the run goes on."""
         from .read import iter_records
 
-        for record in iter_records(sources):
+        for record in iter_records(sources, encoding=encoding):
             if isinstance(record, CriteriaNLPError):
                 yield record
                 continue

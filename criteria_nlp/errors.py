@@ -64,6 +64,8 @@ class Errors:
     B010 = "{record}: another run is writing this output ({detail})."
     # command line
     C001 = "{record}: {detail}"
+    C002 = "{record}: unknown encoding {detail!r}; name a Python codec such as utf-8, cp1252 or latin-1."
+    C003 = "{record}: cannot read or write the file ({detail})."
     # values, units and time windows
     V001 = "{record}: cannot interpret the unit ({detail})."
     # evaluation (Chia corpus and scoring)

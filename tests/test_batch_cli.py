@@ -115,3 +115,16 @@ def test_batch_cli_progress_bar_when_asked(tmp_path: Path, capsys: pytest.Captur
     annotate(STUDIES, tmp_path / "out.jsonl", limit=8, batch_size=4, progress=True)
     err = capsys.readouterr().err
     assert "annotating" in err and "8/8" in err and "rec/s" in err and "ETA" in err
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
+def test_batch_cli_failed_run_leaves_nothing_and_a_good_run_leaves_the_output(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "empty.json").write_bytes(b"")
+    out = tmp_path / "run" / f"x.{fmt}"
+    result = runner.invoke(app, ["annotate", str(tmp_path / "empty.json"), "-o", str(out)])
+    assert result.exit_code == 1 and "[R001]" in result.stderr and "not written" in result.stderr
+    assert list((tmp_path / "run").iterdir()) == []
+    result = runner.invoke(app, ["annotate", str(STUDIES), "-o", str(out), "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "run").iterdir() if not p.name.endswith(".checkpoint")] == [out.name]
+    assert len(read_results(out)["trials"]) == 2

@@ -53,15 +53,16 @@ def test_cli_match_all_rules(tmp_path: Path) -> None:
 
 def test_cli_match_missing_patient_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["match", "-p", str(tmp_path / "nobody.json"), str(ANALYSES / "NCT05921058.json")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "P004" in result.output and "nobody.json" in result.output
 
 
 def test_cli_match_bad_source_is_reported_and_others_kept(tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('{"trial": ', encoding="utf-8")
     result = runner.invoke(app, ["match", "-p", str(PATIENTS / "lupus_candidate.json"), str(ANALYSES / "NCT05921058.json"),
-                                 str(tmp_path / "missing.json"), "--json"])
+                                 str(tmp_path / "broken.json"), "--json"])
     assert result.exit_code == 1
-    assert "R008" in result.output and "missing.json" in result.output
+    assert "R003" in result.output and "broken.json" in result.output
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [r["trial_id"] for r in rows] == ["NCT05921058"]
 
@@ -76,3 +77,22 @@ def test_cli_match_reads_and_analyses_trial_records() -> None:
     assert row["trial_id"] == "NCT04184258" and row["verdict"] == "ineligible"
     dialysis = [r for r in row["rules"] if r["evidence"] and "dialysis" in r["evidence"]]
     assert dialysis and dialysis[0]["result"] == "not_met"
+
+
+def test_cli_match_result_on_stdout_unwrapped(tmp_path: Path) -> None:
+    source = analyses_jsonl(tmp_path, "NCT04184258", "NCT03219801")
+    result = runner.invoke(app, ["match", "-p", str(PATIENTS / "lupus_candidate.json"), str(source)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == ["2 trial(s) matched, 0 failed"]
+    line = next(line for line in result.stdout.splitlines() if "r12" in line)
+    assert "requirement not met" in line and "x ULN (> 2 x ULN)" in line  # the whole reason on the rule's line
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "markdown"])
+def test_cli_match_row_formats_list_every_rule(tmp_path: Path, fmt: str) -> None:
+    result = runner.invoke(app, ["match", "-p", str(PATIENTS / "lupus_candidate.json"), str(ANALYSES / "NCT03219801.json"), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    analysis = json.loads((ANALYSES / "NCT03219801.json").read_text(encoding="utf-8"))
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(analysis["rules"]) + (2 if fmt == "markdown" else 1)
+    assert "trial" in lines[0] and "decides" in lines[0]

@@ -66,8 +66,13 @@ def test_cli_report_bad_record_among_good_ones(tmp_path: Path) -> None:
 def test_cli_report_nothing_readable(tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["report", str(tmp_path / "missing.json"), "-o", str(out)])
-    assert result.exit_code == 1
-    assert "R008" in result.output and "C001" in result.output
+    assert result.exit_code == 2 and "R008" in result.output
+    (tmp_path / "empty.json").write_bytes(b"")
+    result = runner.invoke(app, ["report", str(tmp_path / "empty.json"), "-o", str(out)])
+    assert result.exit_code == 1 and "R001" in result.output
+    (tmp_path / "nothing").mkdir()
+    result = runner.invoke(app, ["report", str(tmp_path / "nothing"), "-o", str(out)])
+    assert result.exit_code == 1 and "C001" in result.output
     assert not out.exists()
 
 
