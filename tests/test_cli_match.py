@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -88,6 +91,47 @@ def test_cli_match_result_on_stdout_unwrapped(tmp_path: Path) -> None:
     assert "requirement not met" in line and "x ULN (> 2 x ULN)" in line  # the whole reason on the rule's line
 
 
+@pytest.mark.parametrize("show_all", [False, True])
+def test_cli_match_names_the_rules_for_manual_review(show_all: bool) -> None:
+    args = ["match", "-p", str(PATIENTS / "lupus_candidate.json"), str(ANALYSES / "NCT03219801.json")]
+    (data,) = [json.loads(line) for line in runner.invoke(app, [*args, "--json"]).stdout.splitlines()]
+    review = data["manual_review"]
+    assert len(review) == 6
+    result = runner.invoke(app, args + (["--all"] if show_all else []))
+    assert result.exit_code == 0, result.output
+    assert "6 rule(s) of NCT03219801 need manual review" in result.stdout
+    lines = result.stdout.splitlines()
+    for item in review:
+        (line,) = [line for line in lines if line.strip("│ ").startswith(item["rule"] + " ") and item["reason"] in line]
+        assert item["text"][:40] in line and (item["criterion"] or "") in line
+
+
+@pytest.fixture
+def session_analyzer(monkeypatch: pytest.MonkeyPatch, analyzer: Any) -> None:
+    monkeypatch.setattr("criteria_nlp.analyzer.Analyzer", lambda *args, **kwargs: analyzer)
+
+
+@pytest.mark.usefixtures("session_analyzer")
+def test_cli_match_says_when_the_verdict_rests_on_a_criterion_lint_flagged() -> None:
+    """NCT03219801 requires creatinine "more than twice the upper limit of normal" (lint L006): the patient fails that rule."""
+    seeds = [str(FIXTURES / "seeds" / "002_af3d16ab93fc7196.txt"), str(FIXTURES / "seeds" / "001_02baf3a22c3ac0c0.txt")]
+    args = ["match", "-p", str(PATIENTS / "lupus_candidate.json"), *seeds]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    (heading,) = [line for line in lines if line.startswith("NCT03219801: ineligible")]
+    assert "(rests on criterion c5, which lint flagged: L006)" in heading
+    assert any("L006 c5: inclusion criterion 5 requires serum creatinine > 2 x ULN" in line for line in lines)
+    (other,) = [line for line in lines if line.startswith("NCT04184258: eligible")]
+    assert "lint" not in other
+    rows = {json.loads(line)["trial_id"]: json.loads(line) for line in runner.invoke(app, [*args, "--json"]).stdout.splitlines()}
+    assert {(i["code"], i["criterion"]) for i in rows["NCT03219801"]["lint"]} == {("L006", "c5")}
+    assert rows["NCT04184258"]["lint"] == []
+    table = runner.invoke(app, [*args, "--format", "csv"]).stdout
+    deciding = [r for r in csv.DictReader(io.StringIO(table)) if r["decides"] == "true"]
+    assert [(r["trial"], r["criterion"], r["result"], r["lint"]) for r in deciding] == [("NCT03219801", "c5", "not_met", "L006")]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "markdown"])
 def test_cli_match_row_formats_list_every_rule(tmp_path: Path, fmt: str) -> None:
     result = runner.invoke(app, ["match", "-p", str(PATIENTS / "lupus_candidate.json"), str(ANALYSES / "NCT03219801.json"), "--format", fmt])
@@ -95,4 +139,4 @@ def test_cli_match_row_formats_list_every_rule(tmp_path: Path, fmt: str) -> None
     analysis = json.loads((ANALYSES / "NCT03219801.json").read_text(encoding="utf-8"))
     lines = result.stdout.splitlines()
     assert len(lines) == len(analysis["rules"]) + (2 if fmt == "markdown" else 1)
-    assert "trial" in lines[0] and "decides" in lines[0]
+    assert "trial" in lines[0] and "decides" in lines[0] and "lint" in lines[0]

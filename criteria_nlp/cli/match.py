@@ -71,22 +71,49 @@ def iter_analyses(sources: "list[str | Path]", pipeline: str | None = None) -> I
                 yield exc
 
 
+def verdict_flags(result: Any, analysis: Any) -> list[Any]:
+    """The lint issues (errors and warnings) on the criteria and rules the verdict rests on (``result.decided_by``)."""
+    decided = set(result.decided_by)
+    criteria = {r.criterion for r in result.rules if r.rule in decided and r.criterion}
+    return [i for i in (analysis.issues if analysis is not None else [])
+            if i.severity in ("error", "warning") and (i.rule in decided or i.criterion in criteria)]
+
+
+def _flagged_codes(analysis: Any) -> dict[str, list[str]]:
+    """Criterion id -> the codes of the lint errors and warnings on it."""
+    codes: dict[str, list[str]] = {}
+    for issue in analysis.issues if analysis is not None else []:
+        if issue.criterion and issue.severity in ("error", "warning") and issue.code not in codes.get(issue.criterion, []):
+            codes.setdefault(issue.criterion, []).append(issue.code)
+    return codes
+
+
 def _short(text: str) -> str:
     return text if len(text) <= _TEXT_WIDTH else text[: _TEXT_WIDTH - 1].rstrip() + "…"
 
 
-def _heading(result: Any) -> str:
+def _heading(result: Any, flags: list[Any]) -> str:
     verdict = result.verdict
-    return f"{escape(result.trial_id)}: [{_VERDICT_STYLE[verdict]}]{verdict}[/] for patient {escape(result.patient_id)} on {result.as_of}"
+    line = f"{escape(result.trial_id)}: [{_VERDICT_STYLE[verdict]}]{verdict}[/] for patient {escape(result.patient_id)} on {result.as_of}"
+    if flags:
+        criteria = sorted({i.criterion for i in flags if i.criterion}, key=lambda c: (len(c), c))
+        codes = sorted({i.code for i in flags})
+        line += (f" [bold yellow](rests on {'criteria' if len(criteria) > 1 else 'criterion'} {', '.join(criteria)},"
+                 f" which lint flagged: {', '.join(codes)})[/]")
+    return line
 
 
-def _table(result: Any, show_all: bool) -> Table:
-    table = Table(title=_heading(result), title_justify="left", show_lines=False, expand=False)
+def _table(result: Any, show_all: bool, analysis: Any = None) -> Table:
+    flags = verdict_flags(result, analysis)
+    flagged = _flagged_codes(analysis)
+    table = Table(title=_heading(result, flags), title_justify="left", show_lines=False, expand=False)
     table.add_column("rule", no_wrap=True)
     table.add_column("", no_wrap=True)
     table.add_column("criterion")
     table.add_column("result", no_wrap=True)
     table.add_column("why")
+    if flagged:
+        table.add_column("lint", no_wrap=True)
     decided = set(result.decided_by)
     for r in result.rules:
         if not r.computable:
@@ -94,34 +121,60 @@ def _table(result: Any, show_all: bool) -> Table:
         if not show_all and r.rule not in decided:
             continue
         why = escape(r.reason) + (f" [dim](needs: {escape('; '.join(r.needs))})[/]" if r.needs else "")
-        table.add_row(r.rule + (f" {r.group}" if r.group else ""), r.polarity, escape(_short(r.text)), f"[{_STYLE[r.result]}]{r.result}[/]", why)
+        cells = [r.rule + (f" {r.group}" if r.group else ""), r.polarity, escape(_short(r.text)), f"[{_STYLE[r.result]}]{r.result}[/]", why]
+        if flagged:
+            cells.append(", ".join(flagged.get(r.criterion or "", [])))
+        table.add_row(*cells)
     table.caption = (f"{result.met} met, {result.not_met} not met, {result.unknown} unknown"
                      + (f"; {len(result.manual_review)} rule(s) need manual review" if result.manual_review else ""))
     table.caption_justify = "left"
     return table
 
 
-def _print_result(out: Console, result: Any, show_all: bool) -> None:
-    """One trial's verdict for people: the deciding (or every) rule."""
+def _review_table(result: Any) -> Table:
+    """The rules a person must check (not computable), named: rule, criterion, its text (short) and why."""
+    table = Table(title=f"{len(result.manual_review)} rule(s) of {escape(result.trial_id)} need manual review",
+                  title_justify="left", show_lines=False, expand=False)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("criterion", no_wrap=True)
+    table.add_column("text")
+    table.add_column("why")
+    for item in result.manual_review:
+        table.add_row(item.rule, item.criterion or "", escape(_short(item.text)), escape(item.reason))
+    return table
+
+
+def _print_result(out: Console, result: Any, analysis: Any, show_all: bool) -> None:
+    """One trial's verdict for people: the deciding (or every) rule, what lint says of them, the rules left to a person."""
+    flags = verdict_flags(result, analysis)
     if result.decided_by or show_all:
-        out.print(_table(result, show_all))
+        out.print(_table(result, show_all, analysis))
     else:
-        out.print(f"{_heading(result)} ({result.met} met"
+        out.print(f"{_heading(result, flags)} ({result.met} met"
                   + (f"; {len(result.manual_review)} rule(s) need manual review" if result.manual_review else "") + ")",
                   soft_wrap=True)
+    if flags:
+        out.print("lint flagged the criteria this verdict rests on:", soft_wrap=True)
+        for issue in flags:
+            where = f" {issue.criterion}" if issue.criterion else ""
+            out.print(f"  {issue.severity} {issue.code}{where}: {escape(issue.message)}", soft_wrap=True)
+    if result.manual_review:
+        out.print(_review_table(result))
+    out.print()
 
 
 #: the columns of the csv, tsv and markdown forms: one row per rule of each trial
 COLUMNS = ("trial", "verdict", "rule", "group", "polarity", "computable", "result", "decides", "criterion", "text",
-           "reason", "needs")
+           "reason", "needs", "lint")
 
 
-def _rows(result: Any) -> list[dict[str, Any]]:
+def _rows(result: Any, analysis: Any) -> list[dict[str, Any]]:
     decided = set(result.decided_by)
+    flagged = _flagged_codes(analysis)
     return [
         {"trial": result.trial_id, "verdict": result.verdict, "rule": r.rule, "group": r.group, "polarity": r.polarity,
          "computable": r.computable, "result": r.result, "decides": r.rule in decided, "criterion": r.criterion,
-         "text": r.text, "reason": r.reason, "needs": r.needs}
+         "text": r.text, "reason": r.reason, "needs": r.needs, "lint": flagged.get(r.criterion or "", [])}
         for r in result.rules
     ]
 
@@ -137,7 +190,11 @@ def match_cli(
     show_all: bool = typer.Option(False, "--all", help="Table: list every computable rule, not only those that decided the verdict."),
     pipeline: Optional[str] = PIPELINE_OPTION,
 ) -> None:
-    """Match a patient against trials: a verdict per trial (eligible, indeterminate, ineligible) and the rules behind it."""
+    """Match a patient against trials: a verdict per trial (eligible, indeterminate, ineligible) and the rules behind it.
+
+    Each verdict names the rules it rests on and says when lint flagged their
+    criterion; the rules no record can settle are listed for manual review.
+    """
     from ..matching import rank
     from ..patient import read_patient
 
@@ -155,17 +212,21 @@ def match_cli(
         analyses.append(item)
     if not analyses and failed:
         raise typer.Exit(code=1)
+    by_id: dict[str, Any] = {}
+    for analysis in analyses:
+        by_id.setdefault(analysis.trial.id, analysis)
     results = rank(person, analyses)
     with result_stream(output) as handle:
         if chosen == "json":
             for result in results:
-                write_json_line(handle, result.to_dict())
+                write_json_line(handle, {**result.to_dict(),
+                                         "lint": [i.model_dump(mode="json") for i in verdict_flags(result, by_id.get(result.trial_id))]})
         elif chosen == "table":
             out = table_console(handle)
             for result in results:
-                _print_result(out, result, show_all)
+                _print_result(out, result, by_id.get(result.trial_id), show_all)
         else:
-            write_rows(handle, [row for r in results for row in _rows(r)], COLUMNS, chosen)
+            write_rows(handle, [row for r in results for row in _rows(r, by_id.get(r.trial_id))], COLUMNS, chosen)
     console.print(f"{len(results)} trial(s) matched, {failed} failed", highlight=False)
     if failed:
         raise typer.Exit(code=1)
