@@ -140,3 +140,14 @@ def test_cli_match_row_formats_list_every_rule(tmp_path: Path, fmt: str) -> None
     lines = result.stdout.splitlines()
     assert len(lines) == len(analysis["rules"]) + (2 if fmt == "markdown" else 1)
     assert "trial" in lines[0] and "decides" in lines[0] and "lint" in lines[0]
+
+
+@pytest.mark.usefixtures("session_analyzer")
+def test_cli_match_repeated_criteria_cast_no_doubt_on_a_verdict() -> None:
+    """IR.KUMS.REC.1400.198 lists its criteria twice (lint L012): that says nothing about the verdict resting on them."""
+    seed = str(FIXTURES / "seeds" / "003_70eb4ea3a255781a.txt")
+    result = runner.invoke(app, ["match", "-p", str(PATIENTS / "lupus_candidate.json"), seed, "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert row["trial_id"] == "IR.KUMS.REC.1400.198" and row["decided_by"]
+    assert row["lint"] == []

@@ -71,19 +71,29 @@ def iter_analyses(sources: "list[str | Path]", pipeline: str | None = None) -> I
                 yield exc
 
 
+#: lint codes about how a list of criteria is written (not computable, repeated, numbered with a gap), which cast
+#: no doubt on what a criterion asks; the others (errors and warnings) do
+FORM_ONLY = frozenset({"L010", "L012", "L013", "L017"})
+
+
+def _doubts(analysis: Any) -> list[Any]:
+    """The lint errors and warnings of ``analysis`` that question what a criterion asks."""
+    issues = analysis.issues if analysis is not None else []
+    return [i for i in issues if i.severity in ("error", "warning") and i.code not in FORM_ONLY]
+
+
 def verdict_flags(result: Any, analysis: Any) -> list[Any]:
-    """The lint issues (errors and warnings) on the criteria and rules the verdict rests on (``result.decided_by``)."""
+    """The lint issues that question the criteria and rules the verdict rests on (``result.decided_by``)."""
     decided = set(result.decided_by)
     criteria = {r.criterion for r in result.rules if r.rule in decided and r.criterion}
-    return [i for i in (analysis.issues if analysis is not None else [])
-            if i.severity in ("error", "warning") and (i.rule in decided or i.criterion in criteria)]
+    return [i for i in _doubts(analysis) if i.rule in decided or i.criterion in criteria]
 
 
 def _flagged_codes(analysis: Any) -> dict[str, list[str]]:
-    """Criterion id -> the codes of the lint errors and warnings on it."""
+    """Criterion id -> the codes of the lint issues that question it."""
     codes: dict[str, list[str]] = {}
-    for issue in analysis.issues if analysis is not None else []:
-        if issue.criterion and issue.severity in ("error", "warning") and issue.code not in codes.get(issue.criterion, []):
+    for issue in _doubts(analysis):
+        if issue.criterion and issue.code not in codes.get(issue.criterion, []):
             codes.setdefault(issue.criterion, []).append(issue.code)
     return codes
 
