@@ -128,3 +128,14 @@ def test_batch_cli_failed_run_leaves_nothing_and_a_good_run_leaves_the_output(tm
     assert result.exit_code == 0, result.output
     assert [p.name for p in (tmp_path / "run").iterdir() if not p.name.endswith(".checkpoint")] == [out.name]
     assert len(read_results(out)["trials"]) == 2
+
+
+def test_batch_cli_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Exclusion Criteria:\n- Grossesse, \u00e2ge < 18 ans\n".encode("latin-1"))
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["annotate", str(path), "-o", str(out)])
+    assert result.exit_code == 1 and "[R002]" in result.stderr and "--encoding" in result.stderr and not out.exists()
+    result = runner.invoke(app, ["annotate", str(path), "-o", str(out), "--encoding", "latin-1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["criteria"][0]["text"] == "Grossesse, \u00e2ge < 18 ans"

@@ -121,3 +121,19 @@ def test_cli_read_crash_midway_keeps_the_previous_output(tmp_path: Path, monkeyp
     assert isinstance(result.exception, MemoryError)
     assert out.read_text(encoding="utf-8") == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good.txt", "out.jsonl"]
+
+
+@pytest.mark.usefixtures("session_analyzer")
+def test_cli_read_latin1_file_needs_and_takes_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Exclusion Criteria:\n- Grossesse ou allaitement, \u00e2ge < 18 ans\n".encode("latin-1"))
+    result = runner.invoke(app, ["read", str(path)])
+    assert result.exit_code == 1 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert "[R002]" in line and "tried UTF-8" in line and "--encoding" in line
+    result = runner.invoke(app, ["read", str(path), "--encoding", "latin-1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["criteria"][0]["text"] == "Grossesse ou allaitement, \u00e2ge < 18 ans"
+    result = runner.invoke(app, ["read", str(path), "--encoding", "klingon"])
+    assert result.exit_code == 2 and result.stderr.splitlines() == [
+        "error [C002] --encoding: unknown encoding 'klingon'; name a Python codec such as utf-8, cp1252 or latin-1."]
