@@ -21,7 +21,7 @@ demo: $(STAMP)
 	mkdir -p $(OUT)
 	$(BIN)/criteria-nlp annotate tests/fixtures/seeds --output $(OUT)/lupus_trials.jsonl --overwrite
 	$(BIN)/criteria-nlp compare tests/fixtures/seeds --output $(OUT)/lupus_compare.csv
-	$(BIN)/criteria-nlp lint tests/fixtures/seeds 2> $(OUT)/lupus_lint.txt
+	$(BIN)/criteria-nlp lint tests/fixtures/seeds > $(OUT)/lupus_lint.txt
 	$(BIN)/criteria-nlp match --patient tests/fixtures/patients/lupus_candidate.json tests/fixtures/seeds --json > $(OUT)/lupus_match.jsonl
 	$(BIN)/criteria-nlp report tests/fixtures/seeds --output $(OUT)/lupus_report.html
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Mapping
+import os
+from typing import Any, Iterable, Iterator, Mapping, Union
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -20,16 +21,26 @@ from .schema import Criterion, Duplicate, Entity, Trial, TrialAnalysis
 KINDS = ("inclusion", "exclusion")
 
 
-def as_trial(source: Trial | str | Mapping[str, Any]) -> Trial:
+#: what ``analyze`` and ``Analyzer`` take: a trial, criteria text, a record's path, a study or ``Trial`` mapping
+Analyzable = Union[Trial, str, "os.PathLike[str]", Mapping[str, Any]]
+
+
+def as_trial(source: Analyzable) -> Trial:
     """Coerce what ``analyze`` accepts into a ``Trial``.
 
-    A ``str`` is plain eligibility text (offsets will index into it); a mapping
-    is a ``Trial`` dict or a ClinicalTrials.gov API v2 study.
+    A ``str`` is plain eligibility text (offsets will index into it); a path
+    (``pathlib.Path``) is a file holding one trial record, read with
+    ``read_trial``; a mapping is a ``Trial`` dict or a ClinicalTrials.gov API
+    v2 study.
     """
     if isinstance(source, Trial):
         return source
     if isinstance(source, str):
         return trial_from_text(source)
+    if isinstance(source, os.PathLike):
+        from .read import read_trial
+
+        return read_trial(source)
     if isinstance(source, Mapping):
         if "eligibility_text" in source and "id" in source:
             return Trial.model_validate(dict(source))
@@ -66,15 +77,15 @@ class Analyzer:
         doc._.default_kind = kind
         return doc
 
-    def __call__(self, source: Trial | str | Mapping[str, Any], kind: str | None = None) -> TrialAnalysis:
-        """Analyse one trial (or plain criteria text)."""
+    def __call__(self, source: Analyzable, kind: str | None = None) -> TrialAnalysis:
+        """Analyse one trial (plain criteria text, or a record's path; see ``as_trial``)."""
         trial = as_trial(source)
         doc = self.nlp(self.make_doc(trial, kind))
         return self.analysis_from_doc(trial, doc)
 
     def pipe(
         self,
-        trials: Iterable[Trial | str | Mapping[str, Any]],
+        trials: Iterable[Analyzable],
         *,
         kind: str | None = None,
         n_process: int = 1,
@@ -85,11 +96,12 @@ class Analyzer:
         for doc, trial in self.nlp.pipe(pairs, as_tuples=True, n_process=n_process, batch_size=batch_size):
             yield self.analysis_from_doc(trial, doc)
 
-    def analyze_sources(self, sources: Any, *, kind: str | None = None) -> Iterator[TrialAnalysis | CriteriaNLPError]:
-        """Read and analyse every record in ``sources``; a bad record yields its error and the run goes on."""
+    def analyze_sources(self, sources: Any, *, kind: str | None = None,
+                        encoding: str | None = None) -> Iterator[TrialAnalysis | CriteriaNLPError]:
+        """Read (see ``iter_records``) and analyse every record in ``sources``; a bad record yields its error and the run goes on."""
         from .read import iter_records
 
-        for record in iter_records(sources):
+        for record in iter_records(sources, encoding=encoding):
             if isinstance(record, CriteriaNLPError):
                 yield record
                 continue
@@ -158,8 +170,8 @@ def default_analyzer() -> Analyzer:
     return Analyzer()
 
 
-def analyze(trial_or_text: Trial | str | Mapping[str, Any], kind: str | None = None) -> TrialAnalysis:
-    """Analyse a trial, a study mapping or plain criteria text with the default pipeline.
+def analyze(trial_or_text: Analyzable, kind: str | None = None) -> TrialAnalysis:
+    """Analyse a trial, a study mapping, plain criteria text (a ``str``) or a record's file (a ``pathlib.Path``) with the default pipeline.
 
     ``kind`` ("inclusion"/"exclusion") is the kind of criteria that come before
     any header, for text without headers.

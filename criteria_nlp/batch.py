@@ -88,12 +88,14 @@ class RunSummary(BaseModel):
     session had written (a resumed run does not analyse them again);
     ``session_records`` the records this session analysed or failed;
     ``seconds`` its wall time, of which ``startup_seconds`` went to building the
-    pipeline in this process.
+    pipeline in this process. ``written`` is False when no record could be
+    analysed: the run then leaves no output behind (only its errors file).
     """
 
     output: str
     format: str
     complete: bool = False
+    written: bool = True
     records: int = 0
     analysed: int = 0
     failed: int = 0
@@ -615,8 +617,10 @@ class _Run:
         progress: _Progress,
         on_error: Callable[[dict[str, Any]], None] | None,
         pipeline: str,
+        encoding: str | None = None,
     ) -> None:
         self.sources = sources
+        self.encoding = encoding
         self.pipeline = pipeline
         self.layout = layout
         self.batch_size = batch_size
@@ -642,7 +646,7 @@ class _Run:
         """Walk the records: skip committed parts (checking their digest), yield chunks of trials and ready error outcomes."""
         from .read import iter_records
 
-        records: Iterator[Any] = iter_records(self.sources)
+        records: Iterator[Any] = iter_records(self.sources, encoding=self.encoding)
         if self.limit is not None:
             records = islice(records, self.limit)
         chunk: list[tuple[int, Trial]] = []
@@ -784,11 +788,12 @@ class _Run:
 
 
 def _fingerprint(sources: Any, layout: Layout, *, kind: str | None, limit: int | None, batch_size: int,
-                 pipeline: str) -> dict[str, Any]:
+                 pipeline: str, encoding: str | None = None) -> dict[str, Any]:
     from .about import __version__
 
     return {
         "sources": describe_sources(sources),
+        "encoding": encoding,
         "format": layout.fmt,
         "kind": kind,
         "pipeline": pipeline,
@@ -834,6 +839,15 @@ def _finalize(layout: Layout, checkpoint: Checkpoint) -> None:
     from .output import fsync_dir
 
     fsync_dir(layout.out.parent)
+
+
+def _discard(layout: Layout) -> None:
+    """A finished run that analysed no record: remove its staging output and checkpoint, keep the errors file."""
+    if layout.errors is not None and layout.errors_partial is not None and layout.errors_partial.exists():
+        os.replace(layout.errors_partial, layout.errors)
+    _remove(layout.partial)
+    if layout.fmt == "jsonl":
+        _remove(layout.checkpoint(complete=False))
 
 
 def _prepare(layout: Layout, fingerprint: dict[str, Any], *, resume: bool, overwrite: bool) -> tuple[Checkpoint, bool]:
@@ -965,6 +979,7 @@ def annotate(
     on_error: Callable[[dict[str, Any]], None] | None = None,
     client: Any = None,
     pipeline: str | None = None,
+    encoding: str | None = None,
 ) -> RunSummary:
     """Analyse every record in ``sources`` and write the results to ``out`` (.jsonl, .parquet or .csv).
 
@@ -980,11 +995,17 @@ def annotate(
     stderr (default: when stderr is a terminal). ``on_error``: called with each
     error entry as it is met. ``pipeline``: ``"fast"`` (rules and lexicons),
     ``"default"`` (with the trained NER) or a saved pipeline's folder; a run
-    resumes only with the pipeline it started with.
+    resumes only with the pipeline it started with. ``encoding``: that of
+    files without a byte-order mark (default UTF-8).
 
-    Raises ``BatchError`` for a run that cannot start (B001 format, B002
-    checkpoint of another run, B003 output exists, B007 bad option) or that
-    cannot write (B005); a failed record never raises.
+    ``sources`` are paths (``str`` or ``os.PathLike``), ``"-"``, bytes or lists
+    of them; a path that names no existing file or folder raises ``ReadError``
+    R008 before anything is written. Raises ``BatchError`` for a run that
+    cannot start (B001 format, B002 checkpoint of another run, B003 output
+    exists, B007 bad option) or that cannot write (B005); a failed record never
+    raises. The output appears under its name only when the run is complete,
+    and not at all when every record failed (``RunSummary.written`` is False;
+    the errors file is kept).
     """
     started = time.monotonic()
     if kind is not None and kind not in KINDS:
@@ -997,11 +1018,17 @@ def annotate(
     if engine not in ("local", "dask"):
         raise BatchError("B007", record="engine", detail=f"expected 'local' or 'dask', not {engine!r}")
     pipeline = check_pipeline(pipeline)
+    from .read import missing_paths
+    from .read.sources import no_such_path
+
+    missing = missing_paths(sources)
+    if missing:
+        raise no_such_path(missing[0])
     out_path = Path(out)
     layout = Layout(out_path, output_format(out_path), Path(errors) if errors is not None else None)
     if layout.errors is not None and layout.errors.resolve() == out_path.resolve():
         raise BatchError("B007", record="errors", detail="the errors file cannot be the output")
-    fingerprint = _fingerprint(sources, layout, kind=kind, limit=limit, batch_size=batch_size, pipeline=pipeline)
+    fingerprint = _fingerprint(sources, layout, kind=kind, limit=limit, batch_size=batch_size, pipeline=pipeline, encoding=encoding)
     with run_lock(layout):
         checkpoint, complete = _prepare(layout, fingerprint, resume=resume, overwrite=overwrite)
         if complete:
@@ -1038,7 +1065,7 @@ def annotate(
         bar = _Progress(progress, total, previous)
         run = _Run(
             sources, layout, batch_size=batch_size, kind=kind, limit=limit, checkpoint=checkpoint,
-            writer=writer, errors=errors_writer, progress=bar, on_error=on_error, pipeline=pipeline,
+            writer=writer, errors=errors_writer, progress=bar, on_error=on_error, pipeline=pipeline, encoding=encoding,
         )
         with ExitStack() as stack:
             stack.callback(bar.close)
@@ -1056,6 +1083,13 @@ def annotate(
                 )
         errors_writer.close()
         writer.close()
+        totals = checkpoint.totals()
+        if totals["failed"] and not totals["analysed"]:  # every record failed: nothing worth an output
+            _discard(layout)
+            return _summary(
+                layout, checkpoint, complete=True, written=False, skipped=run.skipped, session_records=run.session_records,
+                seconds=time.monotonic() - started, startup_seconds=startup,
+            )
         _finalize(layout, checkpoint)
         return _summary(
             layout, checkpoint, complete=True, skipped=run.skipped, session_records=run.session_records,

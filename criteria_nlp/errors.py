@@ -19,13 +19,14 @@ class Errors:
 
     # reading
     R001 = "{record}: the file is empty."
-    R002 = "{record}: cannot decode the bytes as text ({detail})."
+    R002 = ("{record}: cannot decode the bytes as text ({detail}); tried {tried}; pass the file's encoding with --encoding"
+            " (encoding= in Python), e.g. --encoding cp1252.")
     R003 = "{record}: malformed JSON ({detail})."
     R004 = "{record}: malformed XML ({detail})."
     R005 = "{record}: unknown format: {detail}."
     R006 = "{record}: the XML uses entity declarations or a DTD, which are refused for safety ({detail})."
     R007 = "{record}: not a ClinicalTrials.gov study ({detail})."
-    R008 = "{record}: no such file or folder."
+    R008 = "{record}: no such file or folder{detail}."
     R009 = "{record}: expected exactly one trial, found {count}."
     R010 = "{record}: a bad .zip archive ({detail})."
     R011 = "{record}: a field has an unexpected shape ({detail})."
@@ -39,7 +40,7 @@ class Errors:
     X003 = "{record}: no such pipeline; use {detail} or the path of a pipeline saved with nlp.to_disk."
     X004 = "{record}: a component setting is invalid ({detail})."
     # analysis
-    A001 = "{record}: cannot analyse an object of type {detail}; pass a Trial, a str or a mapping."
+    A001 = "{record}: cannot analyse an object of type {detail}; pass a Trial, criteria text (a str), a pathlib.Path or a mapping."
     A002 = "{record}: the serialised analysis is invalid ({detail})."
     # patients and matching
     P001 = "{record}: the patient record is invalid ({detail})."
@@ -63,6 +64,8 @@ class Errors:
     B010 = "{record}: another run is writing this output ({detail})."
     # command line
     C001 = "{record}: {detail}"
+    C002 = "{record}: unknown encoding {detail!r}; name a Python codec such as utf-8, cp1252 or latin-1."
+    C003 = "{record}: cannot read or write the file ({detail})."
     # values, units and time windows
     V001 = "{record}: cannot interpret the unit ({detail})."
     # evaluation (Chia corpus and scoring)
@@ -137,6 +140,16 @@ class PatientError(CriteriaNLPError, ValueError):
 
 class BatchError(CriteriaNLPError, RuntimeError):
     """A batch run cannot proceed."""
+
+
+def json_detail(exc: Any, line: int | None = None, column: int | None = None) -> str:
+    """A ``json.JSONDecodeError`` as "what at line L, column C" (``line``/``column`` override its own).
+
+    Some of ``json``'s messages end in "at" ("Unterminated string starting at"),
+    which is dropped so that the position follows it once.
+    """
+    msg = exc.msg[:-3] if exc.msg.endswith(" at") else exc.msg
+    return f"{msg} at line {exc.lineno if line is None else line}, column {exc.colno if column is None else column}"
 
 
 def validation_detail(exc: Any) -> str:

@@ -194,6 +194,10 @@ def read_split_file(path: str | Path) -> SplitFile:
         return SplitFile.model_validate(json.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
         raise EvaluationError("E008", record=str(path), detail="no such file") from None
+    except UnicodeDecodeError as exc:
+        raise EvaluationError("E008", record=str(path), detail=f"not UTF-8 text ({exc.reason} at offset {exc.start})") from None
+    except IsADirectoryError:
+        raise EvaluationError("E008", record=str(path), detail="a folder, not a file") from None
     except (json.JSONDecodeError, ValidationError) as exc:
         raise EvaluationError("E008", record=str(path), detail=str(exc).splitlines()[0]) from None
 

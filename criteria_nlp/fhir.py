@@ -42,7 +42,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import PatientError
+from .errors import PatientError, json_detail
 from .lexicon import normalize
 from .patient import (
     Patient,
@@ -368,7 +368,7 @@ def _load(source: Any) -> tuple[Any, str]:
         except (OSError, UnicodeDecodeError) as exc:
             raise PatientError("P005", record=str(path), detail=str(exc)) from None
         except json.JSONDecodeError as exc:
-            raise PatientError("P006", record=str(path), detail=str(exc)) from None
+            raise PatientError("P006", record=str(path), detail=json_detail(exc)) from None
     if hasattr(source, "get_resource_type"):
         return source, "<bundle>"
     raise PatientError("P002", record="<bundle>", detail=f"expected a Bundle, a dict or a path, got {type(source).__name__}")

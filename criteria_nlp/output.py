@@ -48,7 +48,7 @@ from typing import IO, TYPE_CHECKING, Any, Iterator, Literal, Mapping, Sequence,
 
 from pydantic import BaseModel
 
-from .errors import BatchError
+from .errors import BatchError, json_detail
 from .schema import TrialAnalysis
 
 if TYPE_CHECKING:
@@ -607,7 +607,7 @@ def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
             try:
                 yield json.loads(line)
             except json.JSONDecodeError as exc:
-                raise BatchError("B006", record=f"{path}:{number}", detail=f"malformed JSON ({exc.msg})") from None
+                raise BatchError("B006", record=f"{path}:{number}", detail=f"malformed JSON ({json_detail(exc)})") from None
 
 
 def _read_jsonl(path: Path) -> dict[str, "pa.Table"]:

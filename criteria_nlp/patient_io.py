@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import PatientError
+from .errors import PatientError, json_detail
 from .fhir import patient_from_fhir
 from .patient import Patient
 
@@ -39,7 +39,7 @@ def read_patient(source: "str | Path | Mapping[str, Any] | Patient") -> Patient:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise PatientError("P006", record=record, detail=str(exc)) from None
+            raise PatientError("P006", record=record, detail=json_detail(exc)) from None
     if isinstance(data, Mapping) and "resourceType" in data:
         return patient_from_fhir(data, record=record if record != "<patient>" else None)
     if not isinstance(data, Mapping):

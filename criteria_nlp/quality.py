@@ -63,10 +63,20 @@ from .lexicon import LabEntry, Lexicon, ScoreEntry, normalize
 from .patient import icd_in, normalize_icd_range
 from .schema import Criterion, Issue, Rule, TrialAnalysis
 
-__all__ = ["SEVERITY_ORDER", "Misspelling", "generate_medical_words", "issue_codes", "lint", "misspellings", "summarize"]
+__all__ = ["FORM_ONLY_CODES", "SEVERITY_ORDER", "Misspelling", "doubts", "generate_medical_words", "issue_codes", "lint",
+           "misspellings", "summarize"]
 
 #: severities, most serious first
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+#: codes about how a list of criteria is written (not computable, repeated, near-duplicate, numbered with a gap):
+#: they cast no doubt on what a criterion asks
+FORM_ONLY_CODES = frozenset({"L010", "L012", "L013", "L017"})
+
+
+def doubts(issues: Iterable[Issue]) -> list[Issue]:
+    """The errors and warnings among ``issues`` that question what a criterion asks (not how its list is written):
+    the ones to show beside a verdict that rests on that criterion."""
+    return [i for i in issues if i.severity in ("error", "warning") and i.code not in FORM_ONLY_CODES]
 
 
 def issue_codes() -> dict[str, tuple[str, str]]:

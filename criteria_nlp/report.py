@@ -682,8 +682,6 @@ def _summary_section(summaries: Sequence[TrialSummary], results: Sequence["Match
 
 _VERDICT_WORDS = {"eligible": "eligible", "indeterminate": "indeterminate", "ineligible": "ineligible"}
 _RESULT_WORDS = {"met": "met", "not_met": "not met", "unknown": "unknown"}
-#: lint codes about a criterion's form (repeated, renumbered), which cast no doubt on what its rules ask
-_FORM_CODES = frozenset({"L012", "L013", "L017"})
 
 
 def _verdict(verdict: str) -> str:
@@ -694,7 +692,9 @@ def _patient_row(summary: TrialSummary, result: "MatchResult", known: set[str]) 
     """One trial's verdict for the patient: the rules that decided it with their reasons (and lint's doubts
     about their criteria), then the rules a person must check."""
     anchor = summary.anchor
-    doubts_left = [i for i in summary.issues if i.severity != "info" and i.code not in _FORM_CODES]
+    from .quality import doubts as questioning
+
+    doubts_left = questioning(summary.issues)
     decided = [r for r in result.rules if r.rule in set(result.decided_by)]
     reasons = []
     for r in decided:

@@ -12,7 +12,7 @@ import pytest
 
 from criteria_nlp import batch
 from criteria_nlp.batch import RunSummary, annotate
-from criteria_nlp.errors import BatchError, CriteriaNLPError
+from criteria_nlp.errors import BatchError, CriteriaNLPError, ReadError
 from criteria_nlp.output import read_results, table_columns
 from criteria_nlp.read import iter_records, read_trials
 from criteria_nlp.schema import Trial, TrialAnalysis
@@ -159,11 +159,20 @@ def test_batch_annotate_limit_and_kind(tmp_path: Path) -> None:
     assert {c["kind"] for c in first["criteria"]} == {"exclusion"}
 
 
-def test_batch_annotate_bytes_and_text_sources(tmp_path: Path) -> None:
+def test_batch_annotate_bytes_sources(tmp_path: Path) -> None:
     xml = GOOD_XML.format(nct="NCT00000009")
-    summary = annotate([xml.encode(), xml], tmp_path / "out.jsonl")
+    summary = annotate([xml.encode(), xml.encode("utf-16")], tmp_path / "out.jsonl")
     assert summary.analysed == 2
     assert _ids(tmp_path / "out.jsonl") == ["NCT00000009", "NCT00000009"]
+
+
+@pytest.mark.parametrize("source", ["../shared/data/no-such-folder", "nope_dir", GOOD_XML.format(nct="NCT00000009")])
+def test_batch_annotate_a_str_that_names_no_path_is_r008(tmp_path: Path, source: str) -> None:
+    """A ``str`` source is a path: one that names nothing stops the run before it writes anything (never analysed as text)."""
+    with pytest.raises(ReadError) as info:
+        annotate([STUDIES, source], tmp_path / "out.jsonl")
+    assert info.value.code == "R008" and source[:40] in str(info.value)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -202,8 +211,8 @@ def test_batch_annotate_streams_the_sources(tmp_path: Path, monkeypatch: pytest.
     seen: list[int] = []
     real = iter_records
 
-    def counting(source: Any) -> Any:
-        for n, record in enumerate(real(source)):
+    def counting(source: Any, **kwargs: Any) -> Any:
+        for n, record in enumerate(real(source, **kwargs)):
             seen.append(n)
             yield record
 
@@ -227,3 +236,18 @@ def test_batch_annotate_uses_the_named_pipeline(tmp_path: Path, analyzer: Any) -
         batch._ANALYZERS.pop("default", None)
     assert summary.analysed > 0 and len(seen) == summary.analysed
     assert batch.worker_analyzer() is analyzer  # the default pipeline's analyzer is left as it was
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
+def test_batch_annotate_a_run_where_every_record_fails_leaves_no_output(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.json").write_bytes(b"")
+    (tmp_path / "in" / "junk.txt").write_bytes(b"\x80\x81 junk \xfe")
+    out, errors = tmp_path / "run" / f"out.{fmt}", tmp_path / "run" / "errors.jsonl"
+    summary = annotate(tmp_path / "in", out, errors=errors)
+    assert (summary.analysed, summary.failed, summary.written) == (0, 2, False)
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["errors.jsonl"]  # no output, staging copy or checkpoint
+    assert [json.loads(line)["code"] for line in errors.read_text().splitlines()] == ["R001", "R002"]
+    good = annotate([tmp_path / "in", STUDIES], out, errors=errors, limit=4, overwrite=True)
+    assert (good.analysed, good.failed, good.written) == (2, 2, True)
+    assert len(read_results(out)["trials"]) == 2

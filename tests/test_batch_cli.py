@@ -44,13 +44,23 @@ def test_batch_cli_writes_and_summarises(tmp_path: Path, fmt: str) -> None:
 
 def test_batch_cli_failed_records_exit_1(tmp_path: Path) -> None:
     (tmp_path / "bad.xml").write_text("<clinical_study><id_info>", encoding="utf-8")
+    (tmp_path / "empty.json").write_bytes(b"")
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
-    result = runner.invoke(app, ["annotate", str(STUDIES), str(tmp_path / "bad.xml"), str(tmp_path / "nope.json"), "-o", str(out), "--errors", str(errors)])
+    result = runner.invoke(app, ["annotate", str(STUDIES), str(tmp_path / "bad.xml"), str(tmp_path / "empty.json"), "-o", str(out), "--errors", str(errors)])
     assert result.exit_code == 1, result.output
     assert "24 analysed, 2 failed" in result.output and str(errors) in result.output
     codes = [json.loads(line)["code"] for line in errors.read_text().splitlines()]
-    assert codes == ["R004", "R008"]
+    assert codes == ["R004", "R001"]
     assert len(out.read_text().splitlines()) == 24
+
+
+def test_batch_cli_missing_source_is_a_usage_error(tmp_path: Path) -> None:
+    """A source path that names nothing stops the run before it starts: one coded line, exit 2, nothing written."""
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["annotate", str(STUDIES), str(tmp_path / "nope.json"), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [f"error [R008] {tmp_path / 'nope.json'}: no such file or folder."]
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_batch_cli_prints_errors_without_errors_file(tmp_path: Path) -> None:
@@ -105,3 +115,27 @@ def test_batch_cli_progress_bar_when_asked(tmp_path: Path, capsys: pytest.Captur
     annotate(STUDIES, tmp_path / "out.jsonl", limit=8, batch_size=4, progress=True)
     err = capsys.readouterr().err
     assert "annotating" in err and "8/8" in err and "rec/s" in err and "ETA" in err
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv"])
+def test_batch_cli_failed_run_leaves_nothing_and_a_good_run_leaves_the_output(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "empty.json").write_bytes(b"")
+    out = tmp_path / "run" / f"x.{fmt}"
+    result = runner.invoke(app, ["annotate", str(tmp_path / "empty.json"), "-o", str(out)])
+    assert result.exit_code == 1 and "[R001]" in result.stderr and "not written" in result.stderr
+    assert list((tmp_path / "run").iterdir()) == []
+    result = runner.invoke(app, ["annotate", str(STUDIES), "-o", str(out), "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (tmp_path / "run").iterdir() if not p.name.endswith(".checkpoint")] == [out.name]
+    assert len(read_results(out)["trials"]) == 2
+
+
+def test_batch_cli_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Exclusion Criteria:\n- Grossesse, \u00e2ge < 18 ans\n".encode("latin-1"))
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["annotate", str(path), "-o", str(out)])
+    assert result.exit_code == 1 and "[R002]" in result.stderr and "--encoding" in result.stderr and not out.exists()
+    result = runner.invoke(app, ["annotate", str(path), "-o", str(out), "--encoding", "latin-1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["criteria"][0]["text"] == "Grossesse, \u00e2ge < 18 ans"

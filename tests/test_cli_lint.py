@@ -67,4 +67,36 @@ def test_cli_lint_prints_issues_per_trial() -> None:
 
 def test_cli_lint_unreadable_source(tmp_path: Path) -> None:
     result = runner.invoke(app, ["lint", str(tmp_path / "missing.json")])
-    assert result.exit_code == 1 and "R008" in result.output
+    assert result.exit_code == 2 and "R008" in result.output
+    (tmp_path / "junk.txt").write_bytes(b"\x80\x81 junk \xfe")
+    result = runner.invoke(app, ["lint", str(tmp_path / "junk.txt")])
+    assert result.exit_code == 1 and "R002" in result.stderr and result.stdout == ""
+
+
+def test_cli_lint_report_goes_to_stdout_and_totals_to_stderr(tmp_path: Path) -> None:
+    seed = str(SEEDS / "002_af3d16ab93fc7196.txt")
+    result = runner.invoke(app, ["lint", seed])
+    assert result.exit_code == 0, result.output
+    assert "NCT03219801" in result.stdout and "L006 c5: inclusion criterion 5 requires serum creatinine > 2 x ULN" in result.stdout
+    assert "trial(s) checked" in result.stderr and "NCT03219801" not in result.stderr
+    out = tmp_path / "lint.txt"
+    written = runner.invoke(app, ["lint", seed, "-o", str(out)])
+    assert written.exit_code == 0 and written.stdout == "" and out.read_text(encoding="utf-8") == result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "markdown", "json"])
+def test_cli_lint_formats(fmt: str) -> None:
+    result = runner.invoke(app, ["lint", str(SEEDS / "002_af3d16ab93fc7196.txt"), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    if fmt == "json":
+        (row,) = [json.loads(line) for line in lines]
+        assert row["trial"] == "NCT03219801" and {"code": "L006", "criterion": "c5", "rule": "r11"}.items() <= row["issues"][1].items()
+        assert result.stdout == runner.invoke(app, ["lint", str(SEEDS / "002_af3d16ab93fc7196.txt"), "--json"]).stdout
+        return
+    sep = {"csv": ",", "tsv": "\t", "markdown": " | "}[fmt]
+    cells = [line.strip("| ").split(sep) for line in lines]
+    assert cells[0] == ["trial", "severity", "code", "criterion", "rule", "message"]
+    rows = cells[2:] if fmt == "markdown" else cells[1:]
+    assert len(rows) == 6 and {r[0] for r in rows} == {"NCT03219801"}
+    assert ["NCT03219801", "warning", "L006", "c5", "r11"] in [r[:5] for r in rows]

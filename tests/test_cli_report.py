@@ -66,8 +66,13 @@ def test_cli_report_bad_record_among_good_ones(tmp_path: Path) -> None:
 def test_cli_report_nothing_readable(tmp_path: Path) -> None:
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["report", str(tmp_path / "missing.json"), "-o", str(out)])
-    assert result.exit_code == 1
-    assert "R008" in result.output and "C001" in result.output
+    assert result.exit_code == 2 and "R008" in result.output
+    (tmp_path / "empty.json").write_bytes(b"")
+    result = runner.invoke(app, ["report", str(tmp_path / "empty.json"), "-o", str(out)])
+    assert result.exit_code == 1 and "R001" in result.output
+    (tmp_path / "nothing").mkdir()
+    result = runner.invoke(app, ["report", str(tmp_path / "nothing"), "-o", str(out)])
+    assert result.exit_code == 1 and "C001" in result.output
     assert not out.exists()
 
 
@@ -98,9 +103,11 @@ def test_cli_report_with_a_patient(tmp_path: Path) -> None:
     assert stdout.exit_code == 0 and "Patient lupus-candidate" in stdout.stdout
 
 
-@pytest.mark.parametrize(("content", "code"), [(None, "P004"), ('{"id": "x", ', "P006"),
-                                               ('{"id": "x", "sex": 3}', "P001"), (b"\xff\xfe\x00junk", "P005")])
-def test_cli_report_bad_patient_is_one_coded_line(tmp_path: Path, content: str | bytes | None, code: str) -> None:
+@pytest.mark.parametrize(("content", "code", "status"), [
+    (None, "P004", 2),  # a missing file is a usage error
+    ('{"id": "x", ', "P006", 1), ('{"id": "x", "sex": 3}', "P001", 1), (b"\xff\xfe\x00junk", "P005", 1)])
+def test_cli_report_bad_patient_is_one_coded_line(tmp_path: Path, content: str | bytes | None, code: str,
+                                                  status: int) -> None:
     patient = tmp_path / "patient.json"
     if isinstance(content, str):
         patient.write_text(content, encoding="utf-8")
@@ -108,7 +115,7 @@ def test_cli_report_bad_patient_is_one_coded_line(tmp_path: Path, content: str |
         patient.write_bytes(content)
     out = tmp_path / "report.html"
     result = runner.invoke(app, ["report", str(SEEDS), "-o", str(out), "--patient", str(patient)])
-    assert result.exit_code == 1
+    assert result.exit_code == status
     assert code in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)

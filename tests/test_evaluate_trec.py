@@ -101,6 +101,9 @@ def test_evaluate_trec_cli_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["evaluate"])
     assert result.exit_code == 2 and "--chia DIR, --trec DIR" in result.output
     result = runner.invoke(app, ["evaluate", "--trec", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "R008" in result.output and "Traceback" not in result.output
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    result = runner.invoke(app, ["evaluate", "--trec", str(tmp_path / "file")])
     assert result.exit_code == 1 and "E010" in result.output and "Traceback" not in result.output
 
 

@@ -259,3 +259,13 @@ def test_patient_read_concept_table_rejects_bad_entries(patch: dict[str, Any], f
     data.update(patch)
     with pytest.raises(ValueError, match=fragment):
         ConceptRanges.model_validate(data)
+
+
+def test_patient_read_malformed_json_names_the_position_once(tmp_path: Path) -> None:
+    path = tmp_path / "patient.json"
+    path.write_text('{\n "id": "p1",\n "sex": "female', encoding="utf-8")  # cut off inside a string
+    with pytest.raises(PatientError) as info:
+        read_patient(path)
+    assert info.value.code == "P006"
+    assert "Unterminated string starting at line 3, column 9" in str(info.value)
+    assert "at at" not in str(info.value) and "(char" not in str(info.value)

@@ -170,7 +170,7 @@ def test_read_corpus_xml_single_files(xml_trials: list[Trial]) -> None:
     for path, trial in zip(paths[::25], xml_trials[::25]):
         assert read_trial(path) == trial
         assert read_trial(str(path)) == trial
-        content = read_trial(path.read_text(encoding="utf-8"))
+        content = read_trial(text=path.read_text(encoding="utf-8"))
         assert content.source == "<string>" and content.model_copy(update={"source": trial.source}) == trial
         assert read_trial(path.read_bytes()).model_copy(update={"source": trial.source}) == trial
 
@@ -250,4 +250,4 @@ def test_read_corpus_v2_single_objects(v2_trials: list[Trial], tmp_path: Path) -
             path = tmp_path / f"{trial.id}.json"
             path.write_text(json.dumps(study, indent=2), encoding="utf-8")
             assert read_trial(path).model_copy(update={"source": None}) == bare
-            assert next(read_trials(json.dumps(study))).source == "<string>"
+            assert next(read_trials(text=json.dumps(study))).source == "<string>"

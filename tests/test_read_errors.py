@@ -107,7 +107,7 @@ def test_read_errors_unsafe_xml_is_fast(name: str) -> None:
     content = BAD_FILES[name][0].decode()
     start = time.perf_counter()
     with pytest.raises(UnsafeXMLError) as info:
-        read_trial(content)
+        read_trial(text=content)
     assert time.perf_counter() - start < 0.5
     assert info.value.code == "R006" and "<string>" in str(info.value)
     assert "root:" not in str(info.value)  # nothing was expanded or fetched
@@ -199,20 +199,22 @@ def test_read_errors_folder_mixing_bad_and_good(tmp_path: Path) -> None:
 
 def test_read_errors_missing_path(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "NCT01234567.json"
-    for source in (missing, str(missing), "NCT01234567.json"):
+    for source in (missing, str(missing), "NCT01234567.json", str(tmp_path / "shared" / "data" / "ctgov-xml"), "nope_dir"):
         with pytest.raises(ReadError) as info:
             read_trial(source)
         assert info.value.code == "R008" and str(source) in str(info.value)
 
 
 def test_read_errors_missing_path_in_a_list_does_not_stop_the_others(tmp_path: Path) -> None:
-    records = list(iter_records([tmp_path / "missing.xml", GOOD_XML.format(nct=NCT)]))
+    records = list(iter_records([tmp_path / "missing.xml", "missing.xml", GOOD_XML.format(nct=NCT).encode()]))
+    assert [type(r) for r in records] == [ReadError, ReadError, Trial]
+    records = list(iter_records([tmp_path / "missing.xml", GOOD_XML.format(nct=NCT).encode()]))
     assert [type(r) for r in records] == [ReadError, Trial]
 
 
 @pytest.mark.parametrize(
     ("source", "count"),
-    [([GOOD_XML.format(nct=NCT), GOOD_XML.format(nct="NCT07654321")], "more than one"), ([], "0")],
+    [([GOOD_XML.format(nct=NCT).encode(), GOOD_XML.format(nct="NCT07654321").encode()], "more than one"), ([], "0")],
 )
 def test_read_errors_read_trial_wants_exactly_one(source: Any, count: str) -> None:
     with pytest.raises(ReadError) as info:
@@ -254,3 +256,45 @@ def test_read_errors_stdin_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(MalformedRecordError) as info:
         read_trial("-")
     _check(info.value, MalformedRecordError, "R004", "<stdin>", "mismatched tag")
+
+
+#: a study cut off inside a string on line 8: json says "Unterminated string starting at", then the position
+UNTERMINATED = '{\n "protocolSection": {\n  "identificationModule": {\n   "nctId": "NCT07654321"\n  },\n  "eligibilityModule": {\n   "sex": "ALL",\n   "minimumAge": "18 Years'
+
+
+@pytest.mark.parametrize(("name", "content", "where"), [
+    ("document.json", UNTERMINATED, "line 8, column 18"),
+    ("list.json", "[" + UNTERMINATED + "]", "line 8, column 18"),
+    ("lines.jsonl", json.dumps(GOOD_STUDY) + "\n" + '{"protocolSection": {"a": "b\n', "line 1, column 27"),
+])
+def test_read_errors_json_message_names_the_position_once(tmp_path: Path, name: str, content: str, where: str) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    errors = [r for r in iter_records(path) if isinstance(r, ReadError)]
+    assert len(errors) == 1 and errors[0].code == "R003"
+    message = str(errors[0])
+    assert f"Unterminated string starting at {where}" in message
+    assert "at at" not in message
+
+
+@pytest.mark.parametrize(("content", "encoding", "tried"), [
+    ("Inclusion Criteria:\n- \u00e2g\u00e9 de 18 \u00e0 65 ans".encode("latin-1"), None, "tried UTF-8 (the default when there is no byte-order mark)"),
+    ('{"protocolSection": {"identificationModule": {"nctId": "NCT07654321", "briefTitle": "\u00e9tude"}}}'.encode("latin-1"), None, "tried UTF-8"),
+    ("Inclusion Criteria:\n- adults".encode("utf-16-le"), "utf-32", "tried utf-32 (as asked)"),
+])
+def test_read_errors_undecodable_text_says_what_was_tried_and_how_to_choose(tmp_path: Path, content: bytes, encoding: str | None, tried: str) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(content)
+    with pytest.raises(DecodeError) as info:
+        read_trial(path, encoding=encoding)
+    message = str(info.value)
+    assert info.value.code == "R002" and str(path) in message
+    assert tried in message and "--encoding" in message and "encoding=" in message
+
+
+def test_read_errors_latin1_reads_with_its_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Inclusion Criteria:\n- \u00e2g\u00e9 de 18 \u00e0 65 ans".encode("latin-1"))
+    assert read_trial(path, encoding="latin-1").eligibility_text == "Inclusion Criteria:\n- \u00e2g\u00e9 de 18 \u00e0 65 ans"
+    (record,) = iter_records([path], encoding="latin-1")
+    assert isinstance(record, Trial)

@@ -119,7 +119,7 @@ def test_read_pages_family_variants(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_read_pages_crlf_reads_the_same(name: str) -> None:
     page = (PAGES / name).read_text(encoding="utf-8")
-    assert read_trial(page.replace("\n", "\r\n")) == read_trial(page)
+    assert read_trial(text=page.replace("\n", "\r\n")) == read_trial(text=page)
 
 
 @pytest.mark.parametrize(
@@ -181,7 +181,7 @@ def test_read_pages_any_bytes_give_trials_or_read_errors(data: bytes) -> None:
     )
 )
 def test_read_pages_shuffled_page_lines_never_crash(lines: list[str]) -> None:
-    for record in iter_records("\n".join(lines) + "\n"):
+    for record in iter_records(text="\n".join(lines) + "\n"):
         assert isinstance(record, (Trial, ReadError))
 
 
@@ -197,14 +197,14 @@ def test_read_pages_modern_without_boilerplate_reads_the_same(path: Path) -> Non
     page = path.read_text(encoding="utf-8")
     bare = "\n".join(line for line in page.split("\n") if not line.strip().startswith(MODERN_DESCRIPTIONS))
     assert bare != page
-    assert read_trial(bare) == read_trial(page)
+    assert read_trial(text=bare) == read_trial(text=page)
 
 
 @pytest.mark.parametrize("path", MODERN, ids=lambda p: p.name)
 def test_read_pages_heading_words_inside_criteria_stay_criteria(path: Path) -> None:
     """A criteria line reading "Conditions" is not the Conditions section (no boilerplate follows it)."""
     page = path.read_text(encoding="utf-8")
-    edited = read_trial(page.replace("Exclusion Criteria", "Conditions\nExclusion Criteria", 1))
-    original = read_trial(page)
+    edited = read_trial(text=page.replace("Exclusion Criteria", "Conditions\nExclusion Criteria", 1))
+    original = read_trial(text=page)
     assert "Conditions\nExclusion Criteria" in edited.eligibility_text
     assert edited.conditions == original.conditions

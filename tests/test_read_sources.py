@@ -63,22 +63,64 @@ def test_read_sources_str_path_and_pathlib(tmp_path: Path) -> None:
         ("  \n" + json.dumps(_study(1), indent=2), "ctgov-json"),
     ],
 )
-def test_read_sources_str_content_is_detected(text: str, expected_format: str) -> None:
-    trial = read_trial(text)
+def test_read_sources_text_content_is_detected(text: str, expected_format: str) -> None:
+    trial = read_trial(text=text)
     assert trial.format == expected_format
     assert trial.source in ("<string>", "<string>#0")
+    assert [t.format for t in read_trials(text=text)] == [expected_format]
 
 
-def test_read_sources_str_that_exists_is_a_path_only_without_newline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_sources_str_is_always_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``str`` source names a file or folder; one that names nothing is R008, never read as criteria text."""
     monkeypatch.chdir(tmp_path)
     Path("adults").write_text(XML.format(nct="NCT00000001", pad=""), encoding="utf-8")
     assert read_trial("adults").format == "ctgov-xml"  # an existing file
-    assert read_trial("adults\n").format == "plain-text"  # a newline: content
-    assert read_trial("children").format == "plain-text"  # does not exist: content
+    assert read_trial(text="adults").format == "plain-text"  # the same word given as text
+    for source, shown in (("children", "children"), ("nope_dir", "nope_dir"), ("adults\n", "'adults\\n'")):
+        with pytest.raises(ReadError) as info:
+            read_trial(source)
+        assert info.value.code == "R008" and str(info.value).startswith(f"[R008] {shown}: no such file or folder")
+        assert "text=" in str(info.value)
+        with pytest.raises(ReadError, match="R008"):
+            list(read_trials([source]))
+        (record,) = iter_records(source)
+        assert isinstance(record, ReadError) and record.code == "R008"
+
+
+def test_read_sources_source_or_text_not_both() -> None:
+    with pytest.raises(TypeError):
+        read_trial(b"Inclusion Criteria:\n- adults", text="Inclusion Criteria:\n- adults")
+    with pytest.raises(TypeError):
+        read_trial()
+
+
+def test_read_sources_open_files(tmp_path: Path) -> None:
+    path = tmp_path / "one.xml"
+    path.write_text(XML.format(nct="NCT00000001", pad=""), encoding="utf-8")
+    with path.open("rb") as binary:
+        assert read_trial(binary).source == str(path)
+    with path.open(encoding="utf-8") as text:
+        assert read_trial(text).model_copy(update={"source": str(path)}) == read_trial(path)
+    streamed = io.BytesIO(json.dumps([_study(1), _study(2)]).encode())
+    assert [t.source for t in read_trials(streamed)] == ["<file>#0", "<file>#1"]
+
+
+def test_read_sources_encoding_is_used_for_bytes_without_a_bom(tmp_path: Path) -> None:
+    text = "Inclusion Criteria:\n- \u00e2ge \u2265 18 ans, d\u00e9j\u00e0 trait\u00e9"
+    path = tmp_path / "latin.txt"
+    path.write_bytes(text.encode("cp1252", "replace"))
+    with pytest.raises(ReadError, match="R002"):
+        read_trial(path)
+    assert read_trial(path, encoding="cp1252").eligibility_text == text.replace("\u2265", "?")
+    assert read_trial(text.encode("utf-16"), encoding="cp1252").eligibility_text == text  # the BOM wins
+    xml = XML.format(nct="NCT00000001", pad=" \u00e2g\u00e9s").encode("latin-1")
+    assert read_trial(xml, encoding="latin-1").eligibility_text.endswith("adults \u00e2g\u00e9s")
+    study = json.dumps(_study(1, pad=" \u00e2g\u00e9s"), ensure_ascii=False).encode("latin-1")
+    assert read_trial(study, encoding="latin-1").eligibility_text.endswith("adults \u00e2g\u00e9s")
 
 
 def test_read_sources_plain_text_normalises_line_ends() -> None:
-    trial = read_trial("\r\n  Inclusion Criteria:\r\n    - adults\r\nExclusion Criteria:\r- pregnancy\r\n\r\n")
+    trial = read_trial(text="\r\n  Inclusion Criteria:\r\n    - adults\r\nExclusion Criteria:\r- pregnancy\r\n\r\n")
     assert trial.eligibility_text == "Inclusion Criteria:\n    - adults\nExclusion Criteria:\n- pregnancy"
     assert trial.id == content_id(trial.eligibility_text) and trial.id.startswith("TXT-")
     assert (trial.registry, trial.format, trial.title) == ("unknown", "plain-text", None)
@@ -86,7 +128,7 @@ def test_read_sources_plain_text_normalises_line_ends() -> None:
 
 def test_read_sources_bytes_and_encodings() -> None:
     page = (FIXTURES / "seeds").glob("001_*.txt").__next__().read_text(encoding="utf-8")
-    expected = read_trial(page)
+    expected = read_trial(text=page)
     for data in (page.encode("utf-8"), b"\xef\xbb\xbf" + page.encode("utf-8"), page.encode("utf-16"), page.replace("\n", "\r\n").encode()):
         trial = read_trial(data)
         assert trial.source == "<bytes>"
@@ -100,7 +142,7 @@ def test_read_sources_xml_declared_encoding() -> None:
 
 
 def test_read_sources_xml_text_keeps_indentation() -> None:
-    trial = read_trial(XML.format(nct="NCT00000001", pad=""))
+    trial = read_trial(text=XML.format(nct="NCT00000001", pad=""))
     assert trial.eligibility_text == "Inclusion Criteria:\n\n          -  adults"
 
 
@@ -114,9 +156,9 @@ def test_read_sources_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_read_sources_list_chains_in_order(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
     path.write_text(json.dumps([_study(1), _study(2)]), encoding="utf-8")
-    sources = [path, (XML.format(nct="NCT00000003", pad=""), b"Inclusion Criteria:\n- adults")]
+    sources = [path, (XML.format(nct="NCT00000003", pad="").encode(), io.BytesIO(b"Inclusion Criteria:\n- adults"))]
     trials = list(read_trials(sources))
-    assert [t.source for t in trials] == [f"{path}#0", f"{path}#1", "<string>", "<bytes>"]
+    assert [t.source for t in trials] == [f"{path}#0", f"{path}#1", "<bytes>", "<file>"]
     assert [t.id for t in trials[:3]] == ["NCT00000001", "NCT00000002", "NCT00000003"]
 
 

@@ -1,8 +1,9 @@
 """``criteria-nlp annotate``: analyse whole registries into JSON Lines, Parquet or CSV, resumably.
 
 Exit codes: 0 every record was analysed; 1 some records failed (every good one
-is written; see ``--errors``); 2 a usage error (bad option, output of another
-run, unsupported format); 3 the run stopped before its end (the output cannot
+is written; see ``--errors``; when every record fails no output is written); 2 a
+usage error (a source that names no file or folder, bad option, output of
+another run, unsupported format); 3 the run stopped before its end (the output cannot
 be written, or the Dask engine cannot start): fix the cause and run the same
 command with ``--resume``; 130 interrupted (Ctrl-C): run it again with
 ``--resume``.
@@ -17,7 +18,7 @@ import typer
 from rich.markup import escape
 
 from ..errors import BatchError, CriteriaNLPError
-from ._util import PIPELINE_OPTION, app, as_sources, console, report_error
+from ._util import ENCODING_OPTION, PIPELINE_OPTION, USAGE_CODES, app, as_sources, check_encoding, check_pipeline_option, console, report_error
 
 #: errors printed on stderr when no --errors file is given
 MAX_PRINTED_ERRORS = 20
@@ -36,6 +37,7 @@ def annotate_cli(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (with --engine dask)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Stop after this many records."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output (and errors file)."),
+    encoding: Optional[str] = ENCODING_OPTION,
     pipeline: Optional[str] = PIPELINE_OPTION,
 ) -> None:
     """Analyse every record and write one analysis per trial (.jsonl) or one table per section (.parquet, .csv)."""
@@ -47,6 +49,9 @@ def annotate_cli(
         raise typer.BadParameter(f"expected local or dask, not {engine!r}", param_hint="--engine")
     if scheduler is not None and engine != "dask":
         raise typer.BadParameter("a scheduler needs --engine dask", param_hint="--scheduler")
+    paths = as_sources(sources)
+    check_encoding(encoding)
+    check_pipeline_option(pipeline)
     printed = [0]
 
     def on_error(entry: dict[str, Any]) -> None:
@@ -57,8 +62,9 @@ def annotate_cli(
 
     try:
         summary: RunSummary = annotate(
-            as_sources(sources), output, n_process=n_process, batch_size=batch_size, resume=resume, errors=errors,
+            paths, output, n_process=n_process, batch_size=batch_size, resume=resume, errors=errors,
             kind=kind, engine=engine, scheduler=scheduler, limit=limit, overwrite=overwrite, on_error=on_error, pipeline=pipeline,  # type: ignore[arg-type]
+            encoding=encoding,
         )
     except KeyboardInterrupt:
         console.print(f"interrupted; run the same command with --resume to continue ({output})", highlight=False, soft_wrap=True, markup=False)
@@ -68,7 +74,7 @@ def annotate_cli(
         raise typer.Exit(code=3 if exc.code in ("B005", "B008") else 2) from None
     except CriteriaNLPError as exc:
         report_error(exc)
-        raise typer.Exit(code=2) from None
+        raise typer.Exit(code=2 if exc.code in USAGE_CODES else 1) from None
     if printed[0] > MAX_PRINTED_ERRORS:
         console.print(f"... and {printed[0] - MAX_PRINTED_ERRORS} more error(s); pass --errors FILE to keep them all", highlight=False, soft_wrap=True)
     print_summary(summary)
@@ -79,8 +85,9 @@ def annotate_cli(
 def print_summary(summary: Any) -> None:
     """The end-of-run summary on stderr."""
     rate = summary.records_per_second
+    where = summary.output if summary.written else f"{summary.output} (not written: no record could be analysed)"
     lines = [
-        f"{summary.records:,} record(s) in {summary.output}: {summary.analysed:,} analysed, {summary.failed:,} failed"
+        f"{summary.records:,} record(s) in {where}: {summary.analysed:,} analysed, {summary.failed:,} failed"
         + (f" ({summary.skipped:,} from an earlier session)" if summary.skipped else ""),
         f"{summary.criteria:,} criteria, {summary.entities:,} entities, {summary.rules:,} rules"
         + (f", {summary.computable_share:.1%} computable" if summary.computable_share is not None else ""),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
-from ._util import app, console, report_error
+from ._format import atomic_path, table_console
+from ._util import app, check_paths, console, make_analyzer, report_error
 
 
 @app.command("evaluate")
@@ -27,15 +29,19 @@ def evaluate_cli(
 ) -> None:
     """Chia: precision, recall and F1 per entity type (strict and overlap), negation accuracy, and the rule
     structure (values, times, alternatives and qualifiers linked to the right mention). TREC: how often an
-    age-and-sex-only patient comes out ineligible for trials the assessors judged eligible or excluded."""
-    from ..analyzer import Analyzer
+    age-and-sex-only patient comes out ineligible for trials the assessors judged eligible or excluded.
+
+    The reports go to stdout (and to --output as JSON). A folder or file that
+    does not exist is a usage error (exit 2); one that holds no usable data exits 1.
+    """
     from ..errors import CriteriaNLPError
 
     if chia is None and trec is None:
         raise typer.BadParameter("give --chia DIR, --trec DIR or both", param_hint="--chia/--trec")
     if split not in ("dev", "train", "all"):
         raise typer.BadParameter("use dev, train or all", param_hint="--split")
-    analyzer = Analyzer(pipeline=pipeline, model=model)
+    check_paths(chia, trec, split_file)
+    analyzer = make_analyzer(pipeline, model)
     data: dict[str, Any] = {"pipeline": pipeline}
     try:
         if chia is not None:
@@ -46,8 +52,8 @@ def evaluate_cli(
         report_error(exc)
         raise typer.Exit(code=1) from None
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(data, indent=1), encoding="utf-8")
+        with atomic_path(output) as temporary:
+            temporary.write_text(json.dumps(data, indent=1), encoding="utf-8")
 
 
 def _chia(analyzer: Any, chia: Path, split: str, split_file: Optional[Path], keep_unannotated: bool, structure: bool,
@@ -59,20 +65,21 @@ def _chia(analyzer: Any, chia: Path, split: str, split_file: Optional[Path], kee
     report = evaluate_chia(chia, analyzer_predictor(analyzer), split=chosen, split_file=split_file,
                            ignore_unannotated=not keep_unannotated)
     out: dict[str, Any] = report.to_dict()
+    stdout = table_console(sys.stdout)
     if markdown:
         typer.echo(report.to_markdown())
     else:
-        console.print(report.to_table())
+        stdout.print(report.to_table())
         for note in report.notes():
-            console.print(f"- {note}", highlight=False)
-        console.print(f"- pipeline: {', '.join(analyzer.nlp.pipe_names)}; {report.words_per_second:,.0f} words/s", highlight=False)
+            stdout.print(f"- {note}", soft_wrap=True)
+        stdout.print(f"- pipeline: {', '.join(analyzer.nlp.pipe_names)}; {report.words_per_second:,.0f} words/s", soft_wrap=True)
     if structure:
         rules = evaluate_structure(chia, analyzer, split=chosen, split_file=split_file)
         out["structure"] = rules.to_dict()
         if markdown:
             typer.echo(rules.to_markdown())
         else:
-            console.print(rules.to_table())
+            stdout.print(rules.to_table())
     return out
 
 
@@ -83,7 +90,7 @@ def _trec(analyzer: Any, trec: Path, false_exclusions: Optional[Path], markdown:
     if markdown:
         typer.echo(report.to_markdown())
     else:
-        console.print(report.to_markdown(), highlight=False)
+        table_console(sys.stdout).print(report.to_markdown(), soft_wrap=True, markup=False)
     if false_exclusions is not None:
         false_exclusions.parent.mkdir(parents=True, exist_ok=True)
         count = write_false_exclusions(report, false_exclusions)

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from ._util import PIPELINE_OPTION, analyze_all, app, console, report_error
+from ._util import PIPELINE_OPTION, analyze_all, app, console, fail
 
 
 @app.command("report")
@@ -24,7 +24,7 @@ def report_cli(
     rules and quality issues; with --patient, the patient's verdict per trial and the reasons.
 
     The page needs no network to view (inline CSS, no script). Exits with status 1 when any
-    record cannot be read (the others are still reported) or the patient cannot be.
+    record cannot be read (the others are still reported) or the patient file is bad, 2 when it is missing.
     """
     from ..errors import CriteriaNLPError
     from ..patient import Patient
@@ -36,8 +36,7 @@ def report_cli(
         try:  # before any analysis: a bad patient file costs nothing and writes nothing
             person = read_patient(patient)
         except CriteriaNLPError as exc:
-            report_error(exc)
-            raise typer.Exit(code=1) from None
+            fail(exc)  # P004 (exit 2) when the file is missing, P005/P006/P001 (exit 1) when it is bad
     analyses, failed = analyze_all(sources, kind=kind, command="report", pipeline=pipeline)
     if str(output) == "-":
         typer.echo(report_html(analyses, title=title, patient=person), nl=False)

@@ -20,6 +20,10 @@ BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 
+#: what ``decode`` tries when neither a byte-order mark nor the caller names an encoding
+DEFAULT_TRIED = "UTF-8 (the default when there is no byte-order mark)"
+
+
 def record_name(name: str, trial_id: str | None = None) -> str:
     """How errors name a record: its source, and its id in brackets when known."""
     return f"{name} ({trial_id})" if trial_id else name
@@ -42,12 +46,14 @@ def bom_encoding(data: bytes) -> str | None:
 
 
 def decode(data: bytes, name: str, encoding: str | None = None) -> str:
-    """Decode ``data`` (UTF-8 unless a BOM or ``encoding`` says otherwise); ``DecodeError`` R002 if it cannot be."""
-    encoding = encoding or bom_encoding(data) or "utf-8"
+    """Decode ``data`` by its BOM, else as ``encoding``, else as UTF-8; ``DecodeError`` R002 (saying what was tried) if it cannot be."""
+    bom = bom_encoding(data)
+    chosen = bom or encoding or "utf-8"
+    tried = f"{chosen} (from its byte-order mark)" if bom else f"{chosen} (as asked)" if encoding else DEFAULT_TRIED
     try:
-        return data.decode(encoding)
+        return data.decode(chosen)
     except UnicodeDecodeError as exc:
         detail = f"invalid {exc.encoding.upper()} byte 0x{data[exc.start]:02x} at offset {exc.start}"
-        raise DecodeError("R002", record=name, detail=detail) from None
+        raise DecodeError("R002", record=name, detail=detail, tried=tried) from None
     except LookupError:
-        raise DecodeError("R002", record=name, detail=f"unknown encoding {encoding!r}") from None
+        raise DecodeError("R002", record=name, detail=f"unknown encoding {chosen!r}", tried=tried) from None

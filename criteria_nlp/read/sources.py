@@ -1,9 +1,14 @@
-"""Where records come from: paths, folders, .zip archives, strings, bytes, stdin.
+"""Where records come from: paths, folders, .zip archives, file objects, bytes, stdin, text given as ``text=``.
+
+A ``str`` source is a path (or ``"-"`` for stdin): one that names no existing
+file or folder is an error (R008), never read as criteria text; content is
+given as ``bytes``, as an open file, or as text with ``text=``.
 
 Every input is sniffed by its content, not its name: a .zip archive, JSON (a
 study, a list of studies, a ``{"studies": [...]}`` page, JSON Lines), XML
 (``<clinical_study>``), a registry page saved as text, or plain criteria.
 Folders, archives, JSON lists and JSON Lines are read one record at a time.
+Bytes are UTF-8 unless a byte-order mark or ``encoding=`` says otherwise.
 
 A problem with one record becomes a ``ReadError`` in the stream and reading
 goes on with the next record.
@@ -22,30 +27,31 @@ import zlib
 from pathlib import Path
 from typing import Any, BinaryIO, Iterable, Iterator, Protocol, Sequence, Union
 
-from ..errors import DecodeError, EmptyInputError, MalformedRecordError, ReadError, UnknownFormatError
+from ..errors import DecodeError, EmptyInputError, MalformedRecordError, ReadError, UnknownFormatError, json_detail
 from ..schema import Trial
 from . import ctgov_page, irct_page
 from . import normalize as norm
-from .common import bom_encoding, decode, record_name
+from .common import DEFAULT_TRIED, bom_encoding, decode, record_name
 from .ctgov_json import is_study, trial_from_mapping
 from .ctgov_xml import parse_xml, trial_from_element
 from .plain import trial_from_text
 
-#: What ``iter_records`` accepts: a path, content, ``"-"`` (stdin), or a list of these.
-Source = Union[str, bytes, bytearray, "os.PathLike[str]", Sequence[Any]]
+#: What ``iter_records`` accepts: a path, ``"-"`` (stdin), bytes, an open file, or a list of these.
+Source = Union[str, bytes, bytearray, "os.PathLike[str]", BinaryIO, io.TextIOBase, Sequence[Any]]
 Record = Union[Trial, ReadError]
 
 CHUNK = 1 << 16
-#: a ``str`` longer than this is content, never a path
+#: a ``str`` longer than this is never a path
 MAX_PATH_CHARS = 4096
 #: largest .zip member (uncompressed) read; larger ones are refused (R010), a guard against zip bombs
 MAX_MEMBER_BYTES = 512 << 20
+#: how much of a ``str`` that is no path (it has a newline, or is too long) an error message shows
+SHOWN_CHARS = 60
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 GZIP_MAGIC = b"\x1f\x8b"
 _WS = b" \t\r\n\x0c\x0b"
 _HTML_RE = re.compile(r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
-_FILE_LIKE_RE = re.compile(r"^\S+\.(?:json|jsonl|ndjson|xml|zip|txt|text)$", re.IGNORECASE)
 _NCT_IN_JSON = re.compile(r'"nctId"\s*:\s*"(NCT\d{8})"')
 _NCT_IN_XML = re.compile(r"<nct_id>\s*(NCT\d{8})\s*</nct_id>")
 
@@ -53,34 +59,71 @@ _NCT_IN_XML = re.compile(r"<nct_id>\s*(NCT\d{8})\s*</nct_id>")
 # ---------------------------------------------------------------- entry point
 
 
-def iter_records(source: Source) -> Iterator[Record]:
-    """Yield a ``Trial`` for every record in ``source``, or a ``ReadError`` for a record that cannot be read.
+def iter_records(source: Source | None = None, *, text: str | None = None, encoding: str | None = None) -> Iterator[Record]:
+    """Yield a ``Trial`` for every record in ``source`` (or in ``text``), or a ``ReadError`` for a record that cannot be read.
+
+    ``source`` is a path (``str`` or ``os.PathLike``: a file, a folder, a .zip
+    archive), ``"-"`` for stdin, ``bytes``, an open file, or a list of these; a
+    ``str`` that names no existing file or folder yields R008. ``text`` is
+    content given as a string (JSON, XML, a registry page or plain criteria).
+    ``encoding`` decodes bytes without a byte-order mark (default UTF-8).
 
     Never raises for a problem with one record: the error is yielded (its message
     names the record) and reading goes on with the next one.
     """
+    if (source is None) == (text is None):
+        raise TypeError("iter_records() takes a source or text=, not both or neither")
+    if text is not None:
+        yield from _from_text(text, "<string>")
+    else:
+        yield from _from_source(source, encoding)
+
+
+def _from_source(source: Any, encoding: str | None) -> Iterator[Record]:
     if isinstance(source, (list, tuple)):
         for item in source:
-            yield from iter_records(item)
+            yield from _from_source(item, encoding)
     elif isinstance(source, (bytes, bytearray, memoryview)):
-        yield from _from_stream(io.BytesIO(bytes(source)), "<bytes>")
+        yield from _from_stream(io.BytesIO(bytes(source)), "<bytes>", encoding)
     elif isinstance(source, os.PathLike):
-        yield from _from_path(Path(source), os.fspath(source))
+        yield from _from_path(Path(source), os.fspath(source), encoding)
     elif isinstance(source, str):
         if source == "-":
-            yield from _from_stream(sys.stdin.buffer, "<stdin>")
+            yield from _from_stream(sys.stdin.buffer, "<stdin>", encoding)
         elif is_path(source):
-            yield from _from_path(Path(source), source)
-        elif _FILE_LIKE_RE.match(source):
-            yield ReadError("R008", record=source)
+            yield from _from_path(Path(source), source, encoding)
         else:
-            yield from _from_text(source, "<string>")
+            yield no_such_path(source)
+    elif callable(getattr(source, "read", None)):
+        yield from _from_file(source, encoding)
     else:
         yield UnknownFormatError(
             "R005",
             record=f"<{type(source).__name__}>",
-            detail=f"cannot read an object of type {type(source).__name__}; pass a path, str, bytes, '-' or a list of them",
+            detail=f"cannot read an object of type {type(source).__name__}; pass a path, '-', bytes, an open file or a list of them",
         )
+
+
+def no_such_path(source: "str | os.PathLike[str]") -> ReadError:
+    """R008 for a source that names no existing file or folder; a ``str`` also says how to pass text instead."""
+    if isinstance(source, os.PathLike):
+        return ReadError("R008", record=os.fspath(source))
+    if source.isprintable() and len(source) <= MAX_PATH_CHARS:
+        shown = source
+    else:  # content given where a path was expected: show its start
+        shown = repr(source[:SHOWN_CHARS]) + ("..." if len(source) > SHOWN_CHARS else "")
+    return ReadError("R008", record=shown, detail="; a str source is a path: pass content as text=... (or criteria text to analyze())")
+
+
+def missing_paths(source: Any) -> "list[str | os.PathLike[str]]":
+    """The ``str`` and ``os.PathLike`` sources in ``source`` (lists included) that name no existing file or folder."""
+    if isinstance(source, (list, tuple)):
+        return [m for item in source for m in missing_paths(item)]
+    if isinstance(source, os.PathLike):
+        return [] if os.path.exists(source) else [source]
+    if isinstance(source, str) and source != "-" and not is_path(source):
+        return [source]
+    return []
 
 
 def is_path(text: str) -> bool:
@@ -93,28 +136,65 @@ def is_path(text: str) -> bool:
         return False
 
 
+def _from_file(fp: Any, encoding: str | None) -> Iterator[Record]:
+    """An open file: binary (sniffed like a path's content) or text (read like ``text=``)."""
+    raw_name = getattr(fp, "name", None)
+    name = raw_name if isinstance(raw_name, str) else "<file>"
+    try:
+        head = fp.read(CHUNK)
+        if isinstance(head, str):
+            content = head + fp.read()
+        elif isinstance(head, (bytes, bytearray)):
+            yield from _from_stream(_Prefixed(bytes(head), fp), name, encoding)
+            return
+        else:
+            yield UnknownFormatError("R005", record=name, detail=f"read() returned {type(head).__name__}, not bytes or str")
+            return
+    except OSError as exc:
+        yield ReadError("R013", record=name, detail=exc.strerror or type(exc).__name__)
+        return
+    yield from _from_text(content, name)
+
+
+class _Prefixed:
+    """A binary stream whose first bytes were already read."""
+
+    def __init__(self, head: bytes, raw: Any) -> None:
+        self._head, self._raw = head, raw
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Read like ``raw.read``, the bytes read ahead first."""
+        if self._head:
+            if size < 0:
+                data, self._head = self._head + bytes(self._raw.read()), b""
+                return data
+            data, self._head = self._head[:size], self._head[size:]
+            return data
+        return bytes(self._raw.read(size))
+
+
 # ---------------------------------------------------------------- paths, folders, archives
 
 
-def _from_path(path: Path, name: str) -> Iterator[Record]:
+def _from_path(path: Path, name: str, encoding: str | None = None) -> Iterator[Record]:
     try:
         if path.is_dir():
-            yield from _walk(path, name)
+            yield from _walk(path, name, encoding)
             return
         if not path.exists():
             yield ReadError("R008", record=name)
             return
         with open(path, "rb") as fp:
             if fp.read(4) in ZIP_MAGIC:
-                yield from _from_zip(path, name)
+                yield from _from_zip(path, name, encoding)
                 return
             fp.seek(0)
-            yield from _from_stream(fp, name)
+            yield from _from_stream(fp, name, encoding)
     except OSError as exc:
         yield ReadError("R013", record=name, detail=exc.strerror or type(exc).__name__)
 
 
-def _walk(folder: Path, name: str) -> Iterator[Record]:
+def _walk(folder: Path, name: str, encoding: str | None = None) -> Iterator[Record]:
     """Every file under ``folder``, recursively, in sorted order (hidden files and folders skipped)."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -132,12 +212,12 @@ def _walk(folder: Path, name: str) -> Iterator[Record]:
             yield ReadError("R013", record=child, detail=exc.strerror or type(exc).__name__)
             continue
         if is_dir:
-            yield from _walk(Path(entry.path), child)
+            yield from _walk(Path(entry.path), child, encoding)
         elif is_file:
-            yield from _from_path(Path(entry.path), child)
+            yield from _from_path(Path(entry.path), child, encoding)
 
 
-def _from_zip(target: Path | BinaryIO, name: str) -> Iterator[Record]:
+def _from_zip(target: Path | BinaryIO, name: str, encoding: str | None = None) -> Iterator[Record]:
     """Every file in a .zip archive, in sorted order; members are named ``archive.zip!member/path``."""
     try:
         archive = zipfile.ZipFile(target)
@@ -159,7 +239,7 @@ def _from_zip(target: Path | BinaryIO, name: str) -> Iterator[Record]:
                 continue
             try:
                 with archive.open(info) as fp:
-                    yield from _from_stream(_Limited(fp, MAX_MEMBER_BYTES), member)
+                    yield from _from_stream(_Limited(fp, MAX_MEMBER_BYTES), member, encoding)
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
                 yield MalformedRecordError("R010", record=member, detail=str(exc) or type(exc).__name__)
 
@@ -200,20 +280,20 @@ def _chunks(head: bytes, fp: ByteStream) -> Iterator[bytes]:
         yield chunk
 
 
-def _from_stream(fp: ByteStream, name: str) -> Iterator[Record]:
-    """Sniff a byte stream and read it with the reader its content calls for."""
+def _from_stream(fp: ByteStream, name: str, encoding: str | None = None) -> Iterator[Record]:
+    """Sniff a byte stream and read it with the reader its content calls for (``encoding``: that of bytes without a BOM)."""
     head = fp.read(CHUNK)
     if not head:
         yield EmptyInputError("R001", record=name)
         return
     if head.startswith(ZIP_MAGIC):
-        yield from _from_zip(io.BytesIO(head + fp.read()), name)
+        yield from _from_zip(io.BytesIO(head + fp.read()), name, encoding)
         return
     if head.startswith(GZIP_MAGIC):
         yield UnknownFormatError("R005", record=name, detail="gzip-compressed data; decompress it first")
         return
-    encoding = bom_encoding(head)
-    if encoding is not None and encoding != "utf-8-sig":  # UTF-16/32: decode whole, then read as text
+    bom = bom_encoding(head)
+    if _decode_whole(bom or encoding):
         try:
             text = decode(head + fp.read(), name, encoding)
         except ReadError as exc:
@@ -221,7 +301,7 @@ def _from_stream(fp: ByteStream, name: str) -> Iterator[Record]:
             return
         yield from _from_text(text, name)
         return
-    if encoding == "utf-8-sig":
+    if bom == "utf-8-sig":
         head = head[len(codecs.BOM_UTF8):]
     while head.strip(_WS) == b"" and len(head) < 1 << 20:
         more = fp.read(CHUNK)
@@ -245,6 +325,19 @@ def _from_stream(fp: ByteStream, name: str) -> Iterator[Record]:
         yield exc
         return
     yield from _from_text(text, name)
+
+
+def _decode_whole(encoding: str | None) -> bool:
+    """True for bytes in an encoding other than UTF-8 (UTF-16/32 by their byte-order mark, or one asked for).
+
+    Those are decoded whole, then read as text; UTF-8 is read as it streams.
+    """
+    if encoding is None:
+        return False
+    try:
+        return codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig")
+    except LookupError:
+        return True  # decode() reports the unknown encoding
 
 
 def _looks_like_json(sample: str) -> bool:
@@ -326,7 +419,7 @@ def _json_error(name: str, exc: json.JSONDecodeError | RecursionError, text: str
     if isinstance(exc, RecursionError):
         detail = "nested too deeply"
     else:
-        detail = f"{exc.msg} at line {exc.lineno + line_offset}, column {exc.colno}"
+        detail = json_detail(exc, line=exc.lineno + line_offset)
     found = _NCT_IN_JSON.search(text)
     return MalformedRecordError("R003", record=record_name(name, found.group(1) if found else None), detail=detail)
 
@@ -457,7 +550,7 @@ class _TextBuffer:
         try:
             self.buf += self.decoder.decode(chunk or b"", final=chunk is None)
         except UnicodeDecodeError as exc:
-            raise DecodeError("R002", record=self.name, detail=f"invalid UTF-8 ({exc.reason})") from None
+            raise DecodeError("R002", record=self.name, detail=f"invalid UTF-8 ({exc.reason})", tried=DEFAULT_TRIED) from None
         if chunk is None:
             self.eof = True
             return False
@@ -513,7 +606,7 @@ def _json_array(chunks: Iterator[bytes], name: str) -> Iterator[Record]:
                     line, column = text.line_of(exc.pos)
                     found = _NCT_IN_JSON.search(text.buf, text.pos)
                     record = record_name(item_name, found.group(1) if found else None)
-                    yield MalformedRecordError("R003", record=record, detail=f"{exc.msg} at line {line}, column {column}")
+                    yield MalformedRecordError("R003", record=record, detail=json_detail(exc, line, column))
                     return
                 except RecursionError:
                     yield MalformedRecordError("R003", record=item_name, detail="nested too deeply")
@@ -538,7 +631,7 @@ def _json_array(chunks: Iterator[bytes], name: str) -> Iterator[Record]:
                 yield MalformedRecordError("R003", record=name, detail=f"expecting ',' or ']' after item {index - 1} at line {line}, column {column}")
                 return
     except DecodeError as exc:
-        yield DecodeError("R002", record=f"{name}#{index}", detail=exc.detail)
+        yield DecodeError("R002", record=f"{name}#{index}", detail=exc.detail, **exc.fields)
 
 
 def _grow(text: _TextBuffer) -> bool:
