@@ -66,6 +66,7 @@ class Errors:
     C001 = "{record}: {detail}"
     C002 = "{record}: unknown encoding {detail!r}; name a Python codec such as utf-8, cp1252 or latin-1."
     C003 = "{record}: cannot read or write the file ({detail})."
+    C004 = "{record}: {detail}; see {record} --help."
     # values, units and time windows
     V001 = "{record}: cannot interpret the unit ({detail})."
     # evaluation (Chia corpus and scoring)

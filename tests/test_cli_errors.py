@@ -127,3 +127,18 @@ def test_cli_errors_one_coded_line_and_the_right_exit_status(tmp_path: Path, com
     if name in ("sources", "patient"):
         assert result.stdout == ""  # no result at all, not an empty one
     assert list((tmp_path / "out").iterdir()) == []  # no empty or partial output left behind
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["compare", "--format", "bogus", str(SEED)], "--format"),  # a value the option does not take
+    (["compare", "--bogus-option", str(SEED)], "--bogus-option"),  # an option the command does not have
+    (["match", str(SEED)], "--patient"),  # a required option left out
+    (["bogus-command"], "bogus-command"),  # no such command
+])
+def test_cli_errors_option_errors_are_one_coded_line(args: list[str], words: str) -> None:
+    """Mistakes on the command line itself get one coded line and exit 2, not click's usage box."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "[C004]" in lines[0] and words in lines[0] and "--help" in lines[0], result.stderr
+    assert "Usage:" not in result.stderr and result.stdout == ""

@@ -24,6 +24,12 @@ from typer.core import TyperGroup
 USAGE_CODES = frozenset({"R008", "P004", "X003", "B001", "B003", "B007", "C002", "E007", "S001"})
 
 
+try:  # typer >= 0.24 vendors click; earlier releases use the click package
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click.exceptions import UsageError  # type: ignore[assignment]
+
+
 class _CodedErrors(TyperGroup):
     """The app's group: a coded error a command lets through is one line on stderr, not a traceback."""
 
@@ -32,6 +38,9 @@ class _CodedErrors(TyperGroup):
 
         try:
             return super().invoke(ctx)
+        except UsageError as exc:  # a bad option or a missing argument: one line too, not click's usage box
+            command = exc.ctx.command_path if exc.ctx is not None else "criteria-nlp"
+            fail(CriteriaNLPError("C004", record=command, detail=exc.format_message().rstrip(".")), code=2)
         except CriteriaNLPError as exc:
             fail(exc)
         except OSError as exc:  # a file that cannot be read or written, outside the readers' own coded errors
