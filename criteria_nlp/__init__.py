@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .comparison import compare
     from .fhir import patient_from_fhir
     from .matching import MatchResult, match, rank
+    from .notes import read_note, read_patient_text
     from .output import read_results
     from .patient import Patient
     from .patient_io import read_patient
@@ -61,6 +62,8 @@ _LAZY = {
     "trial_from_text": "read",
     "Patient": "patient",
     "read_patient": "patient_io",
+    "read_patient_text": "notes",
+    "read_note": "notes",
     "patient_from_fhir": "fhir",
     "MatchResult": "matching",
     "match": "matching",
@@ -114,7 +117,9 @@ __all__ = [
     "match",
     "patient_from_fhir",
     "rank",
+    "read_note",
     "read_patient",
+    "read_patient_text",
     "read_results",
     "read_trial",
     "read_trials",

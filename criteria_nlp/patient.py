@@ -43,6 +43,13 @@ complete for conditions, medications, procedures and family history (what is
 not in it, the patient does not have). Labs, scores and observations are never
 complete: a measurement that is not there is unknown. Planned procedures and
 medications are only complete when ``plans_complete`` is true.
+
+Open world (``open_world=True``, the patients :func:`criteria_nlp.read_patient_text`
+reads from notes): a list holds what the source states and nothing more. What it
+does not mention is unknown; only what it denies (``denied``) is absent, and a
+list is complete only when the source says so (``complete_lists``: "takes no
+medications"). Facts read from text keep their ``evidence`` (a span of
+``source_text``).
 """
 
 from __future__ import annotations
@@ -66,6 +73,8 @@ from .schema import Concept
 __all__ = [
     "ConceptRanges",
     "ConditionFact",
+    "DeniedFact",
+    "Evidence",
     "FamilyFact",
     "LabFact",
     "MedicationFact",
@@ -461,6 +470,16 @@ def _to_date(value: Any) -> Any:
     return value
 
 
+class Evidence(BaseModel):
+    """Where a fact was read: a character span of the patient's source text (``Patient.source_text``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: int = Field(ge=0, description="Offset of the first character in the source text.")
+    end: int = Field(ge=0, description="Offset after the last character.")
+    text: str = Field(description="The source text between start and end.")
+
+
 class _Fact(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -471,6 +490,7 @@ class _Fact(BaseModel):
     system: str | None = None
     name: str | None = None
     concept: Concept | None = None
+    evidence: Evidence | None = Field(default=None, description="Where the fact was read (patients read from text).")
 
     @model_validator(mode="before")
     @classmethod
@@ -500,7 +520,7 @@ class _Fact(BaseModel):
         return self.name or code or "?"
 
 
-ConditionStatus = Literal["active", "recurrence", "relapse", "inactive", "remission", "resolved"]
+ConditionStatus = Literal["active", "recurrence", "relapse", "inactive", "remission", "resolved", "unknown"]
 
 
 class ConditionFact(_Fact):
@@ -586,6 +606,21 @@ class ProcedureFact(_Fact):
     def _code(self) -> "ProcedureFact":
         if self.concept is None:
             self.concept = procedure_concept(self.code, self.system, self.name)
+        return self
+
+
+class DeniedFact(_Fact):
+    """A condition, medication or procedure the record explicitly denies ("denies diabetes", "takes no
+    aspirin", "no history of surgery"): in an open-world record (``Patient.open_world``) it is what makes a
+    rule about that concept false rather than unknown."""
+
+    kind: Literal["condition", "medication", "procedure"]
+
+    @model_validator(mode="after")
+    def _code(self) -> "DeniedFact":
+        if self.concept is None:
+            code = {"condition": condition_concept, "medication": drug_concept, "procedure": procedure_concept}[self.kind]
+            self.concept = code(self.code, self.system, self.name)
         return self
 
 
@@ -796,6 +831,18 @@ class Patient(BaseModel):
         default=None, json_schema_extra=_schema_strings_too,
         description="Relatives' conditions (ICD-10-CM codes or names). A list given is complete; absent: unknown.")
     plans_complete: bool = Field(default=False, description="True when planned procedures and medications are all listed.")
+    open_world: bool = Field(
+        default=False,
+        description="True: a list holds what the source states, and what it does not state is unknown (patients read "
+                    "from notes); only denied facts and lists named in complete_lists rule things out.")
+    complete_lists: list[Literal["conditions", "medications", "procedures", "family_history"]] = Field(
+        default_factory=list,
+        description="With open_world: the lists the source declares complete (\"takes no medications\").")
+    denied: list[DeniedFact] = Field(
+        default_factory=list, description="What the source explicitly denies (\"denies diabetes\"); read with open_world.")
+    evidence: dict[str, Evidence] = Field(
+        default_factory=dict, description="Where age, sex, pregnancy and lactation were read (patients read from text).")
+    source_text: str | None = Field(default=None, description="The text the record was read from (a patient note).")
     dates: dict[str, dt.date] = Field(default_factory=dict, description="Named anchor dates (\"randomization\").")
     as_of: dt.date = Field(default_factory=dt.date.today, description="The date the record speaks for (default today).")
 

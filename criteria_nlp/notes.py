@@ -1,0 +1,414 @@
+"""Patients from free-text notes: the same pipeline that reads criteria reads the note.
+
+::
+
+    import criteria_nlp as cn
+    patient = cn.read_patient_text("A 58-year-old woman with hypertension ... She denies smoking ...")
+    reading = cn.read_note(text)            # the patient and every fact with its evidence span
+
+The note is analysed by an :class:`~criteria_nlp.analyzer.Analyzer` (the same
+tokenizer, segmenter, tagger, context, values and coder as criteria; the note
+is one text whose sentences the segmenter splits). Its entities become facts:
+
+* age from the phrase that states it ("58-year-old", "7-month-old", "aged 45",
+  "45 yo"; months, weeks and days for children); "in her sixties" is a range
+  the record cannot hold, so age stays unknown;
+* sex from the first word or pronoun that says it ("woman", "boy", "she");
+* CONDITION, DRUG, PROCEDURE, LAB (with a value), SCORE (with a value) and
+  OBSERVATION (smoking, alcohol, drugs) entities, each with its code and the
+  character span it came from (``evidence``);
+* status from the context: negated ("denies", "no", "negative for", "ruled
+  out", "doesn't") is *absent*; a relative's is *family*; historical ("history
+  of", "previously", "s/p") is *history*; hypothetical is *planned*; uncertain
+  is *suspected*; otherwise *present*.
+
+The patient is **open world** (``Patient.open_world``): what the note does not
+mention stays unknown, and only what it denies is absent (``Patient.denied``).
+A note that says "takes no medications" makes the medication list complete
+(``complete_lists``). A history condition's current state is not known
+(status ``unknown``): a rule about a *current* condition is unknown for it,
+never met or failed. Suspected and planned conditions, and bedside
+examinations ("physical examination", "vital signs"), are kept as facts of the
+reading but not put on the patient.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .errors import PatientError
+from .patient import (
+    ConditionFact,
+    DeniedFact,
+    Evidence,
+    FamilyFact,
+    LabFact,
+    MedicationFact,
+    ObservationFact,
+    Patient,
+    ProcedureFact,
+    ScoreFact,
+    concept_ranges,
+    icd_in,
+)
+from .schema import Concept, Entity, Trial
+
+if TYPE_CHECKING:
+    from .analyzer import Analyzer
+
+__all__ = ["NoteFact", "NoteReading", "note_age", "note_sex", "read_note", "read_patient_text"]
+
+FactType = Literal["age", "sex", "condition", "medication", "procedure", "lab", "score", "pregnancy", "lactation",
+                   "smoking", "alcohol", "illicit_drugs"]
+FactStatus = Literal["present", "absent", "history", "family", "planned", "suspected"]
+
+
+class NoteFact(BaseModel):
+    """One fact read from a note: what, where (``start``/``end``/``text``), its status, code and value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: FactType
+    text: str
+    start: int
+    end: int
+    status: FactStatus = "present"
+    code: Concept | None = None
+    value: float | str | None = None
+    unit: str | None = None
+    on_patient: bool = Field(default=True, description="False: read, but not a fact the patient record holds "
+                                                       "(suspected, planned, a bedside examination, a result without value).")
+
+
+class NoteReading(BaseModel):
+    """A note read: the open-world :class:`Patient` and every fact with its evidence."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    patient: Patient
+    facts: list[NoteFact]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict."""
+        return {"patient": self.patient.to_dict(), "facts": [f.model_dump(mode="json", exclude_none=True) for f in self.facts]}
+
+
+# --------------------------------------------------------------------------- age and sex
+
+_AGE = re.compile(
+    r"\b(?P<n>\d{1,3}(?:\.\d+)?)[\s-]*(?P<unit>year|yr|month|mo|week|wk|day)s?[\s-]*old\b"
+    r"|\b(?P<yo>\d{1,3})[\s-]*(?:yo|y/o|y\.o\.|years?\s+of\s+age)(?!\w)"
+    r"|\baged?\s+(?P<aged>\d{1,3})\b(?!\s*(?:months?|weeks?|days?)\b)",
+    re.IGNORECASE,
+)
+_UNIT_YEARS = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "mo": 1 / 12, "week": 7 / 365.25, "wk": 7 / 365.25,
+               "day": 1 / 365.25}
+_FEMALE = re.compile(r"\b(?:woman|women|female|girl|lady|she|her|hers|herself|mother of|pregnant|g\d+p\d+)\b", re.IGNORECASE)
+_MALE = re.compile(r"\b(?:man|male|boy|gentleman|he|his|him|himself)\b", re.IGNORECASE)
+
+
+def note_age(text: str) -> tuple[float | None, re.Match[str] | None]:
+    """The age in years the note states first ("A 58-year-old woman", "A 6-month-old boy"), and its match."""
+    m = _AGE.search(text)
+    if m is None:
+        return None, None
+    if m.group("n") is not None:
+        return round(float(m.group("n")) * _UNIT_YEARS[m.group("unit").lower()], 3), m
+    return float(m.group("yo") or m.group("aged")), m
+
+
+def note_sex(text: str) -> tuple[str | None, re.Match[str] | None]:
+    """The sex the note's first sex word or pronoun states, and its match."""
+    female, male = _FEMALE.search(text), _MALE.search(text)
+    if female is not None and (male is None or female.start() < male.start()):
+        return "female", female
+    if male is not None:
+        return "male", male
+    return None, None
+
+
+# --------------------------------------------------------------------------- what is not a fact
+
+#: words for the whole class of conditions: "no other medical conditions" denies nothing in particular
+_GLOBAL_CONDITION = re.compile(r"^(?:(?:any|other|known|significant|major|chronic|past|prior|medical|health)\s+)*"
+                               r"(?:medical\s+)?(?:conditions?|problems?|illness(?:es)?|diseases?|history|complaints?)$",
+                               re.IGNORECASE)
+#: examinations at the bedside and routine observations: not procedures a trial asks about
+_BEDSIDE = re.compile(r"\b(?:examination|exam|vital signs?|auscultation|palpation|inspection|otoscopy|history)\b",
+                      re.IGNORECASE)
+#: "takes no medications", "not on any medication": the medication list is complete
+_NO_MEDICATIONS = re.compile(
+    r"\b(?:takes?|taking|on|uses?|using|receiv(?:es|ing))\s+no\s+(?:regular\s+|other\s+|current\s+|daily\s+)?"
+    r"(?:medications?|medicines?|drugs)\b"
+    r"|\bno\s+(?:current\s+|regular\s+|daily\s+)?(?:medications?|medicines)\b"
+    r"|\bnot\s+(?:currently\s+)?(?:taking|using|on)\s+any\s+(?:other\s+)?(?:medications?|medicines?|drugs)\b"
+    r"|\bdenies\s+(?:taking\s+|using\s+)?any\s+(?:medications?|medicines?)\b",
+    re.IGNORECASE,
+)
+_OBSERVATION_TYPES: dict[str, FactType] = {"obs:smoking": "smoking", "obs:alcohol-use": "alcohol", "obs:drug-use": "illicit_drugs"}
+_PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b", re.IGNORECASE)
+_LACTATING = re.compile(r"\b(?:breast-?feeding|lactating|lactation|nursing)\b", re.IGNORECASE)
+_FORMER = re.compile(r"\b(?:former|ex-|quit|stopped|used to)\b", re.IGNORECASE)
+#: words that name no condition of their own ("healthy", "an abnormality", "complications")
+_NOT_A_CONDITION = re.compile(r"^(?:healthy|well|normal|abnormal(?:ity|ities)?|complications?|lesions?|findings?|"
+                              r"symptoms?|signs?|features?|disorders?|conditions?|problems?)$", re.IGNORECASE)
+#: drug words for the whole class ("medications", "treatment"): denials of these make lists complete, not facts
+_GLOBAL_DRUG = re.compile(r"^(?:any\s+|other\s+|current\s+)*(?:medications?|medicines?|drugs?|treatments?|therapy|"
+                          r"therapies)$", re.IGNORECASE)
+#: a value right after a measurement's name, in the prose of notes: "BP is 120/75", "PR is 80", "temperature 37 C"
+_NOTE_VALUE = re.compile(r"^\s*(?:(?:is|was|of|at|measured|reads?|shows?|were|are)\s+|[:=]\s*)?(?:about\s+|around\s+)?"
+                         r"(?P<n>\d+(?:\.\s?\d+)?)(?:/(?P<d>\d+))?(?:\s*(?P<unit>%|°\s?[CF]|[a-zA-Zµμ/]+(?:/[a-zA-Z0-9.²]+)?))?")
+#: a qualitative result before or after a measurement's name: "negative Gram stain", "ANA was positive"
+_QUALITATIVE_BEFORE = re.compile(r"\b(?P<q>negative|positive|elevated|raised|high|low|increased|decreased|abnormal)\s+"
+                                 r"(?:levels?\s+of\s+|serum\s+|blood\s+)?$", re.IGNORECASE)
+_QUALITATIVE_AFTER = re.compile(r"^\s*(?:(?:is|was|were|are|came back|returned)\s+)?(?P<q>negative|positive|elevated|"
+                                r"raised|high|low|increased|decreased|abnormal)\b", re.IGNORECASE)
+_QUALITATIVE = {"negative": "negative", "positive": "positive", "elevated": "high", "raised": "high", "high": "high",
+                "increased": "high", "low": "low", "decreased": "low", "abnormal": "abnormal"}
+#: units a bare measurement may be written in: only these are read from prose after the name
+_PROSE_UNITS = {"c": "Cel", "°c": "Cel", "° c": "Cel", "f": "[degF]", "°f": "[degF]"}
+
+
+def _status(e: Entity) -> FactStatus:
+    if e.negated:
+        return "absent"
+    if e.family:
+        return "family"
+    if e.hypothetical:
+        return "planned"
+    if e.uncertain:
+        return "suspected"
+    if e.historical:
+        return "history"
+    return "present"
+
+
+def _external_cause(concept: Concept | None) -> bool:
+    """ICD-10-CM chapter XX (V00-Y99): activities, places and causes, not a condition of the patient."""
+    return concept is not None and concept.system == "ICD-10-CM" and concept.code[:1] in "VWXY"
+
+
+def _pregnancy_concept(concept: Concept | None) -> str | None:
+    if concept is None or concept.system != "ICD-10-CM":
+        return None
+    ranges = concept_ranges().pregnancy
+    if any(icd_in(concept.code, r) for r in ranges.pregnant):
+        return "pregnancy"
+    if any(icd_in(concept.code, r) for r in ranges.lactating):
+        return "lactation"
+    return None
+
+
+def _prose_value(text: str, end: int) -> tuple[float | None, str | None, int]:
+    """A value written right after a measurement's name in prose ("BP is 120/75", "PR is 80", "temperature is
+    37 C"): the number (a blood pressure's systolic), its unit when it is one a bare value may carry, and where it ends."""
+    m = _NOTE_VALUE.match(text[end:end + 40])
+    if m is None:
+        return None, None, end
+    number = float(m.group("n").replace(" ", ""))
+    unit = m.group("unit")
+    stop = end + m.end()
+    if unit is not None and unit.lower().replace(" ", "") in _PROSE_UNITS:
+        return number, _PROSE_UNITS[unit.lower().replace(" ", "")], stop
+    if unit is not None and unit.lower() in ("and", "with", "in", "on", "or", "but", "after", "before"):
+        stop = end + m.start("unit")
+        stop = len(text[:stop].rstrip())
+    elif unit is not None:
+        return None, None, end  # a unit values.py did not read: leave it
+    return number, None, stop
+
+
+def _qualitative(text: str, start: int, end: int, operator: str | None) -> str | None:
+    """A qualitative result of a measurement: from its value's operator ("elevated" > ULN) or a word beside it."""
+    if operator in (">", ">="):
+        return "high"
+    if operator in ("<", "<="):
+        return "low"
+    if operator == "normal":
+        return "normal"
+    if operator in ("positive", "negative"):
+        return operator
+    before = _QUALITATIVE_BEFORE.search(text[max(0, start - 30):start])
+    if before is not None:
+        return _QUALITATIVE[before.group("q").lower()]
+    after = _QUALITATIVE_AFTER.match(text[end:end + 30])
+    if after is not None:
+        return _QUALITATIVE[after.group("q").lower()]
+    return None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
+              analyzer: "Analyzer | None" = None, pipeline: str | None = None) -> NoteReading:
+    """Read a patient note into an open-world :class:`Patient` and the facts it holds (see the module docstring).
+
+    ``analyzer`` (or ``pipeline``, a pipeline name for a new one) is the criteria analyzer to read with;
+    default: the library's shared one.
+    """
+    if not isinstance(text, str):
+        raise PatientError("P001", record=id or "<note>", detail=f"a note must be text, got {type(text).__name__}")
+    if not text.strip():
+        raise PatientError("P001", record=id or "<note>", detail="the note is empty")
+    if analyzer is None:
+        from .analyzer import Analyzer, default_analyzer
+
+        analyzer = Analyzer(pipeline=pipeline) if pipeline else default_analyzer()
+    pid = id or "patient"
+    analysis = analyzer(Trial(id=pid, eligibility_text=text, format="note"), kind="inclusion")
+    source = analysis.trial.eligibility_text  # the note as read (lone surrogates replaced, one for one)
+    facts: list[NoteFact] = []
+    fields: dict[str, Any] = {"id": pid, "open_world": True, "source_text": source,
+                              "conditions": [], "medications": [], "procedures": [], "family_history": []}
+    if as_of is not None:
+        fields["as_of"] = as_of
+    evidence: dict[str, Evidence] = {}
+
+    age, m = note_age(source)
+    if age is not None and m is not None and age <= 150:
+        fields["age"] = age
+        evidence["age"] = Evidence(start=m.start(), end=m.end(), text=m.group(0))
+        facts.append(NoteFact(type="age", text=m.group(0), start=m.start(), end=m.end(), value=age, unit="years"))
+    sex, sm = note_sex(source)
+    sex_entities = [e for e in analysis.entities if e.label == "SEX" and e.concept is not None
+                    and e.concept.code in ("female", "male") and not e.negated]
+    if sex_entities and (sm is None or sex_entities[0].start <= sm.start()):
+        first = sex_entities[0]
+        assert first.concept is not None
+        sex, span = first.concept.code, (first.start, first.end, first.text)
+    elif sm is not None:
+        span = (sm.start(), sm.end(), sm.group(0))
+    if sex is not None:
+        fields["sex"] = sex
+        evidence["sex"] = Evidence(start=span[0], end=span[1], text=span[2])
+        facts.append(NoteFact(type="sex", text=span[2], start=span[0], end=span[1], value=sex))
+
+    denied: list[DeniedFact] = []
+    observations: list[ObservationFact] = []
+    labs: list[LabFact] = []
+    scores: list[ScoreFact] = []
+    for e in analysis.entities:
+        ev = Evidence(start=e.start, end=e.end, text=e.text)
+        status = _status(e)
+        con = e.concept
+        code = dict(code=con.code, system=con.system, name=e.text, concept=con) if con is not None else dict(name=e.text)
+
+        def fact(kind: FactType, on_patient: bool = True, value: float | str | None = None,
+                 unit: str | None = None) -> None:
+            facts.append(NoteFact(type=kind, text=e.text, start=e.start, end=e.end, status=status, code=con,
+                                  value=value, unit=unit, on_patient=on_patient))
+
+        if e.label == "CONDITION" or (e.label == "OBSERVATION" and _pregnancy_concept(con)):
+            special = _pregnancy_concept(con) or ("pregnancy" if _PREGNANT.search(e.text) else
+                                                 "lactation" if _LACTATING.search(e.text) else None)
+            if special is not None and status in ("present", "absent"):
+                key = "pregnant" if special == "pregnancy" else "lactating"
+                fields[key] = status == "present"
+                evidence[key] = ev
+                fact("pregnancy" if special == "pregnancy" else "lactation")
+                continue
+            if _external_cause(con) or _GLOBAL_CONDITION.match(e.text.strip()) or _NOT_A_CONDITION.match(e.text.strip()):
+                continue
+            if status == "absent":
+                denied.append(DeniedFact(kind="condition", evidence=ev, **code))
+                fact("condition")
+            elif status == "family":
+                fields["family_history"].append(FamilyFact(evidence=ev, **code))
+                fact("condition")
+            elif status in ("planned", "suspected"):
+                fact("condition", on_patient=False)
+            else:
+                fields["conditions"].append(ConditionFact(status="unknown" if status == "history" else "active",
+                                                          evidence=ev, **code))
+                fact("condition")
+        elif e.label == "DRUG":
+            if _GLOBAL_DRUG.match(e.text.strip()):
+                continue
+            if status == "absent":
+                denied.append(DeniedFact(kind="medication", evidence=ev, **code))
+                fact("medication")
+            elif status in ("present", "history"):
+                fields["medications"].append(MedicationFact(status="active" if status == "present" else "completed",
+                                                            evidence=ev, **code))
+                fact("medication")
+            else:
+                fact("medication", on_patient=False)
+        elif e.label == "PROCEDURE":
+            bedside = _BEDSIDE.search(e.text) is not None
+            if bedside:
+                fact("procedure", on_patient=False)
+            elif status == "absent":
+                denied.append(DeniedFact(kind="procedure", evidence=ev, **code))
+                fact("procedure")
+            elif status == "planned":
+                fields["procedures"].append(ProcedureFact(status="planned", evidence=ev, **code))
+                fact("procedure")
+            elif status in ("present", "history"):
+                fields["procedures"].append(ProcedureFact(status="completed", evidence=ev, **code))
+                fact("procedure")
+            else:
+                fact("procedure", on_patient=False)
+        elif e.label == "LAB":
+            v = e.value
+            number = _number(v.low) if v is not None and v.operator == "=" else None
+            unit = v.unit if v is not None else None
+            if v is None:
+                number, unit, end = _prose_value(source, e.end)
+                if number is not None:
+                    ev = Evidence(start=e.start, end=end, text=source[e.start:end])
+            if number is not None and status in ("present", "history"):
+                labs.append(LabFact(value=number, unit=unit, evidence=ev, **code))
+                facts.append(NoteFact(type="lab", text=ev.text, start=ev.start, end=ev.end, status=status, code=con,
+                                      value=number, unit=unit))
+                continue
+            result = _qualitative(source, e.start, e.end, v.operator if v is not None else None)
+            if result in ("positive", "negative") and status in ("present", "history"):
+                labs.append(LabFact(result=result, evidence=ev, **code))
+                fact("lab", value=result)
+            elif result is not None:
+                fact("lab", on_patient=False, value=result)
+        elif e.label == "SCORE":
+            v = e.value
+            number = _number(v.low) if v is not None and v.operator == "=" else None
+            if number is not None and con is not None:
+                assert v is not None
+                scores.append(ScoreFact(value=number, evidence=ev, **code))
+                fact("score", value=number)
+        elif e.label == "OBSERVATION" and con is not None and con.code in _OBSERVATION_TYPES:
+            kind = _OBSERVATION_TYPES[con.code]
+            if status == "absent":
+                observations.append(ObservationFact(present=False, evidence=ev, **code))
+            elif status == "history" or _FORMER.search(source[max(0, e.start - 25):e.end]):
+                status = "history"
+                observations.append(ObservationFact(present=False, ever=True, evidence=ev, **code))
+            elif status == "present":
+                observations.append(ObservationFact(present=True, evidence=ev, **code))
+            else:
+                fact(kind, on_patient=False)
+                continue
+            fact(kind)
+    complete: list[str] = []
+    nm = _NO_MEDICATIONS.search(source)
+    if nm is not None:
+        complete.append("medications")
+        facts.append(NoteFact(type="medication", text=nm.group(0), start=nm.start(), end=nm.end(), status="absent"))
+    fields.update(denied=denied, observations=observations, labs=labs, scores=scores, evidence=evidence,
+                  complete_lists=complete)
+    patient = Patient.model_validate(fields)
+    facts.sort(key=lambda f: (f.start, f.end))
+    return NoteReading(patient=patient, facts=facts)
+
+
+def read_patient_text(text: str, *, id: str | None = None, as_of: dt.date | None = None,
+                      analyzer: "Analyzer | None" = None, pipeline: str | None = None) -> Patient:
+    """Read a free-text patient note into an open-world :class:`Patient` (see :func:`read_note`)."""
+    return read_note(text, id=id, as_of=as_of, analyzer=analyzer, pipeline=pipeline).patient
