@@ -38,9 +38,10 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import PatientError
+from .resource_files import load_validated
 from .patient import (
     ConditionFact,
     DeniedFact,
@@ -55,6 +56,7 @@ from .patient import (
     concept_ranges,
     icd_in,
 )
+from .codes import code_concept
 from .schema import Concept, Entity, Trial
 
 if TYPE_CHECKING:
@@ -171,6 +173,66 @@ _QUALITATIVE = {"negative": "negative", "positive": "positive", "elevated": "hig
                 "increased": "high", "low": "low", "decreased": "low", "abnormal": "abnormal"}
 #: units a bare measurement may be written in: only these are read from prose after the name
 _PROSE_UNITS = {"c": "Cel", "°c": "Cel", "° c": "Cel", "f": "[degF]", "°f": "[degF]"}
+
+
+class NoteFindings(BaseModel):
+    """The resource ``note_findings.json``: how notes write findings the tagger has no term for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["note_findings"]
+    version: str
+    description: str
+    heads: list[str] = Field(min_length=1)
+    parts: list[str] = Field(min_length=1)
+    modifiers: list[str] = Field(min_length=1)
+    function_phrases: list[str] = Field(min_length=1)
+    negation_cues: list[str] = Field(min_length=1)
+
+    @field_validator("heads", "parts", "modifiers", "function_phrases", "negation_cues")
+    @classmethod
+    def _words(cls, value: list[str]) -> list[str]:
+        if any(not w.strip() or w != w.strip().lower() for w in value):
+            raise ValueError("entries are lower-case words without surrounding spaces")
+        return value
+
+    def patterns(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        """(findings: modifiers and a head or a part, negation cue at the end of a clause)."""
+        def alt(words: list[str]) -> str:
+            return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+        mod = rf"(?:(?:{alt(self.modifiers)})\s+)"
+        finding = re.compile(
+            rf"\b(?:{mod}{{0,3}}(?:{alt(self.heads)})|{mod}{{1,3}}(?:{alt(self.parts)})"
+            rf"|(?:{alt(self.function_phrases)})\s+(?:[a-z]+\s+){{0,3}}?[a-z]+(?=\s*(?:[.,;:]|\s(?:and|but|or|when|with|since|for|after|before|during|in|at|on)\b|$)))\b",
+            re.IGNORECASE)
+        negation = re.compile(rf"\b(?:{alt(self.negation_cues)})\b[^.;:]*$", re.IGNORECASE)
+        return finding, negation
+
+
+_FINDINGS: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+
+
+def finding_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The compiled patterns of the packaged ``note_findings.json`` (loaded and validated once)."""
+    global _FINDINGS
+    if _FINDINGS is None:
+        _FINDINGS = load_validated(NoteFindings, "note_findings.json").patterns()
+    return _FINDINGS
+
+
+def _findings(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, bool]]:
+    """Findings the tagger left out: (start, end, negated) of each one no tagged entity overlaps."""
+    finding, negation = finding_patterns()
+    out: list[tuple[int, int, bool]] = []
+    for m in finding.finditer(text):
+        start, end = m.start(), m.end()
+        if any(s < end and start < e for s, e in taken):
+            continue
+        clause_start = max(text.rfind(c, 0, start) for c in ".;:,\n")
+        clause = text[clause_start + 1:start]
+        out.append((start, end, negation.search(clause) is not None))
+    return out
 
 
 def _status(e: Entity) -> FactStatus:
@@ -396,6 +458,19 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
                 fact(kind, on_patient=False)
                 continue
             fact(kind)
+    taken = [(e.start, e.end) for e in analysis.entities if e.label not in ("TEMPORAL", "VALUE")]
+    taken += [(f.start, f.end) for f in facts]
+    for start, end, negated in _findings(source, taken):
+        words = source[start:end]
+        ev = Evidence(start=start, end=end, text=words)
+        con = code_concept("CONDITION", words)
+        code = dict(code=con.code, system=con.system, name=words, concept=con) if con is not None else dict(name=words)
+        if negated:
+            denied.append(DeniedFact(kind="condition", evidence=ev, **code))
+        else:
+            fields["conditions"].append(ConditionFact(status="active", evidence=ev, **code))
+        facts.append(NoteFact(type="condition", text=words, start=start, end=end, code=con,
+                              status="absent" if negated else "present"))
     complete: list[str] = []
     nm = _NO_MEDICATIONS.search(source)
     if nm is not None:
