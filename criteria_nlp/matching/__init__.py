@@ -123,11 +123,11 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from .cohort import Array, Cohort, F, T, U
-from .errors import PatientError
-from .lexicon import LabEntry, Lexicon, ScoreEntry, normalize
-from .qualifiers import qualifier_lexicon
-from .patient import (
+from ..cohort import Array, Cohort, F, T, U
+from ..errors import PatientError
+from ..lexicon import LabEntry, Lexicon, ScoreEntry, normalize
+from ..qualifiers import qualifier_lexicon
+from ..patient import (
     ConditionFact,
     LabFact,
     MedicationFact,
@@ -141,8 +141,8 @@ from .patient import (
     normalize_icd,
     score_entry,
 )
-from .patient_io import read_patient
-from .schema import YEARS_PER_UNIT, Concept, Population, Rule, RuleException, TrialAnalysis, Window
+from ..patient_io import read_patient
+from ..schema import YEARS_PER_UNIT, Concept, Population, Rule, RuleException, TrialAnalysis, Window
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -381,9 +381,9 @@ def _num(x: float | None) -> str:
 @functools.lru_cache(maxsize=4096)
 def linear(src: str | None, dst: str | None, molar_mass: float | None = None) -> tuple[float, float] | None:
     """(a, b) with ``value_in_dst = a * value_in_src + b``, or None when the units do not convert."""
-    from .units import normalize_unit
-    from .values import canonicalize
-    from .schema import Value
+    from ..units import normalize_unit
+    from ..values import canonicalize
+    from ..schema import Value
 
     if dst is None or not dst.strip():
         return (1.0, 0.0) if (src is None or not src.strip()) else None
@@ -409,7 +409,7 @@ def converter(src: str | None, dst: str | None, molar_mass: float | None = None)
     if conv is not None:
         a, b = conv
         return lambda x: a * x + b
-    from .units import LOG_DISPLAY, parse_unit
+    from ..units import LOG_DISPLAY, parse_unit
 
     target = parse_unit(dst) if dst else None
     source = parse_unit(src) if src else None
@@ -561,7 +561,7 @@ class ConditionCover:
 def _description(concept: Concept) -> str:
     if concept.name:
         return concept.name
-    from .codes import _icd
+    from ..codes import _icd
 
     try:
         return str(_icd().get_description(concept.code))
@@ -607,7 +607,7 @@ class DrugCover:
     def member_codes(self) -> set[tuple[str, str]]:
         """(system, code) of the class's member drugs (from the drug package; built on first use)."""
         if self._member_codes is None:
-            from .codes import drug_index
+            from ..codes import drug_index
 
             index = drug_index()
             codes = set()
