@@ -87,6 +87,17 @@ def test_package_architecture_every_module_in_a_layer() -> None:
     assert not missing, f"modules outside the layers of [tool.importlinter]: {missing}"
 
 
+def test_package_architecture_every_matching_module_in_a_layer() -> None:
+    import grimp
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    contract = next(c for c in config["contracts"] if c.get("containers") == ["criteria_nlp.matching"])
+    layered = {name.strip() for layer in contract["layers"] for name in layer.replace("|", ":").split(":")}
+    graph = grimp.build_graph("criteria_nlp")
+    inside = {m.split(".")[2] for m in graph.modules if m.startswith("criteria_nlp.matching.")}
+    assert sorted(inside - layered) == [], "modules of criteria_nlp.matching outside its layers in [tool.importlinter]"
+
+
 def test_package_architecture_no_import_cycles() -> None:
     import grimp
 

@@ -1,0 +1,92 @@
+"""The evaluator of medications (a drug or a class)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from ..cohort import Array, Cohort, F, T, U
+from ..schema import Concept, Rule
+from .base import TrialContext, View, _CodedEvaluator, _dates, _label
+from .core import Outcome, Span, timing
+from .covers import DrugCover
+
+
+class DrugEvaluator(_CodedEvaluator):
+    """Medications: a drug or a class, taken now, ever, within a window, or planned."""
+
+    kind = "drug"
+    list_name = "medication list"
+
+    def __init__(self, rule: Rule, trial: "TrialContext") -> None:
+        super().__init__(rule, trial)
+        assert rule.concept is not None
+        self.cover = DrugCover(rule.concept)
+        self.exception_covers = [DrugCover(e.concept) for e in self.same_kind_exceptions if e.concept is not None]
+
+    def covered(self, concept: Concept | None, name: str | None) -> bool:
+        return self.cover.covers(concept, name)
+
+    def excepted(self, concept: Concept | None, name: str | None) -> bool:
+        return any(e.covers(concept, name) for e in self.exception_covers)
+
+    def statement(self, v: View) -> Outcome:
+        rule = self.rule
+        if rule.status == "family":
+            return Outcome(U, None, "a relative's medication cannot be read from a record", ["family medication history"])
+        meds = v.p.medications
+        if meds is None:
+            return Outcome(U, None, "the record has no medication list", ["medication list"])
+        anchor, _ = v.anchor(rule.window)
+        counted: list[str] = []
+        unknown: list[str] = []
+        excepted: list[str] = []
+        uncoded: list[str] = []
+        for m in meds:
+            if m.status == "not-taken":
+                continue
+            if m.concept is None:
+                uncoded.append(_label(m))
+                continue
+            if not self.covered(m.concept, m.name):
+                continue
+            if self.excepted(m.concept, m.name):
+                excepted.append(_label(m))
+                continue
+            planned = m.status == "intended" or (m.start is not None and m.start > v.as_of)
+            if rule.status == "planned":
+                t = T if planned else F
+            elif planned:
+                t = F
+            else:
+                t = timing(rule.status, rule.window, v.medication_span(m), v.as_of, anchor)
+            if t == T:
+                counted.append(_label(m) + _dates(m.start, m.end))
+            elif t == U:
+                unknown.append(_label(m) + _dates(m.start, m.end))
+        if rule.status == "planned" and not counted and not unknown and not v.p.plans_complete:
+            return Outcome(U, None, f"no planned {self.concept_name()} in the record, whose plans are not complete",
+                           ["planned medications (plans_complete)"])
+        return self._summary(counted, unknown, excepted, uncoded, self.when_text(v))
+
+    def statement_many(self, c: "Cohort") -> Array:
+        rule = self.rule
+        if rule.status == "family":
+            return np.full(c.n, U, dtype=np.int8)
+        lst = c.lists["medications"]
+        as_of = dt.date(2000, 1, 1)
+
+        def fact_timing(con: Concept, name: str | None, kind: str) -> int:
+            if not self.covered(con, name) or self.excepted(con, name):
+                return F
+            if rule.status == "planned":
+                return T if kind == "planned" else F
+            if kind == "planned":
+                return F
+            return timing(rule.status, rule.window, Span(None, None, kind == "current"), as_of, as_of)
+
+        out = lst.closed_world(fact_timing)
+        if rule.status == "planned":
+            out = np.where((out == F) & ~c.plans_complete, U, out).astype(np.int8)
+        return out
