@@ -48,7 +48,11 @@ class View:
         code = f.concept.code if f.concept is not None else ""
         ongoing = (f.status in _ACTIVE and (f.abatement is None or f.abatement > self.as_of)
                    and not _history_code(code))
-        return Span(f.onset, f.abatement, ongoing)
+        return Span(f.onset, f.abatement, ongoing, known=f.status != "unknown" or f.abatement is not None)
+
+    def is_open(self, list_name: str) -> bool:
+        """True when ``list_name`` is open: the record states what it has, not all it has (``Patient.open_world``)."""
+        return self.p.open_world and list_name not in self.p.complete_lists
 
     def medication_span(self, f: MedicationFact) -> Span:
         """When a medication was taken."""
@@ -134,6 +138,8 @@ class Evaluator:
             what = self.rule.evidence or (self.rule.concept.code if self.rule.concept is not None else "it")
             return Outcome(U, None, f"a suspected {what} cannot be read from a record", [f"whether {what} is suspected"])
         out = self.statement(v)
+        if out.holds == F:
+            out = self.open_world(v, out)
         if out.holds == T and self.qualifiers and not self.reads_qualifiers:
             what = " or ".join(self.qualifiers)
             return Outcome(U, out.fact, f"{out.reason}, but the record does not say whether it is {what}",
@@ -146,6 +152,10 @@ class Evaluator:
                        "the record cannot tell whether it applies")
                 return Outcome(U, out.fact, f"{out.reason}; but the exception '{texts}' may apply ({why})",
                                out.needs + [f"whether '{texts}' explains it"])
+        return out
+
+    def open_world(self, v: View, out: Outcome) -> Outcome:
+        """A false statement on an open-world record (see :meth:`_CodedEvaluator.open_world`); others keep theirs."""
         return out
 
     def many(self, c: "Cohort") -> Array:
@@ -234,6 +244,37 @@ class _CodedEvaluator(Evaluator):
 
     list_name = ""
     needs_list = ""
+    #: the Patient field the rule reads, and the kind of DeniedFact that rules it out
+    patient_list = ""
+    denied_kind = ""
+
+    def list_field(self) -> str:
+        """The Patient list the rule reads."""
+        return self.patient_list
+
+    def denies(self, concept: Concept) -> bool:
+        """True when denying ``concept`` denies the rule's whole concept (denying diabetes denies type 2 diabetes;
+        denying type 2 diabetes says nothing of diabetes)."""
+        return False
+
+    def open_world(self, v: View, out: Outcome) -> Outcome:
+        """On an open list, a concept the record does not mention is unknown; only a denial makes it false.
+
+        A false outcome that rests on facts the record states (a condition of another kind, a drug
+        stopped) stays false: only "nothing of the kind in the list" changes.
+        """
+        field = self.list_field()
+        if not field or not v.is_open(field):
+            return out
+        facts = getattr(v.p, field) or []
+        if any(f.concept is not None and self.covered(f.concept, f.name) for f in facts):
+            return out
+        if field != "family_history":
+            for d in v.p.denied:
+                if d.kind == self.denied_kind and d.concept is not None and self.denies(d.concept):
+                    return Outcome(F, d.label(), f"the record denies {d.label()}: no {self.concept_name()}")
+        return Outcome(U, None, f"the record does not mention {self.concept_name()} (it lists what it states, "
+                                f"not all the patient has)", [f"whether the patient has {self.concept_name()}"])
 
     def covered(self, concept: Concept | None, name: str | None) -> bool:
         """True when a fact's concept is covered by the rule (exceptions not applied)."""

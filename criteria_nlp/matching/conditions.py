@@ -21,6 +21,17 @@ class ConditionEvaluator(_CodedEvaluator):
 
     kind = "condition"
     list_name = "condition list"
+    patient_list = "conditions"
+    denied_kind = "condition"
+
+    def denies(self, concept: Concept) -> bool:
+        if concept.system != "ICD-10-CM" or not self.cover.specs:
+            return False
+        denied = ConditionCover(concept)
+        return bool(denied.specs) and all(denied.covers(spec) for spec in self.cover.specs)
+
+    def list_field(self) -> str:
+        return "family_history" if self.rule.status == "family" else "conditions"
     reads_qualifiers = True
 
     def __init__(self, rule: Rule, trial: "TrialContext") -> None:

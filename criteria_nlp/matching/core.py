@@ -177,6 +177,7 @@ class Span:
     end: dt.date | None
     ongoing: bool
     point: bool = False  # an event (a procedure, a measurement), not a state
+    known: bool = True  # False: whether it goes on is not known (a condition of status "unknown")
 
 
 def window_bounds(window: Window, anchor: dt.date) -> tuple[dt.date | None, dt.date | None] | None:
@@ -211,7 +212,7 @@ def timing(status: str, window: Window | None, span: Span, as_of: dt.date, ancho
     if span.start is not None and span.start > as_of:
         return F  # not yet
     if status == "current":
-        return T if span.ongoing or span.point else F
+        return T if span.ongoing or span.point else (F if span.known else U)
     return T
 
 

@@ -18,12 +18,17 @@ class DrugEvaluator(_CodedEvaluator):
 
     kind = "drug"
     list_name = "medication list"
+    patient_list = "medications"
+    denied_kind = "medication"
 
     def __init__(self, rule: Rule, trial: "TrialContext") -> None:
         super().__init__(rule, trial)
         assert rule.concept is not None
         self.cover = DrugCover(rule.concept)
         self.exception_covers = [DrugCover(e.concept) for e in self.same_kind_exceptions if e.concept is not None]
+
+    def denies(self, concept: Concept) -> bool:
+        return self.rule.concept is not None and DrugCover(concept).covers(self.rule.concept, None)
 
     def covered(self, concept: Concept | None, name: str | None) -> bool:
         return self.cover.covers(concept, name)

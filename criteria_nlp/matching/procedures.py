@@ -18,12 +18,17 @@ class ProcedureEvaluator(_CodedEvaluator):
 
     kind = "procedure"
     list_name = "procedure list"
+    patient_list = "procedures"
+    denied_kind = "procedure"
 
     def __init__(self, rule: Rule, trial: "TrialContext") -> None:
         super().__init__(rule, trial)
         assert rule.concept is not None
         self.cover = ProcedureCover(rule.concept)
         self.exception_covers = [ProcedureCover(e.concept) for e in self.same_kind_exceptions if e.concept is not None]
+
+    def denies(self, concept: Concept) -> bool:
+        return self.rule.concept is not None and ProcedureCover(concept).covers(self.rule.concept.code)
 
     def covered(self, concept: Concept | None, name: str | None) -> bool:
         return concept is not None and self.cover.covers(concept.code)
