@@ -458,7 +458,7 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
                 fact(kind, on_patient=False)
                 continue
             fact(kind)
-    taken = [(e.start, e.end) for e in analysis.entities if e.label not in ("TEMPORAL", "VALUE")]
+    taken = [(e.start, e.end) for e in analysis.entities if e.label in ("CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE")]
     taken += [(f.start, f.end) for f in facts]
     for start, end, negated in _findings(source, taken):
         words = source[start:end]

@@ -13,7 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from ._format import choose_format, format_option, result_stream, table_console, write_rows
-from ._util import PIPELINE_OPTION, app, as_sources, check_pipeline_option, console, make_analyzer, report_error, write_json_line
+from ..errors import CriteriaNLPError
+from ._util import (PIPELINE_OPTION, app, as_sources, check_pipeline_option, console, fail, make_analyzer, report_error,
+                    write_json_line)
 
 _STYLE = {"met": "green", "not_met": "red", "unknown": "yellow"}
 _VERDICT_STYLE = {"eligible": "bold green", "indeterminate": "bold yellow", "ineligible": "bold red"}
@@ -185,10 +187,35 @@ def _rows(result: Any, analysis: Any) -> list[dict[str, Any]]:
     ]
 
 
+def read_note_patient(source: str, pipeline: str | None) -> Any:
+    """The open-world patient of a note file (``-``: standard input); P004 (exit 2) when the file is missing."""
+    import sys
+
+    from ..notes import read_patient_text
+
+    if source == "-":
+        text, name = sys.stdin.read(), "stdin"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            fail(CriteriaNLPError("P004", record=source, detail="no such file"), code=2)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            fail(CriteriaNLPError("P005", record=source, detail=f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+        name = path.stem
+    try:
+        return read_patient_text(text, id=name, analyzer=make_analyzer(pipeline))
+    except CriteriaNLPError as exc:
+        fail(exc)
+
+
 @app.command("match")
 def match_cli(
     sources: list[str] = typer.Argument(..., help="Trial records (any format `read` takes) or analyses written by `criteria-nlp read`."),
-    patient: Path = typer.Option(..., "--patient", "-p", help="Patient JSON file (our format or a FHIR R4 Bundle)."),
+    patient: Optional[Path] = typer.Option(None, "--patient", "-p", help="Patient JSON file (our format or a FHIR R4 Bundle)."),
+    patient_text: Optional[str] = typer.Option(
+        None, "--patient-text", help="A free-text patient note (a .txt file, or - for stdin), read into an open-world patient."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write instead of stdout (.txt, .csv, .tsv, .md, .json/.jsonl)."),
     fmt: Optional[str] = format_option(
         "table on stdout, else the output file's suffix; csv, tsv and markdown list every rule of every trial, json one result per trial"),
@@ -198,6 +225,10 @@ def match_cli(
 ) -> None:
     """Match a patient against trials: a verdict per trial (eligible, indeterminate, ineligible) and the rules behind it.
 
+    The patient is a JSON record (--patient) or a free-text note (--patient-text,
+    read with the same pipeline; what the note does not mention stays unknown).
+    Trials are listed best first: eligible, then indeterminate, then
+    ineligible; within each, the most inclusion rules met first.
     Each verdict names the rules it rests on and says when lint flagged their
     criterion; the rules no record can settle are listed for manual review.
     """
@@ -207,7 +238,14 @@ def match_cli(
     chosen = "json" if as_json and fmt is None else choose_format(fmt, output, "table")
     paths = as_sources(sources)
     check_pipeline_option(pipeline)  # checked even when every source is an analysis and no pipeline is loaded
-    person = read_patient(patient)  # P004 (exit 2) when the file is missing, P005/P006/P001 (exit 1) when it is bad
+    if (patient is None) == (patient_text is None):
+        fail(CriteriaNLPError("C004", record="criteria-nlp match",
+                              detail="give one patient: --patient FILE.json or --patient-text NOTE.txt|-"), code=2)
+    if patient is not None:
+        person = read_patient(patient)  # P004 (exit 2) when the file is missing, P005/P006/P001 (exit 1) when it is bad
+    else:
+        assert patient_text is not None
+        person = read_note_patient(patient_text, pipeline)
     analyses = []
     failed = 0
     for item in iter_analyses(paths, pipeline):

@@ -1,0 +1,131 @@
+"""Reading free-text patient notes into open-world patients, and matching them."""
+
+from __future__ import annotations
+
+import pytest
+
+import criteria_nlp as cn
+from criteria_nlp.errors import PatientError
+from criteria_nlp.notes import NoteFindings, note_age, note_sex, read_note, read_patient_text
+from criteria_nlp.resource_files import load_validated
+
+NOTE = ("A 58-year-old woman with hypertension and obesity presents with chest pain. She denies smoking or diabetes. "
+        "She currently takes no medications. Her creatinine is 1.1 mg/dL and BP is 150/90.")
+
+
+@pytest.fixture(scope="module")
+def reading() -> cn.notes.NoteReading:
+    return read_note(NOTE, id="n1")
+
+
+@pytest.mark.parametrize("text,age", [
+    ("A 58-year-old woman", 58.0),
+    ("A 6-month-old boy is brought in", 0.5),
+    ("A 3 day old girl", round(3 / 365.25, 3)),
+    ("The patient, 45 yo, reports", 45.0),
+    ("A man aged 70 presents", 70.0),
+    ("A woman in her sixties presents", None),
+])
+def test_notes_age_from_the_phrase_that_states_it(text: str, age: float | None) -> None:
+    assert note_age(text)[0] == age
+
+
+@pytest.mark.parametrize("text,sex", [
+    ("A 58-year-old woman", "female"), ("A 4-year-old boy", "male"), ("The patient says she", "female"),
+    ("The patient reports his pain", "male"), ("The patient reports pain", None),
+])
+def test_notes_sex_from_words_and_pronouns(text: str, sex: str | None) -> None:
+    assert note_sex(text)[0] == sex
+
+
+def test_notes_facts_keep_their_evidence_span(reading: cn.notes.NoteReading) -> None:
+    for fact in reading.facts:
+        assert NOTE[fact.start:fact.end] == fact.text
+    patient = reading.patient
+    assert patient.source_text == NOTE
+    for fact in patient.conditions or []:
+        assert fact.evidence is not None and NOTE[fact.evidence.start:fact.evidence.end] == fact.evidence.text
+    assert patient.evidence["age"].text == "58-year-old" and patient.evidence["sex"].text == "woman"
+
+
+def test_notes_patient_is_open_world_with_denials(reading: cn.notes.NoteReading) -> None:
+    p = reading.patient
+    assert p.open_world and p.age == 58.0 and p.sex == "female"
+    assert {f.concept.code for f in p.conditions or [] if f.concept} >= {"I10", "E66.9"}
+    assert [d.concept.code for d in p.denied if d.kind == "condition" and d.concept] == ["E08-E13"]
+    assert p.complete_lists == ["medications"]
+    smoking = [o for o in p.observations if o.concept and o.concept.code == "obs:smoking"]
+    assert smoking and smoking[0].present is False
+
+
+def test_notes_labs_with_values_from_prose(reading: cn.notes.NoteReading) -> None:
+    labs = {f.concept.code: f for f in reading.patient.labs if f.concept}
+    assert labs["2160-0"].value == 1.1
+    assert labs["85354-9"].value == 150.0  # "BP is 150/90": the systolic, read from prose after the name
+
+
+@pytest.mark.parametrize("text,status", [
+    ("He doesn't smoke.", False), ("She smokes a pack a day.", True), ("He is a former smoker.", False),
+])
+def test_notes_smoking_status(text: str, status: bool) -> None:
+    obs = [o for o in read_patient_text(text).observations if o.concept and o.concept.code == "obs:smoking"]
+    assert obs and obs[0].present is status
+
+
+def test_notes_family_history_is_not_the_patients() -> None:
+    p = read_patient_text("A 40-year-old man. His father has diabetes.")
+    assert not [f for f in p.conditions or [] if f.concept and f.concept.code.startswith("E1")]
+    assert [f for f in p.family_history or [] if f.concept and f.concept.code.startswith(("E08", "E1"))]
+
+
+def test_notes_findings_the_tagger_has_no_term_for() -> None:
+    reading = read_note("On examination there is a harsh systolic murmur and a tender mass in the left wrist. "
+                        "There are no palpable nodules.")
+    found = {(f.text, f.status) for f in reading.facts if f.type == "condition"}
+    assert ("harsh systolic murmur", "present") in found
+    assert ("palpable nodules", "absent") in found
+
+
+@pytest.mark.parametrize("bad", ["", "   \n"])
+def test_notes_empty_note_is_a_coded_error(bad: str) -> None:
+    with pytest.raises(PatientError, match="P001"):
+        read_patient_text(bad, id="empty-note")
+
+
+def test_notes_findings_resource_is_validated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "note_findings.json"
+    bad.write_text('{"name": "note_findings", "version": "1", "description": "x", "heads": ["Mass "], "parts": ["a"], '
+                   '"modifiers": ["b"], "function_phrases": ["c"], "negation_cues": ["no"]}', encoding="utf-8")
+    with pytest.raises(cn.CriteriaNLPError, match="X001"):
+        load_validated(NoteFindings, "note_findings.json", bad)
+
+
+CRITERIA = ("Inclusion Criteria:\n- Age 18 to 75 years\nExclusion Criteria:\n- Diabetes mellitus\n"
+            "- Chronic kidney disease\n- Current use of anticoagulants")
+
+
+@pytest.mark.parametrize("rule_text,result", [
+    ("Diabetes mellitus", "met"),           # exclusion of what the note denies: not met, so the rule is met
+    ("Chronic kidney disease", "unknown"),  # not mentioned: unknown, never a pass or a fail
+    ("Current use of anticoagulants", "met"),  # the note declares the medication list complete
+])
+def test_notes_open_world_matching(reading: cn.notes.NoteReading, rule_text: str, result: str) -> None:
+    outcome = cn.match(reading.patient, cn.analyze(CRITERIA))
+    by_text = {r.text: r.result for r in outcome.rules}
+    assert by_text[rule_text] == result
+    assert outcome.verdict == "indeterminate"
+
+
+def test_notes_denial_of_a_narrower_concept_says_nothing_of_the_wider() -> None:
+    p = read_patient_text("A 50-year-old man who denies type 2 diabetes.")
+    outcome = cn.match(p, cn.analyze("Inclusion Criteria:\n- Diabetes mellitus"))
+    assert outcome.verdict == "indeterminate"
+    p = read_patient_text("A 50-year-old man who denies diabetes.")
+    outcome = cn.match(p, cn.analyze("Inclusion Criteria:\n- Type 2 diabetes mellitus"))
+    assert outcome.verdict == "ineligible"
+
+
+def test_notes_history_condition_is_unknown_for_a_current_rule() -> None:
+    p = read_patient_text("A 50-year-old woman with a history of urinary tract infection.")
+    outcome = cn.match(p, cn.analyze("Exclusion Criteria:\n- Current urinary tract infection"))
+    assert outcome.verdict == "indeterminate"
