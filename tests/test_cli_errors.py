@@ -38,7 +38,7 @@ CALLS: dict[str, list[str]] = {
 GOOD = {"sources": str(SEED), "patient": str(PATIENT), "chia": str(CHIA)}
 GOOD_FOR = {"match": {"sources": str(ANALYSIS)}}
 #: parameters that name files the command writes, not reads
-OUTPUTS = {"output", "errors", "false_exclusions"}
+OUTPUTS = {"output", "errors", "false_exclusions", "rankings"}
 #: parameters typed str that name paths (besides those typed pathlib.Path)
 STR_PATHS = {"sources", "pipeline", "model"}
 #: what each bad input is, and the exit status it calls for

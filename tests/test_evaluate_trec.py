@@ -1,5 +1,6 @@
 """Verdicts against TREC Clinical Trials 2022 judgments: the reader of age and sex in a note, the benchmark on a
-hand-made folder, the command line, and (slow, shared) the figures of the README."""
+hand-made folder, the command line, and (slow, shared) the figures of the README. The ranking figures (NDCG@10,
+AUC, BM25) are in test_evaluate_trec_ranking.py."""
 
 from __future__ import annotations
 

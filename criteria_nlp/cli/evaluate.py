@@ -10,7 +10,7 @@ from typing import Any, Optional
 import typer
 
 from ._format import atomic_path, table_console
-from ._util import app, check_paths, console, make_analyzer, report_error
+from ._util import app, check_paths, console, fail, make_analyzer, report_error
 
 
 @app.command("evaluate")
@@ -23,13 +23,16 @@ def evaluate_cli(
     model: Optional[str] = typer.Option(None, "--model", help="Put this statistical NER in front of the tagger: chia_ner or a pipeline path."),
     keep_unannotated: bool = typer.Option(False, "--keep-unannotated", help="Also score predictions in criteria Chia left unannotated."),
     no_structure: bool = typer.Option(False, "--no-structure", help="Chia: score entities only, not rule structure."),
+    patients: str = typer.Option("age-sex", "--patients", help="TREC: who each note's patient is: age-sex (only the age and sex the note states first) or note (what criteria_nlp.notes.read_patient_text reads from it)."),
+    rankings: Optional[Path] = typer.Option(None, "--rankings", help="TREC: write every topic's ranking of its judged trials (label, verdict, rules not met/met/unknown, BM25 rank and score), one JSON object per topic."),
     false_exclusions: Optional[Path] = typer.Option(None, "--false-exclusions", help="TREC: write every pair judged eligible that came out ineligible, with the rules that caused it (JSON Lines)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report as JSON."),
     markdown: bool = typer.Option(False, "--markdown", help="Print the reports as markdown tables."),
 ) -> None:
     """Chia: precision, recall and F1 per entity type (strict and overlap), negation accuracy, and the rule
-    structure (values, times, alternatives and qualifiers linked to the right mention). TREC: how often an
-    age-and-sex-only patient comes out ineligible for trials the assessors judged eligible or excluded.
+    structure (values, times, alternatives and qualifiers linked to the right mention). TREC: how often a
+    note's patient comes out ineligible for trials the assessors judged eligible or excluded, and how well
+    each topic's judged trials are ranked (NDCG@10, AUC of eligible over excluded) beside a BM25 baseline.
 
     The reports go to stdout (and to --output as JSON). A folder or file that
     does not exist is a usage error (exit 2); one that holds no usable data exits 1.
@@ -40,14 +43,17 @@ def evaluate_cli(
         raise typer.BadParameter("give --chia DIR, --trec DIR or both", param_hint="--chia/--trec")
     if split not in ("dev", "train", "all"):
         raise typer.BadParameter("use dev, train or all", param_hint="--split")
+    if patients not in PATIENTS:
+        raise typer.BadParameter("use " + " or ".join(PATIENTS), param_hint="--patients")
     check_paths(chia, trec, split_file)
+    maker = _patient_maker(patients) if trec is not None else None
     analyzer = make_analyzer(pipeline, model)
     data: dict[str, Any] = {"pipeline": pipeline}
     try:
         if chia is not None:
             data.update(_chia(analyzer, chia, split, split_file, keep_unannotated, not no_structure, markdown))
         if trec is not None:
-            data["trec"] = _trec(analyzer, trec, false_exclusions, markdown)
+            data["trec"] = _trec(analyzer, trec, maker, patients, false_exclusions, rankings, markdown)
     except CriteriaNLPError as exc:
         report_error(exc)
         raise typer.Exit(code=1) from None
@@ -83,10 +89,30 @@ def _chia(analyzer: Any, chia: Path, split: str, split_file: Optional[Path], kee
     return out
 
 
-def _trec(analyzer: Any, trec: Path, false_exclusions: Optional[Path], markdown: bool) -> dict[str, Any]:
-    from ..evaluate_trec import evaluate_trec, write_false_exclusions
+PATIENTS = ("age-sex", "note")
 
-    report = evaluate_trec(trec, analyzer)
+
+def _patient_maker(name: str) -> Any:
+    """The ``patients`` function of evaluate_trec for a --patients value (None: the default, age and sex)."""
+    if name == "age-sex":
+        return None
+    try:
+        from ..notes import read_patient_text  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        from ..errors import CriteriaNLPError
+
+        fail(CriteriaNLPError("C001", record="--patients note", detail="this version has no note reader (criteria_nlp.notes)"), code=1)
+
+    def note(topic: str, text: str) -> Any:
+        return read_patient_text(text, id=topic)
+    return note
+
+
+def _trec(analyzer: Any, trec: Path, maker: Any, patients: str, false_exclusions: Optional[Path],
+          rankings: Optional[Path], markdown: bool) -> dict[str, Any]:
+    from ..evaluate_trec import evaluate_trec, write_false_exclusions, write_rankings
+
+    report = evaluate_trec(trec, analyzer, patients=maker, name=patients)
     if markdown:
         typer.echo(report.to_markdown())
     else:
@@ -95,4 +121,8 @@ def _trec(analyzer: Any, trec: Path, false_exclusions: Optional[Path], markdown:
         false_exclusions.parent.mkdir(parents=True, exist_ok=True)
         count = write_false_exclusions(report, false_exclusions)
         console.print(f"- {count} false exclusion(s) written to {false_exclusions}", highlight=False)
+    if rankings is not None:
+        rankings.parent.mkdir(parents=True, exist_ok=True)
+        count = write_rankings(report, rankings)
+        console.print(f"- {count} topic ranking(s) written to {rankings}", highlight=False)
     return report.to_dict()
