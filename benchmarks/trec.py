@@ -27,14 +27,14 @@ REPO = Path(__file__).resolve().parent.parent
 FOLDER = REPO.parent / "shared" / "data" / "trec2022"
 
 
-def patient_maker(name: str) -> Any:
+def patient_maker(name: str, analyzer: Any) -> Any:
     """``evaluate_trec``'s ``patients`` for ``--patients`` (None: the default, age and sex only)."""
     if name == "age-sex":
         return None
-    from criteria_nlp.notes import read_patient_text  # type: ignore[import-not-found,unused-ignore]
+    from criteria_nlp.notes import read_patient_text
 
     def note(topic: str, text: str) -> Any:
-        return read_patient_text(text, id=topic)
+        return read_patient_text(text, id=topic, analyzer=analyzer)
 
     return note
 
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     from criteria_nlp.evaluate_trec import evaluate_trec, write_rankings
     from criteria_nlp.pipeline import pipeline_name
 
-    report = evaluate_trec(args.folder, Analyzer(pipeline=pipeline_name(args.pipeline)),
-                           patients=patient_maker(args.patients), name=args.patients)
+    analyzer = Analyzer(pipeline=pipeline_name(args.pipeline))
+    report = evaluate_trec(args.folder, analyzer, patients=patient_maker(args.patients, analyzer), name=args.patients)
     print(f"pipeline: {args.pipeline}\n")
     print(report.to_markdown())
     if args.rankings is not None:

@@ -46,8 +46,8 @@ def evaluate_cli(
     if patients not in PATIENTS:
         raise typer.BadParameter("use " + " or ".join(PATIENTS), param_hint="--patients")
     check_paths(chia, trec, split_file)
-    maker = _patient_maker(patients) if trec is not None else None
     analyzer = make_analyzer(pipeline, model)
+    maker = _patient_maker(patients, analyzer) if trec is not None else None
     data: dict[str, Any] = {"pipeline": pipeline}
     try:
         if chia is not None:
@@ -92,19 +92,14 @@ def _chia(analyzer: Any, chia: Path, split: str, split_file: Optional[Path], kee
 PATIENTS = ("age-sex", "note")
 
 
-def _patient_maker(name: str) -> Any:
+def _patient_maker(name: str, analyzer: Any) -> Any:
     """The ``patients`` function of evaluate_trec for a --patients value (None: the default, age and sex)."""
     if name == "age-sex":
         return None
-    try:
-        from ..notes import read_patient_text  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        from ..errors import CriteriaNLPError
-
-        fail(CriteriaNLPError("C001", record="--patients note", detail="this version has no note reader (criteria_nlp.notes)"), code=1)
+    from ..notes import read_patient_text
 
     def note(topic: str, text: str) -> Any:
-        return read_patient_text(text, id=topic)
+        return read_patient_text(text, id=topic, analyzer=analyzer)
     return note
 
 
