@@ -332,7 +332,7 @@ class CriteriaContext:
             one, two = data[index[(first.start, first.end)]], data[index[(second.start, second.end)]]
             if not one.get("negated") or two.get("negated") or two.get("excepted"):
                 continue
-            between = doc[first.end:second.start]
+            between = [t for t in doc[first.end:second.start] if not t.is_space]  # line breaks of wrapped records
             if len(between) > 3 or any(t.lower_ not in _LIST_GLUE for t in between):
                 continue
             cue = next((c for c in one.get("cues", ()) if c["category"] == "NEGATED_EXISTENCE"), None)

@@ -155,6 +155,16 @@ _OBSERVATION_TYPES: dict[str, FactType] = {"obs:smoking": "smoking", "obs:alcoho
 _PREGNANT = re.compile(r"\bpregnan(?:t|cy)\b", re.IGNORECASE)
 _LACTATING = re.compile(r"\b(?:breast-?feeding|lactating|lactation|nursing)\b", re.IGNORECASE)
 _FORMER = re.compile(r"\b(?:former|ex-|quit|stopped|used to)\b", re.IGNORECASE)
+#: a drug given as a test agent, not a medication the patient takes: "dexamethasone suppression test",
+#: "serum cortisol before and after administration of ACTH"
+_TEST_AGENT_AFTER = re.compile(r"^\W{0,3}(?:\w+\W+){0,2}?(?:suppression|stimulation|challenge|tolerance|provocation)?\s*tests?\b"
+                               r"|^\W{0,3}(?:suppression|suppress(?:es|ed)?|stimulation|challenge|tolerance|provocation|levels?|"
+                               r"concentrations?|assay)\b", re.IGNORECASE)
+_TEST_AGENT_BEFORE = re.compile(r"\b(?:before and after|after|following)\s+(?:the\s+)?(?:administration|injection|infusion)"
+                                r"\s+of\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+#: a drug the note says was taken in the past ("used Tylenol with minimal relief", "was treated with")
+_PAST_DRUG = re.compile(r"\b(?:used|took|tried|received|was given|were given|was treated with|had been on|was on|"
+                        r"previously|formerly|stopped|discontinued)\b[^.;]{0,40}$", re.IGNORECASE)
 #: words that name no condition of their own ("healthy", "an abnormality", "complications")
 _NOT_A_CONDITION = re.compile(r"^(?:healthy|well|normal|abnormal(?:ity|ities)?|complications?|lesions?|findings?|"
                               r"symptoms?|signs?|features?|disorders?|conditions?|problems?)$", re.IGNORECASE)
@@ -358,6 +368,7 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
     observations: list[ObservationFact] = []
     labs: list[LabFact] = []
     scores: list[ScoreFact] = []
+    agent_end = -1  # where the last test agent ended: "ACTH" in "adrenocorticotropic hormone (ACTH)" is one too
     for e in analysis.entities:
         ev = Evidence(start=e.start, end=e.end, text=e.text)
         status = _status(e)
@@ -395,6 +406,14 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
         elif e.label == "DRUG":
             if _GLOBAL_DRUG.match(e.text.strip()):
                 continue
+            if (_TEST_AGENT_AFTER.match(source[e.end:e.end + 40])
+                    or _TEST_AGENT_BEFORE.search(source[max(0, e.start - 60):e.start])
+                    or (agent_end >= 0 and source[agent_end:e.start].strip() == "(")):
+                fact("medication", on_patient=False)  # a test agent: the note names it, the patient does not take it
+                agent_end = e.end
+                continue
+            if status == "present" and _PAST_DRUG.search(source[max(0, e.start - 60):e.start]):
+                status = "history"
             if status == "absent":
                 denied.append(DeniedFact(kind="medication", evidence=ev, **code))
                 fact("medication")

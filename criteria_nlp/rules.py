@@ -263,7 +263,8 @@ class _Builder:
         # "allergy to aspirin, clopidogrel": allergy rules for the agents, none for taking them, and the allergy
         # mention itself names no condition to exclude
         agents, allergy_words = allergens(criterion.text, criterion.start, entities)
-        skip = describing | consequence | {g.id for g in generic.values()}
+        skip = (describing | consequence | {g.id for g in generic.values()} | field_label(criterion, entities)
+                | parenthetical_examples(criterion, entities))
         lead = self.alternative_list(criterion)
         if lead is not None:  # "one of the following risk factors for fracture:" names the list, asks nothing
             skip |= {e.id for e in entities if lead[0] <= e.start and e.end <= lead[1]}
@@ -712,6 +713,35 @@ def _mark_population_mentions(rules: list[Rule]) -> None:
             for rule in population:
                 rule.computable = False
                 rule.reason = "names the trial's own population (the condition it requires), not a reason to exclude"
+
+
+_FIELD_LABEL = re.compile(r"^\s*([^:\n]{2,40}?)\s*:\s*\S")
+
+
+def field_label(criterion: Criterion, entities: list[Entity]) -> set[str]:
+    """The drug or procedure that labels a field of an old CT.gov therapy section ("Chemotherapy: No prior
+    chemotherapy", "Biologic therapy: Not specified"): a heading, not a requirement; what follows the colon
+    says what the trial asks."""
+    m = _FIELD_LABEL.match(criterion.text)
+    if m is None:
+        return set()
+    start, end = criterion.start + m.start(1), criterion.start + m.end(1)
+    return {e.id for e in entities if e.label in ("DRUG", "PROCEDURE") and e.start == start and e.end == end}
+
+
+_EXAMPLES = re.compile(r"\(\s*(?:e\.\s?g\.?|eg|such as|including|for example|for instance)[^()]*\)", re.IGNORECASE)
+_CONCEPT_LABELS = ("CONDITION", "DRUG", "PROCEDURE", "DEVICE", "LAB", "OBSERVATION")
+
+
+def parenthetical_examples(criterion: Criterion, entities: list[Entity]) -> set[str]:
+    """The examples in "(e.g., azoles or polyenes)" after a concept: members of the concept before them, which
+    its own rule already covers with its polarity; as rules of their own they lose the criterion's negation."""
+    out: set[str] = set()
+    for m in _EXAMPLES.finditer(criterion.text):
+        start, end = criterion.start + m.start(), criterion.start + m.end()
+        if any(e.label in _CONCEPT_LABELS and e.end <= start for e in entities):
+            out |= {e.id for e in entities if start <= e.start and e.end <= end and e.label in _CONCEPT_LABELS}
+    return out
 
 
 def build_rules(analysis: TrialAnalysis) -> list[Rule]:
