@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-EXPECTED = ["01_quickstart.ipynb", "02_comparing_trials.ipynb", "03_matching.ipynb", "04_registry_scale.ipynb"]
+EXPECTED = ["01_quickstart.ipynb", "02_comparing_trials.ipynb", "03_matching.ipynb", "04_registry_scale.ipynb",
+            "05_patient_notes.ipynb"]
 
 
-def test_notebooks_are_the_four_guides() -> None:
+def test_notebooks_are_the_five_guides() -> None:
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
 
 
