@@ -80,6 +80,7 @@ class Errors:
     E008 = "{record}: the split file is invalid ({detail})."
     E009 = "{record}: the predictor returned {detail}."
     E010 = "{record}: not a usable TREC Clinical Trials folder ({detail}); expected topics.jsonl, qrels.tsv and trials/."
+    E011 = "{record}: not a usable patient-facts gold file ({detail}); expected JSON Lines with text and facts (annotations/patients/README.md)."
 
 
 class CriteriaNLPError(Exception):

@@ -97,7 +97,7 @@ def read_gold(path: str | Path) -> list[dict[str, Any]]:
     """The annotated notes of a gold JSONL file."""
     file = Path(path)
     if not file.is_file():
-        raise NoteEvalError("E010", record=str(file), detail="no such file")
+        raise NoteEvalError("E011", record=str(file), detail="no such file")
     out: list[dict[str, Any]] = []
     for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -108,7 +108,7 @@ def read_gold(path: str | Path) -> list[dict[str, Any]]:
                 raise ValueError("needs text and facts")
             out.append(item)
         except (json.JSONDecodeError, ValueError, AttributeError) as exc:
-            raise NoteEvalError("E010", record=str(file), detail=f"line {number}: {exc}") from None
+            raise NoteEvalError("E011", record=str(file), detail=f"line {number}: {exc}") from None
     return out
 
 

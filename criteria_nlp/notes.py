@@ -18,7 +18,7 @@ is one text whose sentences the segmenter splits). Its entities become facts:
   OBSERVATION (smoking, alcohol, drugs) entities, each with its code and the
   character span it came from (``evidence``);
 * status from the context: negated ("denies", "no", "negative for", "ruled
-  out", "doesn't") is *absent*; a relative's is *family*; historical ("history
+  out"; narrative "doesn't", "did not", "denied" read here) is *absent*; a relative's is *family*; historical ("history
   of", "previously", "s/p") is *history*; hypothetical is *planned*; uncertain
   is *suspected*; otherwise *present*.
 
@@ -245,8 +245,13 @@ def _findings(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, b
     return out
 
 
-def _status(e: Entity) -> FactStatus:
-    if e.negated:
+#: narrative negation the criteria rules do not hold: "doesn't smoke", "did not use", "denied any"
+_NARRATIVE_NEGATION = re.compile(r"\b(?:(?:does|did|do|has|have|had)\s*(?:n't|not)|denied)\s+(?:\w+\s+){0,3}$",
+                                 re.IGNORECASE)
+
+
+def _status(e: Entity, text: str = "") -> FactStatus:
+    if e.negated or (text and _NARRATIVE_NEGATION.search(text[max(0, e.start - 50):e.start])):
         return "absent"
     if e.family:
         return "family"
@@ -371,7 +376,7 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
     agent_end = -1  # where the last test agent ended: "ACTH" in "adrenocorticotropic hormone (ACTH)" is one too
     for e in analysis.entities:
         ev = Evidence(start=e.start, end=e.end, text=e.text)
-        status = _status(e)
+        status = _status(e, source)
         con = e.concept
         code = dict(code=con.code, system=con.system, name=e.text, concept=con) if con is not None else dict(name=e.text)
 

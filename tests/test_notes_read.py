@@ -129,3 +129,28 @@ def test_notes_history_condition_is_unknown_for_a_current_rule() -> None:
     p = read_patient_text("A 50-year-old woman with a history of urinary tract infection.")
     outcome = cn.match(p, cn.analyze("Exclusion Criteria:\n- Current urinary tract infection"))
     assert outcome.verdict == "indeterminate"
+
+
+def test_notes_evaluate_patient_facts_scores_a_hand_built_gold(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from typer.testing import CliRunner
+
+    from criteria_nlp.cli import app
+
+    text = "A 40-year-old man with asthma. He denies smoking."
+    gold = {"topic": "t1", "text": text, "facts": [
+        {"type": "age", "text": "40-year-old", "start": 2, "end": 13, "status": "present"},
+        {"type": "sex", "text": "man", "start": 14, "end": 17, "status": "present"},
+        {"type": "condition", "text": "asthma", "start": 23, "end": 29, "status": "present"},
+        {"type": "medication", "text": "albuterol", "start": 0, "end": 1, "status": "present"},  # not read: a miss
+    ]}
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(gold) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", "--patient-facts", str(path), "--markdown", "-o", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["patient_facts"]
+    assert report["headline"]["gold"] == 4 and report["headline"]["found"] == 3
+    assert report["headline"]["precision"] == 1.0 and report["headline"]["recall"] == 0.75
+    missing = CliRunner().invoke(app, ["evaluate", "--patient-facts", str(tmp_path / "none.jsonl")])
+    assert missing.exit_code == 2 and "Traceback" not in missing.output

@@ -26,6 +26,7 @@ def evaluate_cli(
     patients: str = typer.Option("age-sex", "--patients", help="TREC: who each note's patient is: age-sex (only the age and sex the note states first) or note (what criteria_nlp.notes.read_patient_text reads from it)."),
     rankings: Optional[Path] = typer.Option(None, "--rankings", help="TREC: write every topic's ranking of its judged trials (label, verdict, rules not met/met/unknown, BM25 rank and score), one JSON object per topic."),
     false_exclusions: Optional[Path] = typer.Option(None, "--false-exclusions", help="TREC: write every pair judged eligible that came out ineligible, with the rules that caused it (JSON Lines)."),
+    patient_facts: Optional[Path] = typer.Option(None, "--patient-facts", help="Hand-annotated patient notes (annotations/patients/trec2022_facts.jsonl): precision and recall of the facts read from them, per type."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report as JSON."),
     markdown: bool = typer.Option(False, "--markdown", help="Print the reports as markdown tables."),
 ) -> None:
@@ -39,13 +40,13 @@ def evaluate_cli(
     """
     from ..errors import CriteriaNLPError
 
-    if chia is None and trec is None:
-        raise typer.BadParameter("give --chia DIR, --trec DIR or both", param_hint="--chia/--trec")
+    if chia is None and trec is None and patient_facts is None:
+        raise typer.BadParameter("give --chia DIR, --trec DIR, --patient-facts FILE or several", param_hint="--chia/--trec")
     if split not in ("dev", "train", "all"):
         raise typer.BadParameter("use dev, train or all", param_hint="--split")
     if patients not in PATIENTS:
         raise typer.BadParameter("use " + " or ".join(PATIENTS), param_hint="--patients")
-    check_paths(chia, trec, split_file)
+    check_paths(chia, trec, split_file, patient_facts)
     analyzer = make_analyzer(pipeline, model)
     maker = _patient_maker(patients, analyzer) if trec is not None else None
     data: dict[str, Any] = {"pipeline": pipeline}
@@ -54,6 +55,8 @@ def evaluate_cli(
             data.update(_chia(analyzer, chia, split, split_file, keep_unannotated, not no_structure, markdown))
         if trec is not None:
             data["trec"] = _trec(analyzer, trec, maker, patients, false_exclusions, rankings, markdown)
+        if patient_facts is not None:
+            data["patient_facts"] = _patient_facts(analyzer, patient_facts, pipeline, markdown)
     except CriteriaNLPError as exc:
         report_error(exc)
         raise typer.Exit(code=1) from None
@@ -90,6 +93,22 @@ def _chia(analyzer: Any, chia: Path, split: str, split_file: Optional[Path], kee
 
 
 PATIENTS = ("age-sex", "note")
+
+
+def _patient_facts(analyzer: Any, path: Path, pipeline: str, markdown: bool) -> dict[str, Any]:
+    from ..evaluate_notes import evaluate_note_facts
+
+    report = evaluate_note_facts(path, analyzer, pipeline=pipeline)
+    stdout = table_console(sys.stdout)
+    if markdown:
+        stdout.print(report.to_markdown(), markup=False, soft_wrap=True)
+    else:
+        h = report.headline
+        stdout.print(f"patient facts ({report.notes} notes): precision {h.precision:.3f}, recall {h.recall:.3f}, "
+                     f"F1 {h.f1:.3f} over conditions, medications, labs, age and sex", soft_wrap=True)
+        for name, s in sorted(report.by_type.items()):
+            stdout.print(f"  {name}: P {s.precision:.3f} R {s.recall:.3f} ({s.gold} gold, {s.predicted} read)", soft_wrap=True)
+    return report.to_dict()
 
 
 def _patient_maker(name: str, analyzer: Any) -> Any:
