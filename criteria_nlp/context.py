@@ -40,7 +40,7 @@ from medspacy.context.context_modifier import ConTextModifier
 from pydantic import BaseModel, ConfigDict, Field
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
 
 from .resource_files import load_validated
@@ -123,6 +123,21 @@ class ContextRules(BaseModel):
 #: above this many cues in one criterion, ConText runs per block of CHUNK tokens
 MAX_CUES = 64
 CHUNK = 200
+def _glue_tokens(tokens: Span) -> list[Token]:
+    """The tokens between two list items that must be glue: not the line breaks of wrapped records, nor a
+    bracketed aside ("irinotecan (CPT-11) or other camptothecin")."""
+    out: list[Token] = []
+    depth = 0
+    for t in tokens:
+        if t.text in ("(", "["):
+            depth += 1
+        elif t.text in (")", "]"):
+            depth = max(0, depth - 1)  # an aside that began before the first item ends here
+        elif not depth and not t.is_space:
+            out.append(t)
+    return out
+
+
 _LIST_GLUE = frozenset({",", "or", "and", "/", "nor", "and/or", ";", "either", "any", "other"})
 #: at most this many tokens between a qualifier and the mention it narrows
 QUALIFIER_GAP = 3
@@ -332,7 +347,7 @@ class CriteriaContext:
             one, two = data[index[(first.start, first.end)]], data[index[(second.start, second.end)]]
             if not one.get("negated") or two.get("negated") or two.get("excepted"):
                 continue
-            between = [t for t in doc[first.end:second.start] if not t.is_space]  # line breaks of wrapped records
+            between = _glue_tokens(doc[first.end:second.start])
             if len(between) > 3 or any(t.lower_ not in _LIST_GLUE for t in between):
                 continue
             cue = next((c for c in one.get("cues", ()) if c["category"] == "NEGATED_EXISTENCE"), None)

@@ -165,6 +165,12 @@ _TEST_AGENT_BEFORE = re.compile(r"\b(?:before and after|after|following)\s+(?:th
 #: a drug the note says was taken in the past ("used Tylenol with minimal relief", "was treated with")
 _PAST_DRUG = re.compile(r"\b(?:used|took|tried|received|was given|were given|was treated with|had been on|was on|"
                         r"previously|formerly|stopped|discontinued)\b[^.;]{0,40}$", re.IGNORECASE)
+#: a drug put on the skin, the eye or the ear: a form whose class differs from the systemic drug's
+#: (topical hydrocortisone is ATC D07, not H02), so the note's mention is kept uncoded rather than miscoded
+_LOCAL_FORM = re.compile(r"\b(?:topical|ointment|cream|lotion|gel|eye\s?drops?|ear\s?drops?|ophthalmic|otic|"
+                         r"transdermal|patch|shampoo|mouthwash|inhaled|inhaler|nasal spray)\b", re.IGNORECASE)
+#: procedures that are laboratory or genetic tests: their results are facts, the test is not a procedure
+_TEST_PROCEDURES = frozenset({"proc:genetic-testing", "proc:laboratory-test", "proc:biomarker-testing"})
 #: words that name no condition of their own ("healthy", "an abnormality", "complications")
 _NOT_A_CONDITION = re.compile(r"^(?:healthy|well|normal|abnormal(?:ity|ities)?|complications?|lesions?|findings?|"
                               r"symptoms?|signs?|features?|disorders?|conditions?|problems?)$", re.IGNORECASE)
@@ -419,6 +425,10 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
                 continue
             if status == "present" and _PAST_DRUG.search(source[max(0, e.start - 60):e.start]):
                 status = "history"
+            form = _LOCAL_FORM.search(source[max(0, e.start - 25):min(len(source), e.end + 25)])
+            if form is not None:  # the form the note names has another code than the bare drug: not coded as it
+                named = f"{e.text} ({form.group(0).lower()})"
+                code = dict(name=named, concept=Concept(system="CRITERIA_NLP", code="drug:local-form", name=named))
             if status == "absent":
                 denied.append(DeniedFact(kind="medication", evidence=ev, **code))
                 fact("medication")
@@ -429,7 +439,7 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
             else:
                 fact("medication", on_patient=False)
         elif e.label == "PROCEDURE":
-            bedside = _BEDSIDE.search(e.text) is not None
+            bedside = _BEDSIDE.search(e.text) is not None or (con is not None and con.code in _TEST_PROCEDURES)
             if bedside:
                 fact("procedure", on_patient=False)
             elif status == "absent":

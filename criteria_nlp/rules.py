@@ -263,8 +263,12 @@ class _Builder:
         # "allergy to aspirin, clopidogrel": allergy rules for the agents, none for taking them, and the allergy
         # mention itself names no condition to exclude
         agents, allergy_words = allergens(criterion.text, criterion.start, entities)
-        skip = (describing | consequence | {g.id for g in generic.values()} | field_label(criterion, entities)
-                | parenthetical_examples(criterion, entities))
+        skip = describing | consequence | {g.id for g in generic.values()} | field_label(criterion, entities)
+        # "No concurrent antifungal agents (e.g., azoles or polyenes)": the examples take the negation of the
+        # concept they illustrate, which the ConText scope does not reach inside the brackets
+        negated_examples = parenthetical_examples(criterion, [e for e in entities if e.id not in consequence])
+        if negated_examples:
+            entities = [e.model_copy(update={"negated": True}) if e.id in negated_examples else e for e in entities]
         lead = self.alternative_list(criterion)
         if lead is not None:  # "one of the following risk factors for fracture:" names the list, asks nothing
             skip |= {e.id for e in entities if lead[0] <= e.start and e.end <= lead[1]}
@@ -499,6 +503,11 @@ class _Builder:
         computable, reason = self.computable(entity, category, value is not None)
         if allergy and fields_concept is None:
             computable, reason = False, "an allergy named by the agents that follow it"
+        if computable:
+            text = self.analysis.trial.eligibility_text
+            cause = _NOT_DUE_TO.match(text[entity.end:entity.end + 40])
+            if cause is not None:
+                computable, reason = False, f"depends on the cause ('{cause.group(0).strip()} ...'), which a record does not state"
         self.add(computable=computable, reason=reason, **fields)
 
     def computable(self, entity: Entity, category: str, has_value: bool) -> tuple[bool, str | None]:
@@ -715,6 +724,9 @@ def _mark_population_mentions(rules: list[Rule]) -> None:
                 rule.reason = "names the trial's own population (the condition it requires), not a reason to exclude"
 
 
+#: "iron overload not due to HH": the rule depends on a cause a record does not hold
+_NOT_DUE_TO = re.compile(r"^\s*,?\s*(?:(?:that|which)\s+(?:is|are)\s+)?not\s+(?:due\s+to|caused\s+by|secondary\s+to|"
+                         r"related\s+to|attributable\s+to|explained\s+by)\b", re.IGNORECASE)
 _FIELD_LABEL = re.compile(r"^\s*([^:\n]{2,40}?)\s*:\s*\S")
 
 
@@ -729,18 +741,23 @@ def field_label(criterion: Criterion, entities: list[Entity]) -> set[str]:
     return {e.id for e in entities if e.label in ("DRUG", "PROCEDURE") and e.start == start and e.end == end}
 
 
+#: concepts too general to stand for their examples ("Conditions ... (e.g., hip arthritis)")
+_GENERIC_HEAD = frozenset({"R69"})
 _EXAMPLES = re.compile(r"\(\s*(?:e\.\s?g\.?|eg|such as|including|for example|for instance)[^()]*\)", re.IGNORECASE)
 _CONCEPT_LABELS = ("CONDITION", "DRUG", "PROCEDURE", "DEVICE", "LAB", "OBSERVATION")
 
 
 def parenthetical_examples(criterion: Criterion, entities: list[Entity]) -> set[str]:
-    """The examples in "(e.g., azoles or polyenes)" after a concept: members of the concept before them, which
-    its own rule already covers with its polarity; as rules of their own they lose the criterion's negation."""
+    """The examples in "(e.g., azoles or polyenes)" after a negated concept ("No concurrent antifungal agents"):
+    members of the concept, so negated with it; on their own they lose the criterion's negation."""
     out: set[str] = set()
     for m in _EXAMPLES.finditer(criterion.text):
         start, end = criterion.start + m.start(), criterion.start + m.end()
-        if any(e.label in _CONCEPT_LABELS and e.end <= start for e in entities):
-            out |= {e.id for e in entities if start <= e.start and e.end <= end and e.label in _CONCEPT_LABELS}
+        before = [e for e in entities if e.label in _CONCEPT_LABELS and e.end <= start and not e.excepted]
+        head = max(before, key=lambda e: e.end) if before else None
+        if head is not None and head.negated and head.concept is not None and head.concept.code not in _GENERIC_HEAD:
+            out |= {e.id for e in entities if start <= e.start and e.end <= end and e.label in _CONCEPT_LABELS
+                    and not e.negated}
     return out
 
 
