@@ -98,8 +98,12 @@ def read_gold(path: str | Path) -> list[dict[str, Any]]:
     file = Path(path)
     if not file.is_file():
         raise NoteEvalError("E011", record=str(file), detail="no such file")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise NoteEvalError("E011", record=str(file), detail=f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     out: list[dict[str, Any]] = []
-    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -109,6 +113,8 @@ def read_gold(path: str | Path) -> list[dict[str, Any]]:
             out.append(item)
         except (json.JSONDecodeError, ValueError, AttributeError) as exc:
             raise NoteEvalError("E011", record=str(file), detail=f"line {number}: {exc}") from None
+    if not out:
+        raise NoteEvalError("E011", record=str(file), detail="no annotated note in it")
     return out
 
 
