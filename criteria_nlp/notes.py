@@ -165,6 +165,10 @@ _TEST_AGENT_BEFORE = re.compile(r"\b(?:before and after|after|following)\s+(?:th
 #: a drug the note says was taken in the past ("used Tylenol with minimal relief", "was treated with")
 _PAST_DRUG = re.compile(r"\b(?:used|took|tried|received|was given|were given|was treated with|had been on|was on|"
                         r"previously|formerly|stopped|discontinued)\b[^.;]{0,40}$", re.IGNORECASE)
+#: a row of a lab table: name, reference range, the patient's value ("Glucose    90-120 mg/dl    95 mg/dl")
+_TABLE_ROW = re.compile(r"^(?P<name>[A-Za-z][^\n]*?)\s{2,}(?P<lo>\d+(?:\.\d+)?)\s*-\s*(?P<hi>\d+(?:\.\d+)?)\s*"
+                        r"(?P<runit>[^\s\d][^\s]*)?\s{2,}(?P<value>\d+(?:\.\s?\d+)?)\s*(?P<unit>[^\s\d][^\s]*)?[ \t]*$",
+                        re.MULTILINE)
 #: a drug put on the skin, the eye or the ear: a form whose class differs from the systemic drug's
 #: (topical hydrocortisone is ATC D07, not H02), so the note's mention is kept uncoded rather than miscoded
 _LOCAL_FORM = re.compile(r"\b(?:topical|ointment|cream|lotion|gel|eye\s?drops?|ear\s?drops?|ophthalmic|otic|"
@@ -204,8 +208,9 @@ class NoteFindings(BaseModel):
     modifiers: list[str] = Field(min_length=1)
     function_phrases: list[str] = Field(min_length=1)
     negation_cues: list[str] = Field(min_length=1)
+    subjects: list[str] = Field(min_length=1)
 
-    @field_validator("heads", "parts", "modifiers", "function_phrases", "negation_cues")
+    @field_validator("heads", "parts", "modifiers", "function_phrases", "negation_cues", "subjects")
     @classmethod
     def _words(cls, value: list[str]) -> list[str]:
         if any(not w.strip() or w != w.strip().lower() for w in value):
@@ -218,8 +223,12 @@ class NoteFindings(BaseModel):
             return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
         mod = rf"(?:(?:{alt(self.modifiers)})\s+)"
+        subject = alt(self.subjects + self.parts + self.heads)
+        predicate = (rf"(?:[a-z]+\s+){{0,2}}(?:{subject})\s+(?:[a-z]+\s+){{0,4}}?(?:is|are|was|were|appears?|appeared|looks?|"
+                     rf"looked|seems?)\s+(?:abnormally\s+|markedly\s+|very\s+|slightly\s+|mildly\s+)?(?:{alt(self.modifiers)})"
+                     rf"(?:\s+and\s+(?:{alt(self.modifiers)}))?")
         finding = re.compile(
-            rf"\b(?:{mod}{{0,3}}(?:{alt(self.heads)})|{mod}{{1,3}}(?:{alt(self.parts)})"
+            rf"\b(?:{predicate}|{mod}{{0,3}}(?:{alt(self.heads)})|{mod}{{1,3}}(?:{alt(self.parts)})"
             rf"|(?:{alt(self.function_phrases)})\s+(?:[a-z]+\s+){{0,3}}?[a-z]+(?=\s*(?:[.,;:]|\s(?:and|but|or|when|with|since|for|after|before|during|in|at|on)\b|$)))\b",
             re.IGNORECASE)
         negation = re.compile(rf"\b(?:{alt(self.negation_cues)})\b[^.;:]*$", re.IGNORECASE)
@@ -227,6 +236,8 @@ class NoteFindings(BaseModel):
 
 
 _FINDINGS: tuple[re.Pattern[str], re.Pattern[str]] | None = None
+#: words a finding's span does not start with ("the lower extremities", "and plantar responses")
+_LEADING_FUNCTION_WORDS = re.compile(r"(?:(?:the|a|an|and|or|but|his|her|their|its|both|all)\s+)+", re.IGNORECASE)
 
 
 def finding_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -243,6 +254,9 @@ def _findings(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, b
     out: list[tuple[int, int, bool]] = []
     for m in finding.finditer(text):
         start, end = m.start(), m.end()
+        lead = _LEADING_FUNCTION_WORDS.match(text, start, end)
+        if lead is not None:
+            start = lead.end()
         if any(s < end and start < e for s, e in taken):
             continue
         clause_start = max(text.rfind(c, 0, start) for c in ".;:,\n")
@@ -283,6 +297,14 @@ def _pregnancy_concept(concept: Concept | None) -> str | None:
         return "pregnancy"
     if any(icd_in(concept.code, r) for r in ranges.lactating):
         return "lactation"
+    return None
+
+
+def _table_row(rows: list[re.Match[str]], e: Entity) -> re.Match[str] | None:
+    """The lab-table row whose name part holds the entity, if any."""
+    for row in rows:
+        if row.start("name") <= e.start and e.end <= row.end("name"):
+            return row
     return None
 
 
@@ -379,6 +401,8 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
     observations: list[ObservationFact] = []
     labs: list[LabFact] = []
     scores: list[ScoreFact] = []
+    rows = list(_TABLE_ROW.finditer(source))
+    rows_read: set[int] = set()
     agent_end = -1  # where the last test agent ended: "ACTH" in "adrenocorticotropic hormone (ACTH)" is one too
     for e in analysis.entities:
         ev = Evidence(start=e.start, end=e.end, text=e.text)
@@ -453,6 +477,16 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
                 fact("procedure")
             else:
                 fact("procedure", on_patient=False)
+        elif e.label == "LAB" and (row := _table_row(rows, e)) is not None:
+            if row.start() in rows_read:
+                continue  # "BUN (Blood Urea Nitrogen)": one row, one result
+            rows_read.add(row.start())
+            value, unit = float(row.group("value").replace(" ", "")), row.group("unit") or row.group("runit")
+            ev = Evidence(start=row.start(), end=row.end(), text=row.group(0))
+            labs.append(LabFact(value=value, unit=unit, reference_low=float(row.group("lo")),
+                                reference_high=float(row.group("hi")), evidence=ev, **code))
+            facts.append(NoteFact(type="lab", text=ev.text, start=ev.start, end=ev.end, status="present", code=con,
+                                  value=value, unit=unit))
         elif e.label == "LAB":
             v = e.value
             number = _number(v.low) if v is not None and v.operator == "=" else None
