@@ -165,6 +165,9 @@ _TEST_AGENT_BEFORE = re.compile(r"\b(?:before and after|after|following)\s+(?:th
 #: a drug the note says was taken in the past ("used Tylenol with minimal relief", "was treated with")
 _PAST_DRUG = re.compile(r"\b(?:used|took|tried|received|was given|were given|was treated with|had been on|was on|"
                         r"previously|formerly|stopped|discontinued)\b[^.;]{0,40}$", re.IGNORECASE)
+#: blood pressure as notes write it: the panel, then "135/80"
+_BP_PANEL, _SYSTOLIC, _DIASTOLIC = "85354-9", "8480-6", "8462-4"
+_BLOOD_PRESSURE = re.compile(r"(?<![\d/])(\d{2,3})\s*/\s*(\d{2,3})(?![\d/])(?:\s*(?:mm\s?Hg|mmHg))?", re.IGNORECASE)
 #: a row of a lab table: name, reference range, the patient's value ("Glucose    90-120 mg/dl    95 mg/dl")
 _TABLE_ROW = re.compile(r"^(?P<name>[A-Za-z][^\n]*?)\s{2,}(?P<lo>\d+(?:\.\d+)?)\s*-\s*(?P<hi>\d+(?:\.\d+)?)\s*"
                         r"(?P<runit>[^\s\d][^\s]*)?\s{2,}(?P<value>\d+(?:\.\s?\d+)?)\s*(?P<unit>[^\s\d][^\s]*)?[ \t]*$",
@@ -496,6 +499,16 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
                 if number is not None:
                     ev = Evidence(start=e.start, end=end, text=source[e.start:end])
             if number is not None and status in ("present", "history"):
+                pressure = _BLOOD_PRESSURE.search(source, e.end, min(len(source), e.end + 40))
+                if con is not None and con.code == _BP_PANEL and pressure is not None:
+                    # "Blood pressure is 135/80 mm Hg": the systolic and the diastolic, which rules ask for
+                    systolic, diastolic = float(pressure.group(1)), float(pressure.group(2))
+                    ev = Evidence(start=e.start, end=pressure.end(), text=source[e.start:pressure.end()])
+                    labs.append(LabFact(code=_SYSTOLIC, value=systolic, unit="mmHg", evidence=ev))
+                    labs.append(LabFact(code=_DIASTOLIC, value=diastolic, unit="mmHg", evidence=ev))
+                    facts.append(NoteFact(type="lab", text=ev.text, start=ev.start, end=ev.end, status=status, code=con,
+                                          value=f"{pressure.group(1)}/{pressure.group(2)}", unit="mmHg"))
+                    continue
                 labs.append(LabFact(value=number, unit=unit, evidence=ev, **code))
                 facts.append(NoteFact(type="lab", text=ev.text, start=ev.start, end=ev.end, status=status, code=con,
                                       value=number, unit=unit))

@@ -516,6 +516,12 @@ class _Builder:
             return False, "the mention has no code"
         if concept.code in TOO_GENERAL or concept.code in patterns().cues.generic_treatment:
             return False, "too general to evaluate against a record"
+        before = self.analysis.trial.eligibility_text[max(0, entity.start - 30):entity.start]
+        if _CHANGE_IN.search(before):
+            return False, "a change in it (dose, regimen), which a record's lists do not state"
+        kind = _specific_kind(entity, before)
+        if kind is not None:
+            return False, f"coded only as any infection ({concept.code}); the kind it names ('{kind}') has no code here"
         if category in ("lab", "score"):
             return (True, None) if has_value else (False, f"a {category} without a value or limit")
         if category == "observation":
@@ -728,6 +734,36 @@ def _mark_population_mentions(rules: list[Rule]) -> None:
 _NOT_DUE_TO = re.compile(r"^\s*,?\s*(?:(?:that|which)\s+(?:is|are)\s+)?not\s+(?:due\s+to|caused\s+by|secondary\s+to|"
                          r"related\s+to|attributable\s+to|explained\s+by)\b", re.IGNORECASE)
 _FIELD_LABEL = re.compile(r"^\s*([^:\n]{2,40}?)\s*:\s*\S")
+
+
+#: "No change in antibacterial regimen": the criterion is about a change in the treatment, not the treatment
+_CHANGE_IN = re.compile(r"\bchanges?\s+(?:in|of|to)\s+(?:the\s+|their\s+|his\s+|her\s+|any\s+)?"
+                        r"(?:dose\s+of\s+|dosage\s+of\s+|dosing\s+of\s+)?$", re.IGNORECASE)
+#: catch-all codes a mention gets from its head word alone ("adenoviral infection" -> any infection)
+_CATCH_ALL = {"B99.9": re.compile(r"^(?P<words>.*?)\s*\binfections?$", re.IGNORECASE)}
+#: words before the head that do not name a kind of it
+_NOT_A_KIND = frozenset({"any", "other", "active", "serious", "significant", "severe", "uncontrolled", "chronic", "acute",
+                         "current", "systemic", "ongoing", "known", "recent", "clinically", "concurrent", "intercurrent",
+                         "underlying", "untreated", "documented", "major", "life-threatening", "evidence", "of", "an",
+                         "a", "the", "or", "and", "recurrent", "persistent", "severe", "opportunistic", "invasive",
+                         "treated", "suspected", "confirmed", "requiring", "clinical", "medical", "local", "general",
+                         "additional", "critical", "potential", "several", "previous", "various", "serious"})
+
+
+def _specific_kind(entity: Entity, before: str = "") -> str | None:
+    """The word that names a kind of a catch-all concept ("adenoviral" in "adenoviral infection" coded as any
+    infection), or None: an exclusion of the catch-all would exclude every kind, not the one named."""
+    if entity.concept is None or entity.concept.code not in _CATCH_ALL:
+        return None
+    m = _CATCH_ALL[entity.concept.code].match(entity.text.strip())
+    if m is None:
+        return None
+    words = m.group("words")
+    if not words.strip():  # the mention is the head alone: the word before it may name the kind
+        prior = re.search(r"([A-Za-z][A-Za-z-]+(?:al|ic|ous|ary|ory|oid))\s*$", before)  # an adjective: "fungal"
+        words = prior.group(1) if prior is not None else ""
+    kinds = [w for w in re.findall(r"[a-z0-9-]+", words.lower()) if w not in _NOT_A_KIND and not w.isdigit()]
+    return " ".join(kinds) or None
 
 
 def field_label(criterion: Criterion, entities: list[Entity]) -> set[str]:
