@@ -61,7 +61,7 @@ def test_notes_patient_is_open_world_with_denials(reading: cn.notes.NoteReading)
 def test_notes_labs_with_values_from_prose(reading: cn.notes.NoteReading) -> None:
     labs = {f.concept.code: f for f in reading.patient.labs if f.concept}
     assert labs["2160-0"].value == 1.1
-    assert labs["85354-9"].value == 150.0  # "BP is 150/90": the systolic, read from prose after the name
+    assert labs["8480-6"].value == 150.0 and labs["8462-4"].value == 90.0  # "BP is 150/90", read from prose
 
 
 @pytest.mark.parametrize("text,status", [
@@ -154,3 +154,34 @@ def test_notes_evaluate_patient_facts_scores_a_hand_built_gold(tmp_path) -> None
     assert report["headline"]["precision"] == 1.0 and report["headline"]["recall"] == 0.75
     missing = CliRunner().invoke(app, ["evaluate", "--patient-facts", str(tmp_path / "none.jsonl")])
     assert missing.exit_code == 2 and "Traceback" not in missing.output
+
+
+def test_notes_blood_pressure_gives_systolic_and_diastolic() -> None:
+    labs = {(f.concept.code if f.concept else None): f.value for f in read_patient_text("Blood pressure is 135/80 mm Hg.").labs}
+    assert labs == {"8480-6": 135.0, "8462-4": 80.0}
+
+
+def test_notes_lab_table_rows_give_the_patients_value_and_range() -> None:
+    text = ("His blood chemistry:\nTest                       Normal Range     Patient Value\n"
+            "Glucose                    90-120 mg/dl     95 mg/dl\nCreatinine                 0.7-1.4 mg/dl    0.8 mg/dl")
+    labs = {f.name: f for f in read_patient_text(text).labs}
+    assert labs["Glucose"].value == 95.0 and labs["Glucose"].reference_low == 90.0 and labs["Glucose"].reference_high == 120.0
+    assert labs["Creatinine"].value == 0.8 and labs["Creatinine"].evidence is not None
+    assert labs["Creatinine"].evidence.text.startswith("Creatinine") and labs["Creatinine"].evidence.text.endswith("0.8 mg/dl")
+
+
+@pytest.mark.parametrize("text,on_patient", [
+    ("A dexamethasone suppression test was abnormal.", False),
+    ("Serum ACTH levels are high-normal.", False),
+    ("He takes metformin daily.", True),
+])
+def test_notes_test_agents_are_not_medications(text: str, on_patient: bool) -> None:
+    meds = [f for f in read_note(text).facts if f.type == "medication"]
+    assert meds and meds[0].on_patient is on_patient
+
+
+def test_notes_topical_form_is_not_the_systemic_drug() -> None:
+    p = read_patient_text("Current medications include a topical hydrocortisone ointment.")
+    assert [m.concept.code for m in p.medications or [] if m.concept] == ["drug:local-form"]
+    outcome = cn.match(p, cn.analyze("Exclusion Criteria:\n- The use of corticosteroid in last 30 days"))
+    assert outcome.verdict == "indeterminate"
