@@ -14,22 +14,32 @@ is one text whose sentences the segmenter splits). Its entities become facts:
   "45 yo"; months, weeks and days for children); "in her sixties" is a range
   the record cannot hold, so age stays unknown;
 * sex from the first word or pronoun that says it ("woman", "boy", "she");
-* CONDITION, DRUG, PROCEDURE, LAB (with a value), SCORE (with a value) and
-  OBSERVATION (smoking, alcohol, drugs) entities, each with its code and the
-  character span it came from (``evidence``);
+* CONDITION, DRUG, PROCEDURE, LAB, SCORE and OBSERVATION (smoking, alcohol,
+  drugs) entities, each with its code and the character span it came from
+  (``evidence``); labs with the value after them ("creatinine is 1.1 mg/dL",
+  "BP is 120/75": systolic and diastolic), rows of a lab table (name,
+  reference range, value) and qualitative results ("elevated ESR");
+* findings the tagger has no term for, from ``resources/note_findings.json``
+  ("harsh systolic murmur", "Reflexes are brisk", "unable to detect smell");
 * status from the context: negated ("denies", "no", "negative for", "ruled
-  out"; narrative "doesn't", "did not", "denied" read here) is *absent*; a relative's is *family*; historical ("history
-  of", "previously", "s/p") is *history*; hypothetical is *planned*; uncertain
-  is *suspected*; otherwise *present*.
+  out"; narrative "doesn't", "did not", "denied", read here) is *absent*; a
+  relative's is *family*; historical ("history of", "previously", "s/p") is
+  *history*; hypothetical is *planned*; uncertain is *suspected*; otherwise
+  *present*.
 
 The patient is **open world** (``Patient.open_world``): what the note does not
 mention stays unknown, and only what it denies is absent (``Patient.denied``).
 A note that says "takes no medications" makes the medication list complete
 (``complete_lists``). A history condition's current state is not known
 (status ``unknown``): a rule about a *current* condition is unknown for it,
-never met or failed. Suspected and planned conditions, and bedside
-examinations ("physical examination", "vital signs"), are kept as facts of the
-reading but not put on the patient.
+never met or failed. Planned procedures go on the patient as planned.
+Suspected and planned conditions, bedside examinations ("physical
+examination", "vital signs"), laboratory and genetic tests as procedures,
+drugs named as test agents ("dexamethasone suppression test") and results the
+record cannot hold ("elevated ESR") are facts of the reading
+(``NoteFact.on_patient`` false) but not put on the patient. A topical,
+inhaled or ophthalmic form of a drug is put on the patient uncoded
+(``drug:local-form``), never as the systemic drug.
 """
 
 from __future__ import annotations
@@ -40,8 +50,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .codes import code_concept
 from .errors import PatientError
-from .resource_files import load_validated
 from .patient import (
     ConditionFact,
     DeniedFact,
@@ -56,7 +66,7 @@ from .patient import (
     concept_ranges,
     icd_in,
 )
-from .codes import code_concept
+from .resource_files import load_validated
 from .schema import Concept, Entity, Trial
 
 if TYPE_CHECKING:
