@@ -1,0 +1,316 @@
+"""Measure mention coding against a gold JSONL of coded mentions (issue 25).
+
+Gold rows (``annotations/codes.jsonl``)::
+
+    {"label": "Condition", "mention": "renal insufficiency, chronic", "criterion": "...",
+     "system": "ICD-10-CM", "codes": ["N18.9"], "range": null, "category": "N18", "no_code": false}
+
+``label`` is Chia's (Condition, Drug, Procedure, Measurement); ``codes`` every
+acceptable code, ``range`` an acceptable ICD-10-CM range; ``category`` the
+ICD-10-CM 3-character category (or a range), the ATC level-4 group (5
+characters) or the LOINC component; ``no_code`` marks a mention no code fits.
+
+Three coders:
+
+* ``today``: :func:`criteria_nlp.codes.code_concept`;
+* ``index``: :class:`criteria_nlp.vocab_index.VocabularyIndex` alone (best match at or above the threshold);
+* ``combined``: ``code_concept``, with the index where it returns None or a catch-all (R69, B99.9) and the
+  index has a match at or above the threshold.
+
+Figures, per coder and label: ``exact`` (the code is one of ``codes`` or the ``range``) and ``category``
+(same ICD-10-CM category, or inside the category range; same ATC first 5 characters, a drug by the ATC
+classes of the lexicon that list it; same LOINC component, read from ``labs.json``) over the mentions with
+a code; ``abstain`` (no code given) over the ``no_code`` mentions; ``overall`` (exact or rightly no code)
+over all.
+
+Figures (index: char 3-grams, sorted words, threshold 0.7; 2026-12, simple-icd-10-cm 1.5.0):
+
+* dev gold ``benchmarks/coding_dev_gold.jsonl`` (65 Chia TRAIN mentions, hand-coded; the threshold was
+  chosen on it): overall today 0.631, index 0.677, combined 0.662; exact 0.60 / 0.70 / 0.68;
+* ``annotations/codes.jsonl`` (400 mentions, run once, not tuned on): exact 0.501 / 0.519 / 0.533,
+  category 0.608 / 0.634 / 0.646, abstain on no-code 0.453 / 0.321 / 0.283, overall 0.495 / 0.492 / 0.500.
+
+Usage::
+
+    python benchmarks/coding.py --gold /tmp/wc/dev_gold.jsonl                  # a, b, c at the default thresholds
+    python benchmarks/coding.py --gold G --sweep                               # thresholds 0.5 .. 0.95
+    python benchmarks/coding.py --gold G --ngram 2,4 --unsorted --no-cache     # another index variant
+    python benchmarks/coding.py --gold G --speed                               # look-ups per second, memory
+    python benchmarks/coding.py --gold G --errors combined
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from criteria_nlp import vocab_index as vi  # noqa: E402
+from criteria_nlp.codes import code_concept  # noqa: E402
+from criteria_nlp.lexicon import Lexicon, normalize  # noqa: E402
+
+LABELS = {"Condition": "CONDITION", "Drug": "DRUG", "Procedure": "PROCEDURE", "Measurement": "LAB"}
+CATCH_ALL = {"R69", "B99.9"}
+Pred = tuple[str, str, float] | None  # (system, code, score)
+
+
+def read_gold(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# --------------------------------------------------------------------------- categories
+
+
+def _icd3(code: str) -> str:
+    return code.split("-")[0][:3]
+
+
+def _icd_in(code: str, rng: str) -> bool:
+    if "-" in code:  # a predicted range is in a category range when both its ends are
+        lo, hi = code.split("-")
+        return _icd_in(lo, rng) and _icd_in(hi, rng)
+    lo, hi = rng.split("-")
+    return lo[:3] <= code[:3] <= hi[:3]
+
+
+class Categories:
+    """The categories of predicted codes: ATC groups of drugs, LOINC components of labs."""
+
+    def __init__(self) -> None:
+        lex = self.lex = Lexicon.load()
+        self.atc_of_member: dict[str, set[str]] = defaultdict(set)
+        for entry in lex.entries("DRUG"):
+            if entry.concept.system == "ATC":
+                for member in getattr(entry, "members", []) or []:
+                    self.atc_of_member[normalize(member)].add(entry.concept.code)
+        self.lab_names: dict[str, set[str]] = defaultdict(set)
+        for entry in [*lex.entries("LAB"), *lex.entries("SCORE")]:
+            names = {entry.name.casefold(), entry.concept.name.casefold()}
+            loinc_name = getattr(entry, "loinc_name", None)
+            if loinc_name:
+                names.add(str(loinc_name).split(" [")[0].casefold())
+            self.lab_names[entry.concept.code] |= names
+        self.display: dict[tuple[str, str], str] = {}
+
+    def atc(self, system: str, code: str, display: str) -> set[str]:
+        if system == "ATC":
+            return {code}
+        return set(self.atc_of_member.get(normalize(display), set()))
+
+    def same(self, row: dict[str, Any], system: str, code: str, display: str) -> bool:
+        cat = row.get("category")
+        if not cat:
+            return False
+        if row.get("system") == "ICD-10-CM" or system == "ICD-10-CM":
+            if system != "ICD-10-CM":
+                return False
+            rng = row.get("range") or (cat if "-" in cat else None)
+            if rng and "-" not in rng:
+                rng = f"{rng}-{rng}"
+            if rng and _icd_in(code, rng):
+                return True
+            cats = {_icd3(c) for c in row.get("codes", [])} | ({cat[:3]} if "-" not in cat else set())
+            return "-" not in code and _icd3(code) in cats
+        if row.get("system") in ("ATC", "DrugBank", "MedlinePlus") and len(cat) >= 3 and cat[0].isalpha():
+            gold = {c[:5] for c in row.get("codes", [])} | {cat[:5]}
+            return any(a[:5] in gold for a in self.atc(system, code, display))
+        return cat.casefold() in self.lab_names.get(code, {display.casefold()})
+
+
+def _base(code: str) -> str:
+    """An ICD-10-CM code without its 7th character (and the X placeholders before it): the gold may ignore it."""
+    if "." in code and len(code.replace(".", "")) == 7 and code[0].isalpha():
+        return code[:-1].rstrip("X").rstrip(".")
+    return code
+
+
+def exact(row: dict[str, Any], system: str, code: str, display: str, lex: Lexicon) -> bool:
+    if row.get("system") == "name":  # procedures: scored by name (same concept)
+        gold = normalize(row.get("name") or "")
+        entry = next((e for e in lex.entries("PROCEDURE") + lex.entries("DEVICE") if e.concept.code == code), None)
+        forms = {normalize(f) for f in (entry.surface_forms() if entry else [])} | {normalize(display)}
+        return bool(gold) and gold in forms
+    if code in row.get("codes", []) or (row.get("range") is not None and code == row["range"]):
+        return True
+    return system == "ICD-10-CM" and _base(code) in {_base(c) for c in row.get("codes", [])}
+
+
+# --------------------------------------------------------------------------- coders
+
+
+def coder_today(label: str, mention: str) -> tuple[str, str, str, float] | None:
+    concept = code_concept(label, mention)
+    return (concept.system, concept.code, concept.name, 1.0) if concept is not None else None
+
+
+def make_index_coder(indexes: dict[str, vi.VocabularyIndex], threshold: float | None) -> Callable[..., Any]:
+    def coder(label: str, mention: str) -> tuple[str, str, str, float] | None:
+        index = indexes.get(label)
+        if index is None:
+            return None
+        found = index.code(mention, threshold)
+        return (found.system, found.code, found.display, found.score) if found is not None else None
+
+    return coder
+
+
+def make_combined(index_coder: Callable[..., Any]) -> Callable[..., Any]:
+    def coder(label: str, mention: str) -> tuple[str, str, str, float] | None:
+        today = coder_today(label, mention)
+        if today is not None and today[1] not in CATCH_ALL:
+            return today
+        return index_coder(label, mention) or today
+
+    return coder
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def score(rows: list[dict[str, Any]], coder: Callable[..., Any], cats: Categories) -> dict[str, Any]:
+    by: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    errors: list[str] = []
+    for row in rows:
+        label = LABELS.get(row["label"], row["label"].upper())
+        pred = coder(label, row["mention"])
+        for key in (row["label"], "all"):
+            t = by[key]
+            t["n"] += 1
+            if row.get("no_code"):
+                t["no_code"] += 1
+                t["abstain"] += pred is None
+                t["overall"] += pred is None
+                continue
+            t["coded"] += 1
+            if pred is None:
+                continue
+            system, code, display, _ = pred
+            hit = exact(row, system, code, display, cats.lex)
+            t["given"] += 1
+            t["exact"] += hit
+            t["category"] += hit or cats.same(row, system, code, display)
+            t["overall"] += hit
+        ok = (pred is None) if row.get("no_code") else (pred is not None and exact(row, pred[0], pred[1], pred[2], cats.lex))
+        if not ok:
+            errors.append(f"{row['label']:<11} {row['mention'][:45]:<45} gold={row.get('codes') or row.get('range') or '-'} pred={pred[1] + ' ' + str(round(pred[3], 3)) + ' ' + pred[2][:40] if pred else None}")
+    out: dict[str, Any] = {}
+    for key, t in by.items():
+        out[key] = {
+            "n": t["n"],
+            "exact": round(t["exact"] / t["coded"], 3) if t["coded"] else None,
+            "category": round(t["category"] / t["coded"], 3) if t["coded"] else None,
+            "coverage": round(t["given"] / t["coded"], 3) if t["coded"] else None,
+            "abstain": round(t["abstain"] / t["no_code"], 3) if t["no_code"] else None,
+            "overall": round(t["overall"] / t["n"], 3),
+        }
+    out["errors"] = errors
+    return out
+
+
+def table(name: str, result: dict[str, Any]) -> None:
+    for key in sorted(k for k in result if k != "errors"):
+        r = result[key]
+        print(f"{name:<22} {key:<12} n={r['n']:<4} exact={r['exact']}  category={r['category']}  "
+              f"coverage={r['coverage']}  abstain={r['abstain']}  overall={r['overall']}")
+
+
+def build_indexes(args: argparse.Namespace) -> dict[str, vi.VocabularyIndex]:
+    if not args.no_cache and args.ngram == "3,3" and not args.unsorted:
+        return {label: index for label in ("CONDITION", "DRUG", "LAB", "PROCEDURE") if (index := vi.index_for(label))}
+    ngram = (int(args.ngram.split(",")[0]), int(args.ngram.split(",")[1]))
+    sort_words = not args.unsorted
+    return {
+        "CONDITION": vi.build_condition_index(ngram, sort_words),
+        "DRUG": vi.build_drug_index(ngram, sort_words),
+        "LAB": vi.build_lab_index(ngram, sort_words),
+        "PROCEDURE": vi.build_procedure_index(ngram, sort_words),
+    }
+
+
+def speed(indexes: dict[str, vi.VocabularyIndex], rows: list[dict[str, Any]]) -> None:
+    import psutil
+
+    mentions = [r["mention"] for r in rows] * max(1, 2000 // max(1, len(rows)))
+    index = indexes["CONDITION"]
+    vi.normalize_text.cache_clear()
+    started = time.perf_counter()
+    for m in mentions:
+        index.lookup(m, k=5)
+    single = len(mentions) / (time.perf_counter() - started)
+    vi.normalize_text.cache_clear()
+    started = time.perf_counter()
+    for i in range(0, len(mentions), 256):
+        index.lookup_many(mentions[i : i + 256], k=5)
+    batch = len(mentions) / (time.perf_counter() - started)
+    print(f"condition index: {len(index)} entries; single look-ups {single:,.0f}/s, batches of 256 {batch:,.0f}/s")
+    folder = vi.cache_dir() / "vocab_index"
+    for sub in sorted(folder.glob("*")) if folder.exists() else []:
+        size = sum(f.stat().st_size for f in sub.iterdir())
+        print(f"  cache {sub.name}: {size / 1e6:.1f} MB on disk")
+    proc = psutil.Process()
+    for name in ("condition", "drug"):
+        sub = next(iter(sorted(folder.glob(f"{name}-*"))), None) if folder.exists() else None
+        if sub is None:
+            continue
+        before = proc.memory_info().rss
+        started = time.perf_counter()
+        loaded = vi.VocabularyIndex.load(sub)
+        took = time.perf_counter() - started
+        print(f"  load {name}: {took:.2f} s, RSS +{(proc.memory_info().rss - before) / 1e6:.0f} MB ({len(loaded)} entries)")
+    for name, builder in (("condition", vi.build_condition_index), ("drug", vi.build_drug_index)):
+        started = time.perf_counter()
+        builder()
+        print(f"  build {name}: {time.perf_counter() - started:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--gold", type=Path, default=Path("annotations/codes.jsonl"))
+    parser.add_argument("--threshold", type=float, default=None, help="one threshold for every label")
+    parser.add_argument("--sweep", action="store_true")
+    parser.add_argument("--ngram", default="3,3")
+    parser.add_argument("--unsorted", action="store_true", help="keep word order in the normalisation")
+    parser.add_argument("--no-cache", action="store_true")
+    parser.add_argument("--speed", action="store_true")
+    parser.add_argument("--errors", choices=["today", "index", "combined"], default=None)
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    rows = read_gold(args.gold)
+    cats = Categories()
+    indexes = build_indexes(args)
+    if args.speed:
+        speed(indexes, rows)
+        return 0
+    thresholds = [round(0.5 + 0.05 * i, 2) for i in range(10)] if args.sweep else [args.threshold]
+    figures: dict[str, Any] = {}
+    today = score(rows, coder_today, cats)
+    table("a today", today)
+    figures["today"] = today
+    for threshold in thresholds:
+        index_coder = make_index_coder(indexes, threshold)
+        b = score(rows, index_coder, cats)
+        c = score(rows, make_combined(index_coder), cats)
+        tag = "default" if threshold is None else str(threshold)
+        table(f"b index@{tag}", b)
+        table(f"c combined@{tag}", c)
+        figures[f"index@{tag}"] = b
+        figures[f"combined@{tag}"] = c
+    if args.errors:
+        key = "today" if args.errors == "today" else f"{args.errors}@{'default' if thresholds[-1] is None else thresholds[-1]}"
+        print("\n".join(figures[key]["errors"]))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
