@@ -151,3 +151,46 @@ def test_cli_match_repeated_criteria_cast_no_doubt_on_a_verdict() -> None:
     (row,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert row["trial_id"] == "IR.KUMS.REC.1400.198" and row["decided_by"]
     assert row["lint"] == []
+
+
+NOTE = ("A 35-year-old woman with systemic lupus erythematosus and lupus nephritis. She denies diabetes and does not "
+        "smoke. She takes hydroxychloroquine. Creatinine is 1.2 mg/dL.")
+
+
+def test_cli_match_patient_text_file_reads_an_open_world_patient(tmp_path: Path) -> None:
+    note = tmp_path / "maria.txt"
+    note.write_text(NOTE, encoding="utf-8")
+    source = analyses_jsonl(tmp_path, "NCT00659217", "NCT04184258")
+    result = runner.invoke(app, ["match", "--patient-text", str(note), str(source), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {r["patient_id"] for r in rows} == {"maria"}
+    reasons = [rule["reason"] for r in rows for rule in r["rules"]]
+    assert any("does not mention" in reason for reason in reasons)  # open world: unmentioned is unknown
+
+
+def test_cli_match_patient_text_from_stdin(tmp_path: Path) -> None:
+    source = analyses_jsonl(tmp_path, "NCT04184258")
+    result = runner.invoke(app, ["match", "--patient-text", "-", str(source), "--format", "csv"], input=NOTE)
+    assert result.exit_code == 0, result.output
+    assert next(csv.DictReader(io.StringIO(result.stdout)))["trial"] == "NCT04184258"
+
+
+@pytest.mark.parametrize("args,code,exit_code", [
+    (["--patient-text", "missing-note.txt"], "P004", 2),
+    ([], "C004", 2),
+    (["--patient", str(PATIENTS / "lupus_candidate.json"), "--patient-text", "-"], "C004", 2),
+])
+def test_cli_match_patient_text_errors_are_one_coded_line(tmp_path: Path, args: list[str], code: str,
+                                                          exit_code: int) -> None:
+    source = analyses_jsonl(tmp_path, "NCT04184258")
+    result = runner.invoke(app, ["match", *args, str(source)])
+    assert result.exit_code == exit_code
+    assert f"[{code}]" in result.output and "Traceback" not in result.output
+
+
+def test_cli_match_patient_text_undecodable_note(tmp_path: Path) -> None:
+    note = tmp_path / "bad.txt"
+    note.write_bytes(b"\x80\x81\xfe junk \xff")
+    result = runner.invoke(app, ["match", "--patient-text", str(note), str(analyses_jsonl(tmp_path, "NCT04184258"))])
+    assert result.exit_code == 1 and "[P005]" in result.output and "Traceback" not in result.output
