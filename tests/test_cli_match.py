@@ -189,8 +189,10 @@ def test_cli_match_patient_text_errors_are_one_coded_line(tmp_path: Path, args: 
     assert f"[{code}]" in result.output and "Traceback" not in result.output
 
 
-def test_cli_match_patient_text_undecodable_note(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content,code", [(b"\x80\x81\xfe junk \xff", "P005"), (b"", "P001"), (b"  \n", "P001")])
+def test_cli_match_patient_text_bad_note(tmp_path: Path, content: bytes, code: str) -> None:
     note = tmp_path / "bad.txt"
-    note.write_bytes(b"\x80\x81\xfe junk \xff")
+    note.write_bytes(content)
     result = runner.invoke(app, ["match", "--patient-text", str(note), str(analyses_jsonl(tmp_path, "NCT04184258"))])
-    assert result.exit_code == 1 and "[P005]" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and f"[{code}]" in result.output and "Traceback" not in result.output
+    assert str(note) in result.output and result.stdout == ""

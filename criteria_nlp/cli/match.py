@@ -204,6 +204,8 @@ def read_note_patient(source: str, pipeline: str | None) -> Any:
         except UnicodeDecodeError as exc:
             fail(CriteriaNLPError("P005", record=source, detail=f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
         name = path.stem
+    if not text.strip():
+        fail(CriteriaNLPError("P001", record=source, detail="the note is empty"))
     try:
         return read_patient_text(text, id=name, analyzer=make_analyzer(pipeline))
     except CriteriaNLPError as exc:
