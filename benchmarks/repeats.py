@@ -35,8 +35,9 @@ for p in paths:
         words_total += w
         n += 1
         if seen[key]:
-        words_rep += w
+            words_rep += w
         seen[key] += 1
 rep = sum(v - 1 for v in seen.values() if v > 1)
-print(f"{len(paths)} records, {n} criteria, {len(seen)} distinct; repeats {rep} ({rep/n:.1%} of criteria, {words_rep/words_total:.1%} of words)")
+print(f"{len(paths)} records, {n} criteria, {len(seen)} distinct; repeats {rep} ({rep / n:.1%} of criteria, "
+      f"{words_rep / words_total:.1%} of words)")
 print(seen.most_common(8))
