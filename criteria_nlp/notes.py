@@ -283,11 +283,39 @@ _NARRATIVE_NEGATION = re.compile(r"\b(?:(?:does|did|do|has|have|had)\s*(?:n't|no
                                  re.IGNORECASE)
 
 
-def _status(e: Entity, text: str = "") -> FactStatus:
-    if e.negated or (text and _NARRATIVE_NEGATION.search(text[max(0, e.start - 50):e.start])):
-        return "absent"
+_RELATIVES = (r"(?:mother|father|parents?|brothers?|sisters?|siblings?|grandmother|grandfather|grandparents?|uncle|"
+              r"aunt|cousins?|sons?|daughters?|twin)")
+#: a relative as the subject of the clause before a mention: "His father has gout", "her mother and grandmother had"
+_RELATIVE_BEFORE = re.compile(rf"\b(?:his|her|their|the\s+patient's|the\s+(?:girl|boy|child|infant)'s)\s+(?:(?:maternal|paternal|"
+                              rf"older|younger|elder|twin)\s+)?{_RELATIVES}\b(?:\s+and\s+(?:\w+\s+)?{_RELATIVES})?[^.;:]*$",
+                              re.IGNORECASE)
+#: a relative after a mention: "breast cancer in her mother", "family history of diabetes"
+_RELATIVE_AFTER = re.compile(rf"^[^.;:]{{0,25}}?\b(?:in|of)\s+(?:his|her|their|a)\s+(?:(?:maternal|paternal|older|younger)\s+)?"
+                             rf"{_RELATIVES}\b", re.IGNORECASE)
+_FAMILY_HISTORY = re.compile(r"\bfamily\s+(?:medical\s+)?history\b", re.IGNORECASE)
+_RELATIVE_WORD = re.compile(rf"^{_RELATIVES}$", re.IGNORECASE)
+
+
+def _family(e: Entity, text: str) -> bool:
+    """A relative's condition, as notes write it: a relative as the clause's subject, "in her mother" after it,
+    or a family history (the context's cues cannot use "mother" when the tagger made it a sex mention)."""
     if e.family:
-        return "family"
+        return True
+    if not text:
+        return False
+    sentence_start = max(text.rfind(c, 0, e.start) for c in ".;\n") + 1
+    before = text[sentence_start:e.start]
+    return bool(_RELATIVE_BEFORE.search(before) or _RELATIVE_AFTER.match(text[e.end:e.end + 60])
+                or _FAMILY_HISTORY.search(before) or _FAMILY_HISTORY.search(e.text))
+
+
+def _status(e: Entity, text: str = "") -> FactStatus | None:
+    """The fact's status; None for a relative's denial ("his brother has no history of gout"), which is no fact."""
+    negated = e.negated or bool(text and _NARRATIVE_NEGATION.search(text[max(0, e.start - 50):e.start]))
+    if _family(e, text):
+        return None if negated else "family"
+    if negated:
+        return "absent"
     if e.hypothetical:
         return "planned"
     if e.uncertain:
@@ -398,7 +426,8 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
         facts.append(NoteFact(type="age", text=m.group(0), start=m.start(), end=m.end(), value=age, unit="years"))
     sex, sm = note_sex(source)
     sex_entities = [e for e in analysis.entities if e.label == "SEX" and e.concept is not None
-                    and e.concept.code in ("female", "male") and not e.negated]
+                    and e.concept.code in ("female", "male") and not e.negated
+                    and not _RELATIVE_WORD.match(e.text.strip())]  # "her mother" says nothing of the patient's sex
     if sex_entities and (sm is None or sex_entities[0].start <= sm.start()):
         first = sex_entities[0]
         assert first.concept is not None
@@ -419,7 +448,10 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
     agent_end = -1  # where the last test agent ended: "ACTH" in "adrenocorticotropic hormone (ACTH)" is one too
     for e in analysis.entities:
         ev = Evidence(start=e.start, end=e.end, text=e.text)
-        status = _status(e, source)
+        found = _status(e, source)
+        if found is None:
+            continue  # a relative's denial
+        status: FactStatus = found
         con = e.concept
         code = dict(code=con.code, system=con.system, name=e.text, concept=con) if con is not None else dict(name=e.text)
 

@@ -185,3 +185,20 @@ def test_notes_topical_form_is_not_the_systemic_drug() -> None:
     assert [m.concept.code for m in p.medications or [] if m.concept] == ["drug:local-form"]
     outcome = cn.match(p, cn.analyze("Exclusion Criteria:\n- The use of corticosteroid in last 30 days"))
     assert outcome.verdict == "indeterminate"
+
+
+@pytest.mark.parametrize("text,family", [
+    ("A 40-year-old man. Her mother has breast cancer.", "breast cancer"),
+    ("Family history of breast cancer in her mother.", "Family history of breast cancer"),
+    ("Her mother and grandmother have also had excessive bleeding.", "bleeding"),
+])
+def test_notes_relatives_conditions_are_family_history(text: str, family: str) -> None:
+    p = read_patient_text(text)
+    assert [f.name for f in p.family_history or []] == [family]
+    assert not [f for f in p.conditions or [] if f.name == family]
+
+
+def test_notes_a_relatives_denial_is_no_fact_and_mother_is_not_the_patients_sex() -> None:
+    reading = read_note("A 39-year-old man. His older brother is healthy with no history of gouty arthritis.")
+    assert reading.patient.denied == [] and reading.patient.sex == "male"
+    assert read_patient_text("A 2-year-old child. The child's mother had gestational diabetes.").sex == "unknown"
