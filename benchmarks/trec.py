@@ -27,18 +27,6 @@ REPO = Path(__file__).resolve().parent.parent
 FOLDER = REPO.parent / "shared" / "data" / "trec2022"
 
 
-def patient_maker(name: str, analyzer: Any) -> Any:
-    """``evaluate_trec``'s ``patients`` for ``--patients`` (None: the default, age and sex only)."""
-    if name == "age-sex":
-        return None
-    from criteria_nlp.notes import read_patient_text
-
-    def note(topic: str, text: str) -> Any:
-        return read_patient_text(text, id=topic, analyzer=analyzer)
-
-    return note
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and print the markdown report (and a JSON report with ``--output``)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -52,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no TREC folder at {args.folder}", file=sys.stderr)
         return 2
     from criteria_nlp.analyzer import Analyzer
-    from criteria_nlp.evaluate_trec import evaluate_trec, write_rankings
+    from criteria_nlp.evaluate_trec import evaluate_trec, patient_maker, write_rankings
     from criteria_nlp.pipeline import pipeline_name
 
     analyzer = Analyzer(pipeline=pipeline_name(args.pipeline))

@@ -62,39 +62,37 @@ PatientMaker = Callable[[str, str], Union["Patient", Mapping[str, Any]]]
 
 LABELS = {0: "not relevant", 1: "excluded", 2: "eligible"}
 
-_AGE = re.compile(
-    r"\b(\d{1,3}(?:\.\d+)?)[\s-]*(year|yr|month|mo|week|wk|day)s?[\s-]*old\b|"
-    r"\b(\d{1,3})[\s-]*(?:yo|y/o|y\.o\.)\b|\baged?\s+(\d{1,3})\b|\b(\d{1,3})[\s-]*years?\s+of\s+age\b",
-    re.IGNORECASE,
-)
-_UNIT_YEARS = {"year": 1.0, "yr": 1.0, "month": 1 / 12, "mo": 1 / 12, "week": 7 / 365.25, "wk": 7 / 365.25,
-               "day": 1 / 365.25}
-_FEMALE = re.compile(r"\b(?:woman|women|female|girl|lady|she|her|hers|herself|mother of|pregnant|g\d+p\d+)\b", re.IGNORECASE)
-_MALE = re.compile(r"\b(?:man|men|male|boy|gentleman|he|his|him|himself)\b", re.IGNORECASE)
-
-
 def note_age_sex(text: str) -> tuple[float | None, str | None]:
-    """The age (years) and sex a patient note states first ("A 58-year-old woman ...", "A 6-month-old boy")."""
-    age: float | None = None
-    m = _AGE.search(text)
-    if m is not None:
-        if m.group(1) is not None:
-            age = round(float(m.group(1)) * _UNIT_YEARS[m.group(2).lower()], 3)
-        else:
-            age = float(next(g for g in m.groups()[2:] if g is not None))
-    female, male = _FEMALE.search(text), _MALE.search(text)
-    sex: str | None = None
-    if female is not None and (male is None or female.start() < male.start()):
-        sex = "female"
-    elif male is not None:
-        sex = "male"
-    return age, sex
+    """The age (years) and sex a patient note states first ("A 58-year-old woman ...", "A 6-month-old boy"):
+    the note reader's :func:`~criteria_nlp.notes.note_age` and :func:`~criteria_nlp.notes.note_sex`."""
+    from .notes import note_age, note_sex
+
+    return note_age(text)[0], note_sex(text)[0]
 
 
 def age_sex_patient(topic: str, text: str) -> dict[str, Any]:
     """The default patient of a topic: only the age and sex its note states first (:func:`note_age_sex`)."""
     age, sex = note_age_sex(text)
     return {"id": topic, "age": age, "sex": sex or "unknown"}
+
+
+#: the ``--patients`` values: who each topic's patient is
+PATIENTS = ("age-sex", "note")
+
+
+def patient_maker(name: str, analyzer: Any) -> PatientMaker | None:
+    """``evaluate_trec``'s ``patients`` for a ``--patients`` value: None (the default, :func:`age_sex_patient`) for
+    ``age-sex``; for ``note``, what :func:`~criteria_nlp.notes.read_patient_text` reads with ``analyzer``."""
+    if name == "age-sex":
+        return None
+    if name != "note":
+        raise ValueError(f"unknown patients {name!r}: use {' or '.join(PATIENTS)}")
+    from .notes import read_patient_text
+
+    def note(topic: str, text: str) -> Any:
+        return read_patient_text(text, id=topic, analyzer=analyzer)
+
+    return note
 
 
 GAINS = {0: 0.0, 1: 1.0, 2: 2.0}
@@ -488,5 +486,5 @@ def write_rankings(report: TrecReport, path: str | Path) -> int:
 
 __all__ = ["BM25_PARAMETERS", "GAINS", "Judgment", "PairResult", "PatientMaker", "RankedTrial", "TopicRanking",
            "TrecError", "TrecReport", "age_sex_patient", "auc_counts", "bm25_rank", "evaluate_trec", "ndcg_at",
-           "note_age_sex", "read_qrels", "read_topics", "tokenize", "write_false_exclusions",
+           "note_age_sex", "patient_maker", "read_qrels", "read_topics", "tokenize", "write_false_exclusions",
            "write_rankings"]

@@ -10,7 +10,7 @@ from typing import Any, Optional
 import typer
 
 from ._format import atomic_path, table_console
-from ._util import app, check_paths, console, fail, make_analyzer, report_error
+from ._util import app, check_paths, console, make_analyzer, report_error
 
 
 @app.command("evaluate")
@@ -39,6 +39,7 @@ def evaluate_cli(
     does not exist is a usage error (exit 2); one that holds no usable data exits 1.
     """
     from ..errors import CriteriaNLPError
+    from ..evaluate_trec import PATIENTS, patient_maker
 
     if chia is None and trec is None and patient_facts is None:
         raise typer.BadParameter("give --chia DIR, --trec DIR, --patient-facts FILE or several", param_hint="--chia/--trec")
@@ -48,7 +49,7 @@ def evaluate_cli(
         raise typer.BadParameter("use " + " or ".join(PATIENTS), param_hint="--patients")
     check_paths(chia, trec, split_file, patient_facts)
     analyzer = make_analyzer(pipeline, model)
-    maker = _patient_maker(patients, analyzer) if trec is not None else None
+    maker = patient_maker(patients, analyzer) if trec is not None else None
     data: dict[str, Any] = {"pipeline": pipeline}
     try:
         if chia is not None:
@@ -92,9 +93,6 @@ def _chia(analyzer: Any, chia: Path, split: str, split_file: Optional[Path], kee
     return out
 
 
-PATIENTS = ("age-sex", "note")
-
-
 def _patient_facts(analyzer: Any, path: Path, pipeline: str, markdown: bool) -> dict[str, Any]:
     from ..evaluate_notes import evaluate_note_facts
 
@@ -109,17 +107,6 @@ def _patient_facts(analyzer: Any, path: Path, pipeline: str, markdown: bool) -> 
         for name, s in sorted(report.by_type.items()):
             stdout.print(f"  {name}: P {s.precision:.3f} R {s.recall:.3f} ({s.gold} gold, {s.predicted} read)", soft_wrap=True)
     return report.to_dict()
-
-
-def _patient_maker(name: str, analyzer: Any) -> Any:
-    """The ``patients`` function of evaluate_trec for a --patients value (None: the default, age and sex)."""
-    if name == "age-sex":
-        return None
-    from ..notes import read_patient_text
-
-    def note(topic: str, text: str) -> Any:
-        return read_patient_text(text, id=topic, analyzer=analyzer)
-    return note
 
 
 def _trec(analyzer: Any, trec: Path, maker: Any, patients: str, false_exclusions: Optional[Path],
