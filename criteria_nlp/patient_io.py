@@ -12,7 +12,19 @@ from .errors import PatientError, json_detail
 from .fhir import patient_from_fhir
 from .patient import Patient
 
-__all__ = ["read_patient"]
+__all__ = ["read_patient", "read_patient_file"]
+
+
+def read_patient_file(path: "str | Path") -> str:
+    """The text of a patient file (a JSON record or a note); :class:`PatientError` ``P004`` when there is no such
+    file, ``P005`` when it cannot be read as UTF-8 (a byte-order mark is dropped)."""
+    path = Path(path)
+    if not path.is_file():
+        raise PatientError("P004", record=str(path))
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PatientError("P005", record=str(path), detail=str(exc)) from None
 
 
 def read_patient(source: "str | Path | Mapping[str, Any] | Patient") -> Patient:
@@ -30,12 +42,7 @@ def read_patient(source: "str | Path | Mapping[str, Any] | Patient") -> Patient:
     else:
         path = Path(source)
         record = str(path)
-        if not path.is_file():
-            raise PatientError("P004", record=record)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PatientError("P005", record=record, detail=str(exc)) from None
+        text = read_patient_file(path)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:

@@ -192,18 +192,12 @@ def read_note_patient(source: str, pipeline: str | None) -> Any:
     import sys
 
     from ..notes import read_patient_text
+    from ..patient_io import read_patient_file
 
     if source == "-":
         text, name = sys.stdin.read(), "stdin"
     else:
-        path = Path(source)
-        if not path.is_file():
-            fail(CriteriaNLPError("P004", record=source, detail="no such file"), code=2)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError as exc:
-            fail(CriteriaNLPError("P005", record=source, detail=f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
-        name = path.stem
+        text, name = read_patient_file(source), Path(source).stem  # P004 (exit 2), P005 (exit 1)
     if not text.strip():
         fail(CriteriaNLPError("P001", record=source, detail="the note is empty"))
     try:
