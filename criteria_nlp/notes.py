@@ -387,6 +387,13 @@ def _qualitative(text: str, start: int, end: int, operator: str | None) -> str |
     return None
 
 
+def _coded(name: str, concept: Concept | None) -> dict[str, Any]:
+    """The fields a patient fact takes for a mention: its name and, when coded, its concept and code."""
+    if concept is None:
+        return {"name": name}
+    return {"code": concept.code, "system": concept.system, "name": name, "concept": concept}
+
+
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -453,12 +460,14 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
             continue  # a relative's denial
         status: FactStatus = found
         con = e.concept
-        code = dict(code=con.code, system=con.system, name=e.text, concept=con) if con is not None else dict(name=e.text)
+        code = _coded(e.text, con)
 
-        def fact(kind: FactType, on_patient: bool = True, value: float | str | None = None,
-                 unit: str | None = None) -> None:
-            facts.append(NoteFact(type=kind, text=e.text, start=e.start, end=e.end, status=status, code=con,
-                                  value=value, unit=unit, on_patient=on_patient))
+        def fact(kind: FactType, on_patient: bool = True, value: float | str | None = None, unit: str | None = None,
+                 at: Evidence | None = None) -> None:
+            """Record a fact of the reading, at the entity's span or at ``at`` (a value read after it)."""
+            where = at or Evidence(start=e.start, end=e.end, text=e.text)
+            facts.append(NoteFact(type=kind, text=where.text, start=where.start, end=where.end, status=status,
+                                  code=con, value=value, unit=unit, on_patient=on_patient))
 
         if e.label == "CONDITION" or (e.label == "OBSERVATION" and _pregnancy_concept(con)):
             special = _pregnancy_concept(con) or ("pregnancy" if _PREGNANT.search(e.text) else
@@ -548,12 +557,10 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
                     ev = Evidence(start=e.start, end=pressure.end(), text=source[e.start:pressure.end()])
                     labs.append(LabFact(code=_SYSTOLIC, value=systolic, unit="mmHg", evidence=ev))
                     labs.append(LabFact(code=_DIASTOLIC, value=diastolic, unit="mmHg", evidence=ev))
-                    facts.append(NoteFact(type="lab", text=ev.text, start=ev.start, end=ev.end, status=status, code=con,
-                                          value=f"{pressure.group(1)}/{pressure.group(2)}", unit="mmHg"))
+                    fact("lab", value=f"{pressure.group(1)}/{pressure.group(2)}", unit="mmHg", at=ev)
                     continue
                 labs.append(LabFact(value=number, unit=unit, evidence=ev, **code))
-                facts.append(NoteFact(type="lab", text=ev.text, start=ev.start, end=ev.end, status=status, code=con,
-                                      value=number, unit=unit))
+                fact("lab", value=number, unit=unit, at=ev)
                 continue
             result = _qualitative(source, e.start, e.end, v.operator if v is not None else None)
             if result in ("positive", "negative") and status in ("present", "history"):
@@ -587,7 +594,7 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
         words = source[start:end]
         ev = Evidence(start=start, end=end, text=words)
         con = code_concept("CONDITION", words)
-        code = dict(code=con.code, system=con.system, name=words, concept=con) if con is not None else dict(name=words)
+        code = _coded(words, con)
         if negated:
             denied.append(DeniedFact(kind="condition", evidence=ev, **code))
         else:
