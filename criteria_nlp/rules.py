@@ -777,8 +777,6 @@ def field_label(criterion: Criterion, entities: list[Entity]) -> set[str]:
     return {e.id for e in entities if e.label in ("DRUG", "PROCEDURE") and e.start == start and e.end == end}
 
 
-#: concepts too general to stand for their examples ("Conditions ... (e.g., hip arthritis)")
-_GENERIC_HEAD = frozenset({"R69"})
 _EXAMPLES = re.compile(r"\(\s*(?:e\.\s?g\.?|eg|such as|including|for example|for instance)[^()]*\)", re.IGNORECASE)
 _CONCEPT_LABELS = ("CONDITION", "DRUG", "PROCEDURE", "DEVICE", "LAB", "OBSERVATION")
 
@@ -791,7 +789,8 @@ def parenthetical_examples(criterion: Criterion, entities: list[Entity]) -> set[
         start, end = criterion.start + m.start(), criterion.start + m.end()
         before = [e for e in entities if e.label in _CONCEPT_LABELS and e.end <= start and not e.excepted]
         head = max(before, key=lambda e: e.end) if before else None
-        if head is not None and head.negated and head.concept is not None and head.concept.code not in _GENERIC_HEAD:
+        # a too-general head ("Conditions (e.g., hip arthritis)") stands for nothing: its examples keep their rules
+        if head is not None and head.negated and head.concept is not None and head.concept.code not in TOO_GENERAL:
             out |= {e.id for e in entities if start <= e.start and e.end <= end and e.label in _CONCEPT_LABELS
                     and not e.negated}
     return out
