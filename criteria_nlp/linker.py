@@ -7,7 +7,8 @@ Within one criterion (sentence):
   "SELENA-SLEDAI index ≥6"), else the nearest one on its right ("positive
   dsDNA", "≥ 18 years of age"), else the nearest entity of any kind on its left;
   not across a conditional word ("< 5 x ULN if liver metastases": the value is
-  AST's, the clause names who it binds). Entities listed before it with only
+  AST's, the clause names who it binds); never a sex word ("male or female
+  18-65 years"). Entities listed before it with only
   commas and conjunctions between them get the value too ("AST, ALT < 2.5 x
   ULN"); a qualitative word before a list qualifies all of it ("positive for
   hepatitis B, hepatitis C or HIV"). A value the parser could not read is
@@ -17,9 +18,13 @@ Within one criterion (sentence):
   and the events listed with it ("myocardial infarction, stroke or unstable
   angina within 6 months"; but "cardiovascular disease, congestive cardiac
   failure on physical exam and/or acute coronary syndrome in past 6 months":
-  only the syndrome); of a treatment and what it is for, the treatment
-  ("chemotherapy for prostate cancer within 12 months"); an excepted event does
-  not take it from the event its exception belongs to. With no event on its
+  only the syndrome). A list may mix kinds where commas list it ("MI, unstable
+  angina, CABG, or PCI during the 6 months"), and the qualifiers of its items
+  stand between them ("sepsis, or severe intercurrent illness within 6
+  weeks"). Of a treatment and what it is for, the treatment ("chemotherapy
+  for prostate cancer within 12 months"); a generic head ("treatment with
+  rifaximin in the previous 7 days") and what it names both. An excepted
+  event does not take it from the event its exception belongs to. With no event on its
   left, the nearest on its right ("within 4 weeks before enrollment: any
   chemotherapy").
 * a ``TEMPORAL`` status word without extent ("history of", "previous",
@@ -34,6 +39,7 @@ every entity it qualifies (``Entity.qualifies`` lists their ids).
 """
 
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
+import re
 from bisect import bisect_left
 from typing import Any, Optional
 
@@ -78,6 +84,8 @@ CLAUSE_BREAKS = frozenset({";", ".", ":", "(", ")", "[", "]"})
 BRACKETS = frozenset({"(", ")", "[", "]"})
 #: words that open a conditional clause: a value before one does not qualify the mention after it
 CONDITIONAL_WORDS = frozenset({"if", "when", "unless", "for", "in", "except", "where"})
+#: what joins the two bounds of a range ("> 40 and < 70", "≥ 2, ≤ 5")
+RANGE_WORDS = frozenset({"and", ",", "to", "-", "–", "but"})
 #: how many entities back a value may reach for a measure when nothing closer fits
 MAX_LOOK_BACK = 12
 
@@ -88,6 +96,7 @@ class CriteriaLinker:
     def __init__(self, nlp: Language, name: str = "criteria_linker", *, max_gap: int = 6) -> None:
         self.name = name
         self.max_gap = max_gap
+        self._narrowing: set[int] = set()
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
@@ -102,6 +111,7 @@ class CriteriaLinker:
             groups.setdefault(sentence_of[ent.start], []).append((ent, info))
         for group in groups.values():
             if any(e.label_ in QUALIFIERS for e, _ in group):
+                self._narrowing = _qualifier_tokens(doc, group)
                 self._link_values(doc, group)
                 self._link_windows(doc, group)
         return doc
@@ -115,7 +125,8 @@ class CriteriaLinker:
         spans = [span for span, _ in group]
         # positions (in the group) of the entities values can qualify, for bisecting: a criterion with
         # thousands of values must not scan all its entities for each one
-        targets = [i for i, span in enumerate(spans) if span.label_ not in QUALIFIERS]
+        # a sex has no magnitude: "Male or female > 40 and < 70 years old" gives the value to no sex word
+        targets = [i for i, span in enumerate(spans) if span.label_ not in QUALIFIERS and span.label_ != "SEX"]
         events = [i for i in targets if spans[i].label_ in EVENTS]
         for position, (value, info) in enumerate(group):
             if value.label_ != "VALUE":
@@ -132,6 +143,13 @@ class CriteriaLinker:
                     if group[index][1].get("value") is None:
                         group[index][1]["value"] = dict(info["value"])
             info["qualifies"] = [[spans[t].start_char, spans[t].end_char] for t in qualified]
+        # "> 40 and < 70 years old": a bound that found nothing goes with the bound after it
+        for position in range(len(group) - 2, -1, -1):
+            value, info = group[position]
+            following, after = group[position + 1]
+            if value.label_ == "VALUE" and following.label_ == "VALUE" and not info.get("qualifies") \
+                    and after.get("qualifies") and all(t.lower_ in RANGE_WORDS for t in doc[value.end:following.start]):
+                info["qualifies"] = [list(q) for q in after["qualifies"]]
 
     def _value_target(self, doc: Doc, spans: list[Span], targets: list[int], position: int,
                       info: dict[str, Any]) -> Optional[int]:
@@ -242,10 +260,13 @@ class CriteriaLinker:
             while first > 0 and LABEL_GROUP.get(spans[events[first - 1]].label_) == LABEL_GROUP.get(spans[events[first]].label_) \
                     and _listed(doc, spans[events[first - 1]], spans[events[first]]):
                 first -= 1
-            if first > 0 and events[first - 1] > previous and _complement(doc, spans[events[first - 1]], spans[events[first]]) \
-                    and not _generic(spans[events[first - 1]]):
+            if first > 0 and events[first - 1] > previous and _complement(doc, spans[events[first - 1]], spans[events[first]]):
                 head = first - 1
-                return [events[head], *self._conjuncts(doc, spans, events, head, -1)]
+                if not _generic(spans[events[head]]):
+                    return [events[head], *self._conjuncts(doc, spans, events, head, -1)]
+                # a generic head dates what it names and is dated with it: "treatment with rifaximin in the
+                # previous 7 days" is a treatment in those days
+                return [events[k], *self._conjuncts(doc, spans, events, k, -1), events[head]]
             return [events[k], *self._conjuncts(doc, spans, events, k, -1)]
         if cut < len(events):
             return [events[cut], *self._conjuncts(doc, spans, events, cut, 1)]
@@ -279,8 +300,7 @@ class CriteriaLinker:
             return [events[k], *self._conjuncts(doc, spans, events, k, direction)]
         return []
 
-    @staticmethod
-    def _conjuncts(doc: Doc, spans: list[Span], events: list[int], k: int, direction: int, *,
+    def _conjuncts(self, doc: Doc, spans: list[Span], events: list[int], k: int, direction: int, *,
                    over_values: bool = True) -> list[int]:
         """Events listed with ``spans[events[k]]`` (before it for direction -1, after it for 1): of a compatible
         label, with only commas and conjunctions between (and, with ``over_values``, their values)."""
@@ -289,12 +309,17 @@ class CriteriaLinker:
         group = LABEL_GROUP.get(current.label_)
         # the values of listed mentions stand between them: "systolic BP > 160 mmHg or diastolic BP > 100 mmHg"
         valued = {i for s in spans if s.label_ == "VALUE" and over_values for i in range(s.start, s.end)}
+        # the qualifiers of listed mentions stand between them too: "respiratory failure, or severe illness"
+        valued |= self._narrowing
         j = k + direction
         while 0 <= j < len(events):
             other = spans[events[j]]
-            if LABEL_GROUP.get(other.label_) != group:
-                break
             gap = doc[other.end:current.start] if direction == -1 else doc[current.end:other.start]
+            other_group = LABEL_GROUP.get(other.label_)
+            # an enumeration may mix kinds ("MI, stroke, CABG or PCI within 6 months"): across kinds, only
+            # where commas list the mentions
+            if other_group != group and (other_group is None or group is None or not _enumerated(doc, gap)):
+                break
             between = [t for t in gap if t.i not in valued]
             # listed ("MI, stroke or angina") or restated in brackets ("percutaneous coronary intervention (PCI)")
             if len(between) > 3 or not all(t.lower_ in COORDINATION or t.text in BRACKETS for t in between):
@@ -303,6 +328,22 @@ class CriteriaLinker:
             current = other
             j += direction
         return out
+
+
+def _enumerated(doc: Doc, gap: Span) -> bool:
+    """Whether the words between two mentions list them with a comma ("MI, CABG", "stroke, or PCI")."""
+    return any(t.text == "," for t in gap)
+
+
+def _qualifier_tokens(doc: Doc, group: list[tuple[Span, dict[str, Any]]]) -> set[int]:
+    """Indices of the tokens of the qualifiers the context found for the mentions of ``group``."""
+    out: set[int] = set()
+    for _, info in group:
+        for item in info.get("qualifiers") or ():
+            span = doc.char_span(item["start"], item["end"], alignment_mode="expand")
+            if span is not None:
+                out.update(range(span.start, span.end))
+    return out
 
 
 def _listed(doc: Doc, before: Span, after: Span) -> bool:
@@ -323,7 +364,13 @@ def _complement(doc: Doc, head: Span, other: Span) -> bool:
 
 def _generic(span: Span) -> bool:
     """Whether a mention names treatment in general ("prior treatment", "any medication"), not one treatment."""
-    words = [t.lower_ for t in span if t.lower_ not in GENERIC_SKIP and not t.is_punct]
+    return generic_treatment_words(span.text)
+
+
+def generic_treatment_words(text: str) -> bool:
+    """Whether the words of a mention name treatment in general ("prior treatment", "systemic therapy", "any
+    medication"), not one treatment."""
+    words = [w for w in re.findall(r"[^\W_]+(?:-[^\W_]+)*", text.lower()) if w not in GENERIC_SKIP]
     return bool(words) and all(w in GENERIC_TREATMENT for w in words)
 
 

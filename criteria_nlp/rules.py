@@ -68,6 +68,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .codes import icd_terms
+from .linker import generic_treatment_words
 from .qualifiers import qualifier_lexicon
 from .schema import Concept, Criterion, Entity, Population, Rule, RuleException, Trial, TrialAnalysis, Value, Window
 from .segment import short_items_end
@@ -80,6 +81,7 @@ from .structure import (
     find_population,
     patterns,
     permission_spans,
+    sex_clauses,
     statement_kind,
     treatment_link,
 )
@@ -277,6 +279,9 @@ class _Builder:
         clauses = self.clauses(criterion, entities)
         for extra in clauses.values():
             skip |= extra[1]
+        if population is not None and population.entities and all(
+                any(e in extra[1] for extra in clauses.values()) for e in population.entities):
+            population = None  # "< 11 g/dL in men or < 10 g/dL in women": each sex is its value's, not the criterion's
         # carve-outs: "(topical treatment is allowed)", "... . Vitiligo or psoriasis are eligible."
         carve_outs = permission_spans(criterion.text, criterion.start)
         permitted = {e.id for e in entities for a, b in carve_outs
@@ -370,7 +375,10 @@ class _Builder:
         ordered = sorted(entities, key=lambda e: e.start)
         out: dict[str, Entity] = {}
         for i, entity in enumerate(ordered):
-            if entity.concept is None or entity.concept.code not in codes:
+            # by its code ("prior treatment", "medication") or by its words ("systemic treatment", coded as
+            # chemotherapy where it stands alone, names the aminosides of "systemic treatment with aminosides")
+            if (entity.concept is None or entity.concept.code not in codes) and not (
+                    entity.label in ("DRUG", "PROCEDURE") and generic_treatment_words(entity.text)):
                 continue
             following = [e for e in ordered[i + 1:] if e.label in ("DRUG", "PROCEDURE")]
             if following and treatment_link(text[entity.end:following[0].start]) and \
@@ -410,6 +418,7 @@ class _Builder:
         """Conditional clauses that follow a value ("< 5 x ULN if liver metastases are present"): by the id of
         the value, the value entity, the ids of the clause's entities and the population it binds."""
         clauses = conditional_clauses(criterion.text, criterion.start, entities)
+        clauses += sex_clauses(criterion.text, criterion.start, entities)
         if not clauses:
             return {}
         text = self.analysis.trial.eligibility_text
@@ -420,6 +429,9 @@ class _Builder:
             if not before:
                 continue
             value = before[-1]
+            if clause.sex is not None:
+                out[value.id] = (value, set(clause.entities), Population(sex=clause.sex, text=clause.text))
+                continue
             population = Population(conditions=[] if clause.absent else list(clause.conditions),
                                     without=list(clause.conditions) if clause.absent else [],
                                     other=None if clause.conditions else clause.text, text=clause.text)
@@ -543,11 +555,16 @@ class _Builder:
                 continue
             value = entity.value if _is_age_value(entity, by_id, self.analysis.trial.eligibility_text) else None
             if value is not None and (value.low is not None or value.high is not None):
-                out.append(self.add(
-                    criterion=criterion.id, kind=kind, category="age",
-                    polarity=_polarity(kind, entity.negated), operator=value.operator,
-                    low=_years(value, "low"), high=_years(value, "high"), unit="years",
-                    entity=entity.id, text=criterion.text, evidence=f"{entity.text} {value.text}"))
+                # the other limits linked to it: "aged > 40 and < 70 years" (the mention keeps the first)
+                others = [e.value for e in entities if e.label == "VALUE" and entity.id in e.qualifies
+                          and e.value is not None and e.value.text != value.text and _plausible_age(e.value)
+                          and (e.value.low is not None or e.value.high is not None)]
+                for limit in [value, *others]:
+                    out.append(self.add(
+                        criterion=criterion.id, kind=kind, category="age",
+                        polarity=_polarity(kind, entity.negated), operator=limit.operator,
+                        low=_years(limit, "low"), high=_years(limit, "high"), unit="years",
+                        entity=entity.id, text=criterion.text, evidence=f"{entity.text} {limit.text}"))
             elif entity.concept is not None and entity.concept.code in AGE_GROUPS and self._age_group_is_subject(criterion, entity, entities):
                 operator, low, high = AGE_GROUPS[entity.concept.code]
                 out.append(self.add(

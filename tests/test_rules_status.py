@@ -82,6 +82,30 @@ def test_rules_status_generic_treatment_window(analyzer: Analyzer, text: str, dr
     assert criteria_nlp.match(_patient(medications=[medication]), analysis).verdict == verdict
 
 
+@pytest.mark.parametrize(("onset", "verdict"), [("2016-01-01", "eligible"), ("2026-02-10", "ineligible")])
+@pytest.mark.parametrize("text", [
+    "Myocardial infarction, sepsis, respiratory failure, or severe intercurrent illness within the previous 6 weeks",
+    "Stroke, acute myocardial infarction, or hospitalization for heart failure within the previous 30 days",
+])
+def test_rules_status_window_over_the_whole_enumeration(analyzer: Analyzer, text: str, onset: str, verdict: str) -> None:
+    """A myocardial infarction ten years ago does not exclude from "MI, ..., or X within N weeks"; a recent one does."""
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    mi = {"code": "I21.9", "onset": onset, "abatement": onset, "status": "resolved"}
+    assert criteria_nlp.match(_patient(conditions=[mi], procedures=[]), analysis).verdict == verdict
+
+
+def test_rules_status_generic_head_names_the_drug(analyzer: Analyzer) -> None:
+    """"Systemic treatment with aminosides": the generic head (coded chemotherapy where it stands alone) gives no
+    rule where the drug it names is tagged, and is dated with it where not, so chemotherapy five years ago does
+    not exclude."""
+    analysis = analyzer("Exclusion Criteria:\n- Systemic treatment with aminosides in the last 15 days\n")
+    assert all(r.window is not None for r in analysis.rules if r.category == "procedure")
+    if any(e.text == "aminosides" for e in analysis.entities):
+        assert not [r for r in analysis.rules if r.category == "procedure"]
+    chemo = {"code": "proc:chemotherapy", "date": "2021-01-01"}
+    assert criteria_nlp.match(_patient(procedures=[chemo]), analysis).verdict != "ineligible"
+
+
 @pytest.mark.parametrize(("text", "word", "qualified"), [
     ("History of myocardial infarction, stroke or unstable angina", "History",
      ["myocardial infarction", "stroke", "unstable angina"]),
@@ -100,6 +124,15 @@ def test_rules_status_generic_treatment_window(analyzer: Analyzer, text: str, dr
      "within 7 days before enrollment", ["platelet count", "Neutrophil count"]),
     # a generic head leaves the time to what it names
     ("Treatment with rifaximin or neomycin in the previous 7 days", "in the previous 7 days", ["neomycin", "rifaximin"]),
+    # an enumeration may mix kinds, and the qualifiers of its items stand between them
+    ("History of myocardial infarction, unstable angina, coronary bypass surgery, or any percutaneous coronary "
+     "intervention during the 6 months prior to screening", "during the 6 months prior to screening",
+     ["percutaneous coronary intervention", "coronary bypass surgery", "unstable angina", "myocardial infarction"]),
+    ("History of myocardial infarction, unstable angina, coronary bypass surgery, or any percutaneous coronary "
+     "intervention during the 6 months prior to screening", "History",
+     ["myocardial infarction", "unstable angina", "coronary bypass surgery", "percutaneous coronary intervention"]),
+    ("Myocardial infarct, sepsis, respiratory failure, or severe intercurrent illness within the previous 6 weeks",
+     "within the previous 6 weeks", ["intercurrent illness", "respiratory failure", "sepsis", "Myocardial infarct"]),
 ])
 def test_rules_status_qualifies_lists(analyzer: Analyzer, text: str, word: str, qualified: list[str]) -> None:
     analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
