@@ -466,6 +466,8 @@ class Clause:
     conditions: tuple[Concept, ...]
     entities: frozenset[str]
     absent: bool = False
+    #: the sex a clause names ("< 11 g/dL in men"), instead of conditions
+    sex: str | None = None
 
 
 def conditional_clauses(text: str, start: int, entities: Sequence[Entity]) -> list[Clause]:
@@ -488,6 +490,25 @@ def conditional_clauses(text: str, start: int, entities: Sequence[Entity]) -> li
                           frozenset(e.id for e in inside), absent))
     return out
 
+
+def sex_clauses(text: str, start: int, entities: Sequence[Entity]) -> list[Clause]:
+    """Clauses naming the sex a value binds, right after the value: "Hemoglobin < 11 g/dL in men or < 10 g/dL
+    in women", "waist > 102 cm (men)", "for female patients"."""
+    out: list[Clause] = []
+    ordered = sorted(entities, key=lambda e: e.start)
+    for value, sex in zip(ordered, ordered[1:]):
+        if value.label != "VALUE" or sex.label != "SEX" or sex.concept is None or sex.concept.code not in ("male", "female"):
+            continue
+        lead = _SEX_LEAD.fullmatch(text[value.end - start:sex.start - start])
+        if lead is None:
+            continue
+        a = value.end + lead.start("clause")
+        out.append(Clause(a, sex.end, text[a - start:sex.end - start], (), frozenset({sex.id}), sex=sex.concept.code))
+    return out
+
+
+#: what stands between a value and the sex it binds: "in", "for", "among", an opening bracket
+_SEX_LEAD = re.compile(r"\s*,?\s*(?P<clause>\(?\s*(?:(?:in|for|among)\s+)?(?:adult\s+)?)", re.IGNORECASE)
 
 #: a clause runs to a bracket, a semicolon, a comma, or an "or"/"and" before another limit
 _CLAUSE_TAIL = re.compile(
@@ -525,6 +546,6 @@ def treatment_link(text_after: str) -> bool:
 
 
 __all__ = ["Clause", "PopulationMatch", "StructureCues", "allergens", "alternative_lead", "capacity_clause",
-           "main_statement", "names_people", "permission_spans",
+           "main_statement", "names_people", "permission_spans", "sex_clauses",
            "conditional_clauses", "describe", "find_population", "load_cues", "patterns", "statement_kind",
            "treatment_link"]

@@ -248,6 +248,15 @@ def _grown(text: str, start: int, end: int, model_values: list[tuple[int, int]],
     return best
 
 
+def _bounded(lower: Value, upper: Value, text: str) -> Value:
+    """The range of a lower bound and the upper bound after it in one value span ("> 40 and < 70 years old":
+    between 40 and 70, ends included), or ``lower`` where they do not make one."""
+    if lower.operator not in (">", ">=") or upper.operator not in ("<", "<=") or lower.low is None \
+            or upper.low is None or lower.low >= upper.low or (lower.unit and upper.unit and lower.unit != upper.unit):
+        return lower
+    return Value(operator="between", low=lower.low, high=upper.low, unit=lower.unit or upper.unit, text=text)
+
+
 def _curated_by_token(candidates: list[_Candidate], length: int,
                       payloads: list[dict[str, Any]]) -> Optional[list[list[_Candidate]]]:
     """For each token, the coded curated candidates covering it; None when no statistical candidate needs them."""
@@ -503,10 +512,14 @@ class CriteriaTagger:
         for crit in spans:
             for window in find_windows(text, crit.start_char, crit.end_char):
                 self._place(doc, chosen, taken, window.start, window.end, "TEMPORAL", {"window": window.window.model_dump()})
-            for value in find_values(text, crit.start_char, crit.end_char):
+            found = find_values(text, crit.start_char, crit.end_char)
+            for n, value in enumerate(found):
                 start, end = _grown(text, value.start, value.end, model_values, terms, self._value_stops,
                                     crit.start_char, crit.end_char)
-                self._place(doc, chosen, taken, start, end, "VALUE", {"value": value.value.model_dump()})
+                # grown over the value after it ("> 40 and < 70 years old"), the span holds both bounds
+                within = [v.value for v in found[n + 1:] if start <= v.start and v.end <= end]
+                parsed = _bounded(value.value, within[0], text[start:end]) if len(within) == 1 else value.value
+                self._place(doc, chosen, taken, start, end, "VALUE", {"value": parsed.model_dump()})
         # 2. everything else, longest first, then most specific source
         if self._bodies:
             bodies = _organisations(doc, self._bodies, self._body_ends)

@@ -112,6 +112,30 @@ def test_rules_population_lab_threshold_for_one_sex(analyzer: Analyzer, sex: str
     assert _verdict(analysis, age=50, sex=sex, labs=[{"code": "718-7", "value": value, "unit": "g/dL"}]) == verdict
 
 
+@pytest.mark.parametrize(("sex", "value", "verdict"), [
+    ("female", 10.5, "eligible"),     # under the men's limit only: before, the women's rule took the men's 11 g/dL
+    ("female", 9.5, "ineligible"), ("male", 10.5, "ineligible"), ("male", 11.5, "eligible"),
+    ("unknown", 10.5, "indeterminate")])
+@pytest.mark.parametrize("text", ["Hemoglobin < 11 g/dL in men or < 10 g/dL in women",
+                                  "Hemoglobin < 11 g/dL for men and < 10 g/dL for women"])
+def test_rules_population_one_lab_threshold_per_sex(analyzer: Analyzer, text: str, sex: str, value: float,
+                                                    verdict: str) -> None:
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    limits = sorted((r.applies_to.sex if r.applies_to else None, r.low) for r in _text_rules(analysis))
+    assert limits == [("female", 10.0), ("male", 11.0)]
+    assert _verdict(analysis, age=50, sex=sex, labs=[{"code": "718-7", "value": value, "unit": "g/dL"}]) == verdict
+
+
+@pytest.mark.parametrize(("age", "verdict"), [(50, "eligible"), (75, "ineligible"), (30, "ineligible")])
+@pytest.mark.parametrize("text", ["Male or female >40 and <70 years old.", "Males or females aged > 40 and < 70 years"])
+def test_rules_numbers_age_beside_sex_words(analyzer: Analyzer, text: str, age: int, verdict: str) -> None:
+    # the age limits are no sex's value: before, they were linked to "female" and no age rule was made
+    analysis = analyzer(f"Inclusion Criteria:\n- {text}\n")
+    assert all(not e.qualifies or e.label != "VALUE" or all(
+        next(x for x in analysis.entities if x.id == i).label != "SEX" for i in e.qualifies) for e in analysis.entities)
+    assert _verdict(analysis, age=age, sex="female") == verdict
+
+
 def test_rules_population_no_record_can_place(analyzer: Analyzer) -> None:
     # TREC 2022 (NCT00001456): the age applies to the questionnaire's participants, not to a child patient
     analysis = analyzer("Inclusion Criteria:\n- Subjects with HPS or family members who are their caregivers participating "
