@@ -82,6 +82,7 @@ from .structure import (
     patterns,
     permission_spans,
     sex_clauses,
+    sex_subject,
     statement_kind,
     treatment_link,
 )
@@ -254,6 +255,8 @@ class _Builder:
         population = find_population(criterion.text, criterion.start, entities)
         if population is None:
             population = self.heading_population(criterion)
+        if population is None and kind == "exclusion":
+            population = sex_subject(criterion.text, criterion.start, entities)
         describing = population.entities if population is not None else set()
         # "making informed consent impossible": what follows is a consequence, not a criterion
         capacity = capacity_clause(criterion.text, criterion.start)

@@ -491,6 +491,26 @@ def conditional_clauses(text: str, start: int, entities: Sequence[Entity]) -> li
     return out
 
 
+def sex_subject(text: str, start: int, entities: Sequence[Entity]) -> PopulationMatch | None:
+    """The sex an exclusion statement opens with, when the people it names have something ("Women with
+    hemoglobin < 10 g/dL", "Men who have prostate cancer"): who its rules bind, or None. Not for inclusions,
+    where "Women with breast cancer" also asks for the sex."""
+    ordered = sorted((e for e in entities if e.label not in ("VALUE", "TEMPORAL")), key=lambda e: e.start)
+    if not ordered or ordered[0].label != "SEX" or ordered[0].concept is None \
+            or ordered[0].concept.code not in ("male", "female"):
+        return None
+    first = ordered[0]
+    sex = "female" if ordered[0].concept.code == "female" else "male"
+    if text[:first.start - start].strip(" -•*0123456789.)(\t") or not _SEX_SUBJECT.match(text, first.end - start):
+        return None
+    return PopulationMatch(first.start, first.end, Population(sex=sex, text=first.text), {first.id})
+
+
+#: what follows the sex word of a statement about people of one sex who have something
+_SEX_SUBJECT = re.compile(r"\s+(?:(?:patients?|subjects?|participants?|volunteers?)\s+)?(?:with|who\s+(?:have|has|had)|having)\b",
+                          re.IGNORECASE)
+
+
 def sex_clauses(text: str, start: int, entities: Sequence[Entity]) -> list[Clause]:
     """Clauses naming the sex a value binds, right after the value: "Hemoglobin < 11 g/dL in men or < 10 g/dL
     in women", "waist > 102 cm (men)", "for female patients"."""
@@ -546,6 +566,6 @@ def treatment_link(text_after: str) -> bool:
 
 
 __all__ = ["Clause", "PopulationMatch", "StructureCues", "allergens", "alternative_lead", "capacity_clause",
-           "main_statement", "names_people", "permission_spans", "sex_clauses",
+           "main_statement", "names_people", "permission_spans", "sex_clauses", "sex_subject",
            "conditional_clauses", "describe", "find_population", "load_cues", "patterns", "statement_kind",
            "treatment_link"]

@@ -126,6 +126,16 @@ def test_rules_population_one_lab_threshold_per_sex(analyzer: Analyzer, text: st
     assert _verdict(analysis, age=50, sex=sex, labs=[{"code": "718-7", "value": value, "unit": "g/dL"}]) == verdict
 
 
+@pytest.mark.parametrize(("sex", "value", "verdict"), [("male", 9.0, "eligible"), ("female", 9.0, "ineligible"),
+                                                        ("female", 12.0, "eligible"), ("unknown", 9.0, "indeterminate")])
+def test_rules_population_exclusion_opening_with_a_sex(analyzer: Analyzer, sex: str, value: float, verdict: str) -> None:
+    # "Women with ..." in an exclusion binds women: before, a man with hemoglobin 9 g/dL was excluded
+    analysis = analyzer("Exclusion Criteria:\n- Women with hemoglobin < 10 g/dL\n")
+    (rule,) = _text_rules(analysis)
+    assert rule.applies_to is not None and rule.applies_to.sex == "female"
+    assert _verdict(analysis, age=50, sex=sex, labs=[{"code": "718-7", "value": value, "unit": "g/dL"}]) == verdict
+
+
 @pytest.mark.parametrize(("age", "verdict"), [(50, "eligible"), (75, "ineligible"), (30, "ineligible")])
 @pytest.mark.parametrize("text", ["Male or female >40 and <70 years old.", "Males or females aged > 40 and < 70 years"])
 def test_rules_numbers_age_beside_sex_words(analyzer: Analyzer, text: str, age: int, verdict: str) -> None:
