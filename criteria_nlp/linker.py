@@ -96,7 +96,6 @@ class CriteriaLinker:
     def __init__(self, nlp: Language, name: str = "criteria_linker", *, max_gap: int = 6) -> None:
         self.name = name
         self.max_gap = max_gap
-        self._narrowing: set[int] = set()
 
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
@@ -111,9 +110,10 @@ class CriteriaLinker:
             groups.setdefault(sentence_of[ent.start], []).append((ent, info))
         for group in groups.values():
             if any(e.label_ in QUALIFIERS for e, _ in group):
-                self._narrowing = _qualifier_tokens(doc, group)
-                self._link_values(doc, group)
-                self._link_windows(doc, group)
+                # the qualifiers of listed mentions stand between them: "respiratory failure, or severe illness"
+                narrowing = _qualifier_tokens(doc, group)
+                self._link_values(doc, group, narrowing)
+                self._link_windows(doc, group, narrowing)
         return doc
 
     # ---------------------------------------------------------------- values
@@ -121,7 +121,7 @@ class CriteriaLinker:
     def _only_filler(self, doc: Doc, start: int, end: int) -> bool:
         return end - start <= self.max_gap and all(t.lower_ in FILLER or t.is_space or t.is_punct for t in doc[start:end])
 
-    def _link_values(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]]) -> None:
+    def _link_values(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]], narrowing: set[int]) -> None:
         spans = [span for span, _ in group]
         # positions (in the group) of the entities values can qualify, for bisecting: a criterion with
         # thousands of values must not scan all its entities for each one
@@ -137,7 +137,8 @@ class CriteriaLinker:
             qualified = [where, *self._coordinated_before(doc, spans, where)]
             if where > position and info.get("source") == "terms" and where in events:
                 # "positive for hepatitis B, hepatitis C or HIV": the words before a list qualify all of it
-                qualified += self._conjuncts(doc, spans, events, events.index(where), 1, over_values=False)
+                qualified += self._conjuncts(doc, spans, events, events.index(where), 1, narrowing,
+                                            over_values=False)
             if info.get("value") is not None:  # a value the parser could not read is linked, but lends no limit
                 for index in qualified:
                     if group[index][1].get("value") is None:
@@ -195,7 +196,7 @@ class CriteriaLinker:
 
     # ---------------------------------------------------------------- windows and status words
 
-    def _link_windows(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]]) -> None:
+    def _link_windows(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]], narrowing: set[int]) -> None:
         spans = [span for span, _ in group]
         events = [i for i, span in enumerate(spans) if span.label_ in EVENTS]
         if not events:
@@ -216,13 +217,13 @@ class CriteriaLinker:
                     # between, narrows the same events
                     targets = list(previous_targets)
                 else:
-                    targets = self._window_targets(doc, spans, kept, i, previous)
+                    targets = self._window_targets(doc, spans, kept, i, previous, narrowing)
                 for t in targets:
                     if group[t][1].get("window") is None:
                         group[t][1]["window"] = dict(window)  # type: ignore[arg-type]
                 previous, previous_targets = i, targets
             else:
-                targets = self._status_targets(doc, spans, events, i)
+                targets = self._status_targets(doc, spans, events, i, narrowing)
                 status = _status_of(span)
                 for t in targets:
                     data = group[t][1]
@@ -241,7 +242,8 @@ class CriteriaLinker:
             return False
         return not any(first.end <= s.start and s.end <= second.start for s in spans)
 
-    def _window_targets(self, doc: Doc, spans: list[Span], events: list[int], position: int, previous: int) -> list[int]:
+    def _window_targets(self, doc: Doc, spans: list[Span], events: list[int], position: int, previous: int,
+                        narrowing: set[int]) -> list[int]:
         """A time window qualifies the nearest event on its left (not past the previous window), and the events
         listed with it ("myocardial infarction, stroke or unstable angina within 6 months"); with none there, the
         nearest on its right ("within 4 weeks before enrollment: any chemotherapy")."""
@@ -262,17 +264,18 @@ class CriteriaLinker:
                 first -= 1
             if first > 0 and events[first - 1] > previous and _complement(doc, spans[events[first - 1]], spans[events[first]]):
                 head = first - 1
-                if not _generic(spans[events[head]]):
-                    return [events[head], *self._conjuncts(doc, spans, events, head, -1)]
+                if not generic_treatment_words(spans[events[head]].text):
+                    return [events[head], *self._conjuncts(doc, spans, events, head, -1, narrowing)]
                 # a generic head dates what it names and is dated with it: "treatment with rifaximin in the
                 # previous 7 days" is a treatment in those days
-                return [events[k], *self._conjuncts(doc, spans, events, k, -1), events[head]]
-            return [events[k], *self._conjuncts(doc, spans, events, k, -1)]
+                return [events[k], *self._conjuncts(doc, spans, events, k, -1, narrowing), events[head]]
+            return [events[k], *self._conjuncts(doc, spans, events, k, -1, narrowing)]
         if cut < len(events):
-            return [events[cut], *self._conjuncts(doc, spans, events, cut, 1)]
+            return [events[cut], *self._conjuncts(doc, spans, events, cut, 1, narrowing)]
         return []
 
-    def _status_targets(self, doc: Doc, spans: list[Span], events: list[int], position: int) -> list[int]:
+    def _status_targets(self, doc: Doc, spans: list[Span], events: list[int], position: int,
+                        narrowing: set[int]) -> list[int]:
         """A status word ("history of", "previous", "current") qualifies the event it introduces, and those listed
         with it; a trailing one ("at screening") the event before it."""
         word = spans[position]
@@ -297,20 +300,20 @@ class CriteriaLinker:
                 # "history of latex allergy": of two mentions side by side, the last is the head of the phrase
                 while k + 1 < len(events) and spans[events[k + 1]].start == spans[events[k]].end:
                     k += 1
-            return [events[k], *self._conjuncts(doc, spans, events, k, direction)]
+            return [events[k], *self._conjuncts(doc, spans, events, k, direction, narrowing)]
         return []
 
-    def _conjuncts(self, doc: Doc, spans: list[Span], events: list[int], k: int, direction: int, *,
+    @staticmethod
+    def _conjuncts(doc: Doc, spans: list[Span], events: list[int], k: int, direction: int, narrowing: set[int], *,
                    over_values: bool = True) -> list[int]:
         """Events listed with ``spans[events[k]]`` (before it for direction -1, after it for 1): of a compatible
-        label, with only commas and conjunctions between (and, with ``over_values``, their values)."""
+        label, with only commas and conjunctions between (and the tokens of ``narrowing``, their qualifiers, and
+        with ``over_values`` their values)."""
         out: list[int] = []
         current = spans[events[k]]
         group = LABEL_GROUP.get(current.label_)
         # the values of listed mentions stand between them: "systolic BP > 160 mmHg or diastolic BP > 100 mmHg"
-        valued = {i for s in spans if s.label_ == "VALUE" and over_values for i in range(s.start, s.end)}
-        # the qualifiers of listed mentions stand between them too: "respiratory failure, or severe illness"
-        valued |= self._narrowing
+        valued = {i for s in spans if s.label_ == "VALUE" and over_values for i in range(s.start, s.end)} | narrowing
         j = k + direction
         while 0 <= j < len(events):
             other = spans[events[j]]
@@ -318,7 +321,7 @@ class CriteriaLinker:
             other_group = LABEL_GROUP.get(other.label_)
             # an enumeration may mix kinds ("MI, stroke, CABG or PCI within 6 months"): across kinds, only
             # where commas list the mentions
-            if other_group != group and (other_group is None or group is None or not _enumerated(doc, gap)):
+            if other_group != group and (other_group is None or group is None or not _enumerated(gap)):
                 break
             between = [t for t in gap if t.i not in valued]
             # listed ("MI, stroke or angina") or restated in brackets ("percutaneous coronary intervention (PCI)")
@@ -330,7 +333,7 @@ class CriteriaLinker:
         return out
 
 
-def _enumerated(doc: Doc, gap: Span) -> bool:
+def _enumerated(gap: Span) -> bool:
     """Whether the words between two mentions list them with a comma ("MI, CABG", "stroke, or PCI")."""
     return any(t.text == "," for t in gap)
 
@@ -360,11 +363,6 @@ def _complement(doc: Doc, head: Span, other: Span) -> bool:
     if between[0] in ELABORATION_WORDS or " ".join(between[:2]) in ELABORATION_WORDS:
         return True  # "malignancy including leukemia and lymphoma", of any label
     return head.label_ in ("DRUG", "PROCEDURE") and between[0] in COMPLEMENT_WORDS
-
-
-def _generic(span: Span) -> bool:
-    """Whether a mention names treatment in general ("prior treatment", "any medication"), not one treatment."""
-    return generic_treatment_words(span.text)
 
 
 def generic_treatment_words(text: str) -> bool:

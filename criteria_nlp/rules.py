@@ -280,10 +280,9 @@ class _Builder:
         # a window on the generic word, or in the lead of a list, is the window of what they name
         inherited = self.inherited_windows(criterion, entities, generic, lead)
         clauses = self.clauses(criterion, entities)
-        for extra in clauses.values():
-            skip |= extra[1]
-        if population is not None and population.entities and all(
-                any(e in extra[1] for extra in clauses.values()) for e in population.entities):
+        in_clauses = {e for extra in clauses.values() for e in extra[1]}
+        skip |= in_clauses
+        if population is not None and population.entities and population.entities <= in_clauses:
             population = None  # "< 11 g/dL in men or < 10 g/dL in women": each sex is its value's, not the criterion's
         # carve-outs: "(topical treatment is allowed)", "... . Vitiligo or psoriasis are eligible."
         carve_outs = permission_spans(criterion.text, criterion.start)

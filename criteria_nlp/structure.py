@@ -500,7 +500,7 @@ def sex_subject(text: str, start: int, entities: Sequence[Entity]) -> Population
             or ordered[0].concept.code not in ("male", "female"):
         return None
     first = ordered[0]
-    sex = "female" if ordered[0].concept.code == "female" else "male"
+    sex = "female" if first.concept is not None and first.concept.code == "female" else "male"
     if text[:first.start - start].strip(" -•*0123456789.)(\t") or not _SEX_SUBJECT.match(text, first.end - start):
         return None
     return PopulationMatch(first.start, first.end, Population(sex=sex, text=first.text), {first.id})

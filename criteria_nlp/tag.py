@@ -516,8 +516,9 @@ class CriteriaTagger:
             for n, value in enumerate(found):
                 start, end = _grown(text, value.start, value.end, model_values, terms, self._value_stops,
                                     crit.start_char, crit.end_char)
-                # grown over the value after it ("> 40 and < 70 years old"), the span holds both bounds
-                within = [v.value for v in found[n + 1:] if start <= v.start and v.end <= end]
+                # grown over the value after it ("> 40 and < 70 years old"), the span holds both bounds; the
+                # values come in text order, so the next two tell one bound inside from several
+                within = [v.value for v in found[n + 1:n + 3] if v.end <= end]
                 parsed = _bounded(value.value, within[0], text[start:end]) if len(within) == 1 else value.value
                 self._place(doc, chosen, taken, start, end, "VALUE", {"value": parsed.model_dump()})
         # 2. everything else, longest first, then most specific source
