@@ -12,7 +12,7 @@ from ..cohort import Array, Cohort, F, T, U
 from ..patient import ConditionFact, MedicationFact, Patient, ProcedureFact
 from ..qualifiers import qualifier_lexicon
 from ..schema import Concept, Rule, RuleException, Window
-from .core import Outcome, Span, any3, any3_array, describe_limit, window_text
+from .core import Outcome, Span, any3, any3_array, describe_limit, timing, window_text
 from .covers import ConditionCover, DrugCover, ProcedureCover, _history_code
 
 
@@ -324,6 +324,33 @@ class _CodedEvaluator(Evaluator):
         anchor, found = v.anchor(self.rule.window)
         w = window_text(self.rule.window, found, self.rule.window.anchor if self.rule.window else None)
         return (self.rule.status + w).strip()
+
+
+class _TreatmentEvaluator(_CodedEvaluator):
+    """Shared logic of treatments (medications, procedures): a planned rule counts plans only, any other rule
+    counts no plan; a plan the record does not hold is unknown unless its plans are complete."""
+
+    def treatment_timing(self, planned: bool, span: Span, as_of: dt.date, anchor: dt.date) -> int:
+        """Whether a treatment fact, planned or not, with ``span`` counts for the rule (three-valued)."""
+        rule = self.rule
+        if rule.status == "planned":
+            return T if planned else F
+        if planned:
+            return F
+        return timing(rule.status, rule.window, span, as_of, anchor)
+
+    def plans_unknown(self, v: View, counted: list[str], unknown: list[str]) -> Outcome | None:
+        """Unknown where a planned rule finds no plan in a record whose plans are not complete, else None."""
+        if self.rule.status == "planned" and not counted and not unknown and not v.p.plans_complete:
+            return Outcome(U, None, f"no planned {self.concept_name()} in the record, whose plans are not complete",
+                           [f"planned {self.patient_list} (plans_complete)"])
+        return None
+
+    def plans_unknown_many(self, out: Array, c: "Cohort") -> Array:
+        """:meth:`plans_unknown` over a cohort: false becomes unknown where plans are not complete."""
+        if self.rule.status == "planned":
+            return np.where((out == F) & ~c.plans_complete, U, out).astype(np.int8)
+        return out
 
 
 def _dates(start: dt.date | None, end: dt.date | None) -> str:

@@ -8,12 +8,12 @@ import numpy as np
 
 from ..cohort import Array, Cohort, F, T, U
 from ..schema import Concept, Rule
-from .base import TrialContext, View, _CodedEvaluator, _dates, _label
-from .core import Outcome, Span, timing
+from .base import TrialContext, View, _dates, _label, _TreatmentEvaluator
+from .core import Outcome, Span
 from .covers import DrugCover
 
 
-class DrugEvaluator(_CodedEvaluator):
+class DrugEvaluator(_TreatmentEvaluator):
     """Medications: a drug or a class, taken now, ever, within a window, or planned."""
 
     kind = "drug"
@@ -60,20 +60,12 @@ class DrugEvaluator(_CodedEvaluator):
                 excepted.append(_label(m))
                 continue
             planned = m.status == "intended" or (m.start is not None and m.start > v.as_of)
-            if rule.status == "planned":
-                t = T if planned else F
-            elif planned:
-                t = F
-            else:
-                t = timing(rule.status, rule.window, v.medication_span(m), v.as_of, anchor)
+            t = self.treatment_timing(planned, v.medication_span(m), v.as_of, anchor)
             if t == T:
                 counted.append(_label(m) + _dates(m.start, m.end))
             elif t == U:
                 unknown.append(_label(m) + _dates(m.start, m.end))
-        if rule.status == "planned" and not counted and not unknown and not v.p.plans_complete:
-            return Outcome(U, None, f"no planned {self.concept_name()} in the record, whose plans are not complete",
-                           ["planned medications (plans_complete)"])
-        return self._summary(counted, unknown, excepted, uncoded, self.when_text(v))
+        return self.plans_unknown(v, counted, unknown) or self._summary(counted, unknown, excepted, uncoded, self.when_text(v))
 
     def statement_many(self, c: "Cohort") -> Array:
         rule = self.rule
@@ -85,13 +77,6 @@ class DrugEvaluator(_CodedEvaluator):
         def fact_timing(con: Concept, name: str | None, kind: str) -> int:
             if not self.covered(con, name) or self.excepted(con, name):
                 return F
-            if rule.status == "planned":
-                return T if kind == "planned" else F
-            if kind == "planned":
-                return F
-            return timing(rule.status, rule.window, Span(None, None, kind == "current"), as_of, as_of)
+            return self.treatment_timing(kind == "planned", Span(None, None, kind == "current"), as_of, as_of)
 
-        out = lst.closed_world(fact_timing)
-        if rule.status == "planned":
-            out = np.where((out == F) & ~c.plans_complete, U, out).astype(np.int8)
-        return out
+        return self.plans_unknown_many(lst.closed_world(fact_timing), c)

@@ -8,12 +8,12 @@ import numpy as np
 
 from ..cohort import Array, Cohort, F, T, U
 from ..schema import Concept, Rule
-from .base import TrialContext, View, _CodedEvaluator, _label
+from .base import TrialContext, View, _label, _TreatmentEvaluator
 from .core import Outcome, Span, timing
 from .covers import ProcedureCover, _history_code
 
 
-class ProcedureEvaluator(_CodedEvaluator):
+class ProcedureEvaluator(_TreatmentEvaluator):
     """Procedures (lexicon ids), done, going on or planned; ICD-10-CM status codes count too."""
 
     kind = "procedure"
@@ -56,12 +56,7 @@ class ProcedureEvaluator(_CodedEvaluator):
                 excepted.append(_label(p))
                 continue
             planned = p.status == "planned" or (p.date is not None and p.date > v.as_of)
-            if rule.status == "planned":
-                t = T if planned else F
-            elif planned:
-                t = F
-            else:
-                t = timing(rule.status, rule.window, v.procedure_span(p), v.as_of, anchor)
+            t = self.treatment_timing(planned, v.procedure_span(p), v.as_of, anchor)
             label = _label(p) + (f" ({p.status} {p.date})" if p.date else f" ({p.status})")
             if t == T:
                 counted.append(label)
@@ -81,10 +76,7 @@ class ProcedureEvaluator(_CodedEvaluator):
         if procs is None and not counted:
             needs = ["procedure list"]
             return Outcome(U, unknown[0] if unknown else None, "the record has no procedure list", needs)
-        if rule.status == "planned" and not counted and not unknown and not v.p.plans_complete:
-            return Outcome(U, None, f"no planned {self.concept_name()} in the record, whose plans are not complete",
-                           ["planned procedures (plans_complete)"])
-        return self._summary(counted, unknown, excepted, uncoded, self.when_text(v))
+        return self.plans_unknown(v, counted, unknown) or self._summary(counted, unknown, excepted, uncoded, self.when_text(v))
 
     def statement_many(self, c: "Cohort") -> Array:
         rule = self.rule
@@ -96,12 +88,8 @@ class ProcedureEvaluator(_CodedEvaluator):
         def fact_timing(con: Concept, name: str | None, kind: str) -> int:
             if not self.covered(con, name) or self.excepted(con, name):
                 return F
-            if rule.status == "planned":
-                return T if kind == "planned" else F
-            if kind == "planned":
-                return F
             span = Span(None, None, kind == "in-progress", point=kind == "completed")
-            return timing(rule.status, rule.window, span, as_of, as_of)
+            return self.treatment_timing(kind == "planned", span, as_of, as_of)
 
         out = lst.closed_world(fact_timing)
         if rule.status != "planned" and self.cover.related:
@@ -115,6 +103,4 @@ class ProcedureEvaluator(_CodedEvaluator):
 
             extra = conds.timings(status_timing)
             out = np.where(extra == T, T, np.where((extra == U) & (out != T), U, out)).astype(np.int8)
-        if rule.status == "planned":
-            out = np.where((out == F) & ~c.plans_complete, U, out).astype(np.int8)
-        return out
+        return self.plans_unknown_many(out, c)
