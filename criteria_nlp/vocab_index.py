@@ -11,8 +11,8 @@ insufficiency, chronic" meets "Chronic renal insufficiency", N18.9).
 
 Typical use::
 
-    from criteria_nlp.vocab_index import condition_index
-    index = condition_index()            # built once, then read from the cache folder
+    from criteria_nlp.vocab_index import index_for
+    index = index_for("CONDITION")       # built once, then read from the cache folder
     index.lookup("decompensated liver cirrhosis", k=3)
     index.code("diabetes")               # Match(code='E08-E13', kind='generic', ...)
 
@@ -76,12 +76,8 @@ __all__ = [
     "build_lab_index",
     "build_procedure_index",
     "cache_dir",
-    "condition_index",
-    "drug_index",
     "index_for",
-    "lab_index",
     "normalize_text",
-    "procedure_index",
 ]
 
 Kind = Literal["generic", "lexicon", "class", "description", "inclusion", "block", "name", "brand", "index"]
@@ -531,31 +527,3 @@ def index_for(label: str) -> VocabularyIndex | None:
     if name is None:
         return None
     return _cached(name)
-
-
-def condition_index() -> VocabularyIndex:
-    """The ICD-10-CM index (built at first use into :func:`cache_dir`, keyed by the package versions)."""
-    index = index_for("CONDITION")
-    assert index is not None
-    return index
-
-
-def drug_index() -> VocabularyIndex:
-    """The drug index (cached like :func:`condition_index`)."""
-    index = index_for("DRUG")
-    assert index is not None
-    return index
-
-
-def lab_index() -> VocabularyIndex:
-    """The lab index (small: built from the lexicon)."""
-    index = index_for("LAB")
-    assert index is not None
-    return index
-
-
-def procedure_index() -> VocabularyIndex:
-    """The procedure index (small: built from the lexicon)."""
-    index = index_for("PROCEDURE")
-    assert index is not None
-    return index
