@@ -132,6 +132,15 @@ LISTED_WITH = re.compile(r"(?i)^[\s,;]*(?:(?:and/or|or|and|nor)\b[\s,]*)?$")
 OR_SEPARATOR = re.compile(r"(?i)^[\s,;]*(?:(?:and/or|or|/|either)[\s,]*)+$|^[\s,]*$")
 LIST_SEPARATOR = re.compile(r"(?i)^[\s,;/()]*(?:(?:and/or|or|and|either|a|an|the|any|(?:including|such as|e\.g\.,?|"
                             r"i\.e\.,?):?)[\s,()]*)*$")
+#: a plain word of a noun phrase: not a function word, verb of being or clause opener
+_PLAIN_WORD = (r"(?!(?:who|whom|whose|which|that|with|without|for|in|of|to|is|are|was|were|has|have|had|be|been|being|"
+               r"not|no|due|after|before|within|during|than|on|at|by|from|as|if|when|unless|except|excluding|including|"
+               r"must|should|will|would|may|can|could|and|or|nor|but|then|also)\b)[a-z][\w'-]*")
+#: a list whose untagged words are items or the premodifiers of the next item ("abdominoplasty or TRAM flap
+#: breast reconstruction", "oral antidiabetic agents, non-insulin injectables or insulin therapy")
+_UNTAGGED_ITEM = rf"(?:{_PLAIN_WORD}\s+){{0,2}}{_PLAIN_WORD}"
+UNTAGGED_LIST = re.compile(rf"(?i)^[\s,;]*(?:{_UNTAGGED_ITEM}\s*[,;]\s*)*(?:{_UNTAGGED_ITEM}\s*,?\s+)?(?:and/or|or)\s+"
+                           rf"(?:(?:either|a|an|the|any|other)\s+)?(?:{_PLAIN_WORD}\s+){{0,3}}$")
 
 
 def _years(value: Any, field: str) -> float | None:
@@ -622,8 +631,9 @@ class _Builder:
         categories that name alternatives of one kind ("chemotherapy or radiotherapy": a drug and a procedure),
         or of any two categories with an explicit "or" between them ("type 2 diabetes or HbA1c >= 6.5%"). The
         values and windows of the mentions, and mentions that gave no rule of their own, may stand between them
-        ("total bilirubin < 2 mg/dL or AST < 3 x ULN", "creatinine <= 1.5 mg/dL or creatinine clearance >= 60").
-        Exclusions get no group: each excludes on its own, which is already any-of."""
+        ("total bilirubin < 2 mg/dL or AST < 3 x ULN", "creatinine <= 1.5 mg/dL or creatinine clearance >= 60"),
+        and so may untagged list items and the words before the last item ("oral agents, non-insulin injectables or
+        insulin therapy", "abdominoplasty or TRAM flap breast reconstruction"). Exclusions get no group: each excludes on its own, which is already any-of."""
         text = self.analysis.trial.eligibility_text
         # exclusions need no group: each one excludes on its own, so separate exclude rules already are any-of
         candidates = [r for r in rules if r.entity is not None and r.category not in ("age", "sex") and r.polarity == "require"]
@@ -659,7 +669,7 @@ class _Builder:
                 same = (rule.polarity == chain[-1].polarity and rule.applies_to == chain[-1].applies_to
                         and (ALTERNATIVE_GROUP.get(rule.category) == ALTERNATIVE_GROUP.get(chain[-1].category)
                              or bool(EXPLICIT_OR.match(between))))
-                if current.start >= previous.end and same and LIST_SEPARATOR.match(between):
+                if current.start >= previous.end and same and (LIST_SEPARATOR.match(between) or UNTAGGED_LIST.match(between)):
                     if re.search(r"(?i)\bor\b|/", between):
                         saw_or = True
                     chain.append(rule)

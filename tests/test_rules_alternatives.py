@@ -134,3 +134,20 @@ def test_rules_alternatives_qualifiers_between(analyzer: Analyzer, text: str, gr
     analysis = analyzer(f"Inclusion Criteria:\n- {text}\n")
     first, second = [r for r in analysis.rules if r.source == "text"][:2]
     assert (first.group is not None and first.group == second.group) is grouped
+
+
+@pytest.mark.parametrize(("text", "medications", "verdict"), [
+    # an untagged item of the list stands between two that gave rules ("non-insulin injectables")
+    ("Treated with oral antidiabetic agents, non-insulin injectables or insulin therapy",
+     [{"name": "metformin", "start": "2025-01-01", "status": "active"}], "eligible"),
+    ("Treated with oral antidiabetic agents, non-insulin injectables or insulin therapy", [], "ineligible"),
+    # words before the second mention modify it ("or long-acting basal insulin")
+    ("Treated with metformin or long-acting basal insulin",
+     [{"name": "insulin glargine", "start": "2025-01-01", "status": "active"}], "eligible"),
+])
+def test_rules_alternatives_untagged_words_between(analyzer: Analyzer, text: str, medications: list[dict[str, Any]],
+                                                   verdict: str) -> None:
+    analysis = analyzer(f"Inclusion Criteria:\n- {text}\n")
+    rules = [r for r in _rules(analysis) if r.category == "drug"]
+    assert len(rules) == 2 and rules[0].group is not None and rules[0].group == rules[1].group
+    assert _match(analysis, medications=medications) == verdict
