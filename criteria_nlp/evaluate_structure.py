@@ -183,7 +183,8 @@ def implied_pairs(chia_file: ChiaFile, gold: Sequence[Pair]) -> list[Pair]:
       ``OR``/``AND`` ("chemotherapy or radiotherapy within 4 weeks": Has_temporal to one, OR between the two):
       the link to another member of the list is right too.
     * Chia sometimes draws the same link under another relation (``AND`` between "History" and "head trauma") or
-      through a qualifier ("History" -> "significant" -> "head trauma").
+      through a qualifier ("History" -> "significant" -> "head trauma"); a dose or count it calls a
+      ``Multiplier`` ("Has_multiplier": "atorvastatin at doses greater than 10 mg/d") is a value of its event.
     """
     by_id = {e.id: e for e in chia_file.entities}
 
@@ -212,7 +213,8 @@ def implied_pairs(chia_file: ChiaFile, gold: Sequence[Pair]) -> list[Pair]:
         if a not in by_id or b not in by_id:
             continue
         for event, other in ((a, b), (b, a)):
-            kind = by_id[other].chia_type
+            # a dose or count (Chia's Multiplier, "more than 450 mg/m2", "two or more") is a value of its event
+            kind = "Value" if by_id[other].chia_type == "Multiplier" else by_id[other].chia_type
             target = next((r for r, t in SECOND_TYPE.items() if t == kind and r != "Has_qualifier"), None)
             if target is None or relation == target:
                 continue

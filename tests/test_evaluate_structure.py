@@ -79,3 +79,18 @@ def test_evaluate_structure_chia_dev_figures(analyzer: Analyzer) -> None:
     assert rows["Has_value"].link_accuracy >= 0.90
     assert rows["OR"].link_accuracy >= 0.85 and rows["OR"].f1 >= 0.75
     assert rows["Has_temporal"].link_accuracy >= 0.85
+
+
+def test_evaluate_structure_multiplier_is_an_implied_value(tmp_path: Path) -> None:
+    """A dose Chia draws as Has_multiplier is a value of its drug: linking it is neither found nor spurious."""
+    text = "Atorvastatin at doses greater than 10 mg/d\n"
+    ann = "\n".join(["T1\tDrug 0 12\tAtorvastatin", "T2\tMultiplier 22 42\tgreater than 10 mg/d",
+                     "R1\tHas_multiplier Arg1:T1 Arg2:T2\t", ""])
+    (tmp_path / "NCT00000002_exc.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "NCT00000002_exc.ann").write_text(ann, encoding="utf-8")
+    chia = read_chia_file(tmp_path / "NCT00000002_exc.txt")
+    pairs = gold_pairs(chia)
+    assert not [p for p in pairs if p.relation == "Has_value"]
+    implied = [p for p in implied_pairs(chia, pairs) if p.relation == "Has_value"]
+    assert [(chia.text[p.first[0][0]:p.first[0][1]], chia.text[p.second[0][0]:p.second[0][1]]) for p in implied] == [
+        ("Atorvastatin", "greater than 10 mg/d")]
