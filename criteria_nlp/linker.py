@@ -12,7 +12,11 @@ Within one criterion (sentence):
   commas and conjunctions between them get the value too ("AST, ALT < 2.5 x
   ULN"); a qualitative word before a list qualifies all of it ("positive for
   hepatitis B, hepatitis C or HIV"). A value the parser could not read is
-  linked all the same, but lends no limit.
+  linked all the same, but lends no limit. A one-sided duration that lands on
+  a condition, drug, procedure or device says how long ago it happened:
+  it becomes a ``TEMPORAL`` window ("recent surgery (< 3 months)": within the
+  past 3 months; "stroke (> 6 months)": at least 6 months ago), while a
+  measure's or an observation's stays a value ("life expectancy < 3 months").
 * a ``TEMPORAL`` with a duration or an anchor qualifies the nearest event on its
   left, not past the previous window and not into a bracket closed before it,
   and the events listed with it ("myocardial infarction, stroke or unstable
@@ -21,7 +25,11 @@ Within one criterion (sentence):
   only the syndrome). A list may mix kinds where commas list it ("MI, unstable
   angina, CABG, or PCI during the 6 months"), and the qualifiers of its items
   stand between them ("sepsis, or severe intercurrent illness within 6
-  weeks"). Of a treatment and what it is for, the treatment ("chemotherapy
+  weeks"), as do the words before a later item ("bleeding diathesis or known
+  coagulopathy") or the untagged head it complements ("acute heart failure or
+  acute exacerbation of chronic heart failure within 2 weeks"). A condition
+  and the lone participle after it share the window ("malignancy diagnosed or
+  treated within 5 years"). Of a treatment and what it is for, the treatment ("chemotherapy
   for prostate cancer within 12 months"); a generic head ("treatment with
   rifaximin in the previous 7 days") and what it names both. An excepted
   event does not take it from the event its exception belongs to. With no event on its
@@ -29,7 +37,8 @@ Within one criterion (sentence):
   chemotherapy").
 * a ``TEMPORAL`` status word without extent ("history of", "previous",
   "current", "recent") qualifies the event it introduces and those listed with
-  it; one that trails ("at screening", "during the study") the event before it.
+  it, past other time words ("current or recent (within one week of surgery)
+  antibiotic use"); one that trails ("at screening", "during the study") the event before it.
   A status word about the past makes its events historical, as ConText would
   ("Prior treatment with any biologic DMARD").
 
@@ -41,14 +50,21 @@ every entity it qualifies (``Entity.qualifies`` lists their ids).
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
 import re
 from bisect import bisect_left
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .extensions import entity_data, window_has_extent
+from .schema import Window
+from .values import duration_of
 
 MEASURABLE = ("LAB", "SCORE", "AGE")
+#: events a bare duration dates ("recent surgery (< 3 months)", "stroke (> 6 months)"): not measures, and not
+#: observations, whose durations are values ("life expectancy < 3 months")
+DATED_BY_DURATION = ("CONDITION", "DRUG", "PROCEDURE", "DEVICE")
+#: a comparison's operator -> the window bound it makes of a duration
+DURATION_BOUND = {"<": "within", "<=": "within", ">": "at_least", ">=": "at_least"}
 EVENTS = ("CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE", "LAB", "SCORE", "AGE")
 QUALIFIERS = ("VALUE", "TEMPORAL")
 # words that may stand between a measure and its value: "creatinine level of", "score:", "count is", "(LVEF)"
@@ -90,6 +106,17 @@ RANGE_WORDS = frozenset({"and", ",", "to", "-", "–", "but"})
 MAX_LOOK_BACK = 12
 
 
+class _Marks(NamedTuple):
+    """Token indices of one sentence, gathered once (not per mention: a sentence may hold thousands): the
+    qualifiers the context found for its mentions (``narrowing``), its values and its time or status words."""
+
+    narrowing: set[int]
+    values: set[int]
+    times: set[int]
+    #: what may stand between listed mentions: their qualifiers and values
+    listed: set[int]
+
+
 class CriteriaLinker:
     """spaCy component: link ``VALUE`` and ``TEMPORAL`` spans to the entities they qualify."""
 
@@ -108,12 +135,20 @@ class CriteriaLinker:
         groups: dict[int, list[tuple[Span, dict[str, Any]]]] = {}
         for ent, info in zip(ents, data):
             groups.setdefault(sentence_of[ent.start], []).append((ent, info))
+        dated: set[int] = set()
         for group in groups.values():
             if any(e.label_ in QUALIFIERS for e, _ in group):
                 # the qualifiers of listed mentions stand between them: "respiratory failure, or severe illness"
                 narrowing = _qualifier_tokens(doc, group)
-                self._link_values(doc, group, narrowing)
-                self._link_windows(doc, group, narrowing)
+                values = {i for e, _ in group if e.label_ == "VALUE" for i in range(e.start, e.end)}
+                marks = _Marks(narrowing, values,
+                               {i for e, _ in group if e.label_ == "TEMPORAL" for i in range(e.start, e.end)},
+                               narrowing | values)
+                dated.update(self._link_values(doc, group, marks))
+                self._link_windows(doc, group, marks)
+        if dated:
+            # a duration that dates an event is a time window, not a value
+            doc.ents = [Span(doc, e.start, e.end, label="TEMPORAL") if e.start in dated else e for e in ents]
         return doc
 
     # ---------------------------------------------------------------- values
@@ -121,7 +156,10 @@ class CriteriaLinker:
     def _only_filler(self, doc: Doc, start: int, end: int) -> bool:
         return end - start <= self.max_gap and all(t.lower_ in FILLER or t.is_space or t.is_punct for t in doc[start:end])
 
-    def _link_values(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]], narrowing: set[int]) -> None:
+    def _link_values(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]], marks: _Marks) -> set[int]:
+        """Link the values of one sentence; returns the start tokens of those that turned out to be durations
+        dating events (time windows)."""
+        dated: set[int] = set()
         spans = [span for span, _ in group]
         # positions (in the group) of the entities values can qualify, for bisecting: a criterion with
         # thousands of values must not scan all its entities for each one
@@ -137,9 +175,19 @@ class CriteriaLinker:
             qualified = [where, *self._coordinated_before(doc, spans, where)]
             if where > position and info.get("source") == "terms" and where in events:
                 # "positive for hepatitis B, hepatitis C or HIV": the words before a list qualify all of it
-                qualified += self._conjuncts(doc, spans, events, events.index(where), 1, narrowing,
+                qualified += self._conjuncts(doc, spans, events, events.index(where), 1, marks,
                                             over_values=False)
-            if info.get("value") is not None:  # a value the parser could not read is linked, but lends no limit
+            window = _duration_window(info.get("value"), value.text) \
+                if all(spans[t].label_ in DATED_BY_DURATION for t in qualified) else None
+            if window is not None:
+                # "recent surgery (< 3 months)", "stroke (> 6 months)": how long ago, a window on the event
+                for index in qualified:
+                    if group[index][1].get("window") is None:
+                        group[index][1]["window"] = dict(window)
+                del info["value"]
+                info["window"] = window
+                dated.add(value.start)
+            elif info.get("value") is not None:  # a value the parser could not read is linked, but lends no limit
                 for index in qualified:
                     if group[index][1].get("value") is None:
                         group[index][1]["value"] = dict(info["value"])
@@ -151,6 +199,7 @@ class CriteriaLinker:
             if value.label_ == "VALUE" and following.label_ == "VALUE" and not info.get("qualifies") \
                     and after.get("qualifies") and all(t.lower_ in RANGE_WORDS for t in doc[value.end:following.start]):
                 info["qualifies"] = [list(q) for q in after["qualifies"]]
+        return dated
 
     def _value_target(self, doc: Doc, spans: list[Span], targets: list[int], position: int,
                       info: dict[str, Any]) -> Optional[int]:
@@ -196,7 +245,7 @@ class CriteriaLinker:
 
     # ---------------------------------------------------------------- windows and status words
 
-    def _link_windows(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]], narrowing: set[int]) -> None:
+    def _link_windows(self, doc: Doc, group: list[tuple[Span, dict[str, Any]]], marks: _Marks) -> None:
         spans = [span for span, _ in group]
         events = [i for i, span in enumerate(spans) if span.label_ in EVENTS]
         if not events:
@@ -217,13 +266,13 @@ class CriteriaLinker:
                     # between, narrows the same events
                     targets = list(previous_targets)
                 else:
-                    targets = self._window_targets(doc, spans, kept, i, previous, narrowing)
+                    targets = self._window_targets(doc, spans, kept, i, previous, marks)
                 for t in targets:
                     if group[t][1].get("window") is None:
                         group[t][1]["window"] = dict(window)  # type: ignore[arg-type]
                 previous, previous_targets = i, targets
             else:
-                targets = self._status_targets(doc, spans, events, i, narrowing)
+                targets = self._status_targets(doc, spans, events, i, marks)
                 status = _status_of(span)
                 for t in targets:
                     data = group[t][1]
@@ -243,7 +292,7 @@ class CriteriaLinker:
         return not any(first.end <= s.start and s.end <= second.start for s in spans)
 
     def _window_targets(self, doc: Doc, spans: list[Span], events: list[int], position: int, previous: int,
-                        narrowing: set[int]) -> list[int]:
+                        marks: _Marks) -> list[int]:
         """A time window qualifies the nearest event on its left (not past the previous window), and the events
         listed with it ("myocardial infarction, stroke or unstable angina within 6 months"); with none there, the
         nearest on its right ("within 4 weeks before enrollment: any chemotherapy")."""
@@ -265,17 +314,21 @@ class CriteriaLinker:
             if first > 0 and events[first - 1] > previous and _complement(doc, spans[events[first - 1]], spans[events[first]]):
                 head = first - 1
                 if not generic_treatment_words(spans[events[head]].text):
-                    return [events[head], *self._conjuncts(doc, spans, events, head, -1, narrowing)]
+                    return [events[head], *self._conjuncts(doc, spans, events, head, -1, marks)]
                 # a generic head dates what it names and is dated with it: "treatment with rifaximin in the
                 # previous 7 days" is a treatment in those days
-                return [events[k], *self._conjuncts(doc, spans, events, k, -1, narrowing), events[head]]
-            return [events[k], *self._conjuncts(doc, spans, events, k, -1, narrowing)]
+                return [events[k], *self._conjuncts(doc, spans, events, k, -1, marks), events[head]]
+            if k > 0 and events[k - 1] > previous and _dated_with(doc, spans[events[k - 1]], spans[events[k]]):
+                # "acute exacerbation of chronic heart failure within 2 weeks": the exacerbation too, and what is
+                # listed with it; "malignancy diagnosed or treated within 5 years": the malignancy too
+                return [events[k], events[k - 1], *self._conjuncts(doc, spans, events, k - 1, -1, marks)]
+            return [events[k], *self._conjuncts(doc, spans, events, k, -1, marks)]
         if cut < len(events):
-            return [events[cut], *self._conjuncts(doc, spans, events, cut, 1, narrowing)]
+            return [events[cut], *self._conjuncts(doc, spans, events, cut, 1, marks)]
         return []
 
     def _status_targets(self, doc: Doc, spans: list[Span], events: list[int], position: int,
-                        narrowing: set[int]) -> list[int]:
+                        marks: _Marks) -> list[int]:
         """A status word ("history of", "previous", "current") qualifies the event it introduces, and those listed
         with it; a trailing one ("at screening") the event before it."""
         word = spans[position]
@@ -288,11 +341,16 @@ class CriteriaLinker:
                 and (word.end >= len(doc) or doc[word.end].lower_ not in ("of", "with")):
             trailing = True
         order = ((left, -1), (right, 1)) if trailing else ((right, 1), (left, -1))
+        # other time words, and a bracket holding only them, stand between: "current or recent (within one week
+        # of surgery) systemic antibiotic use", "any current (or within past 2 months) medical condition"
         for index, direction in order:
             if index is None:
                 continue
             near = spans[index]
-            between = doc[word.end:near.start] if direction == 1 else doc[near.end:word.start]
+            raw = doc[word.end:near.start] if direction == 1 else doc[near.end:word.start]
+            if len(raw) > 3 * STATUS_GAP:
+                continue
+            between = _without_brackets_of([t for t in raw if t.i not in marks.times])
             if len(between) > STATUS_GAP or any(t.text in CLAUSE_BREAKS for t in between):
                 continue
             k = events.index(index)
@@ -300,11 +358,11 @@ class CriteriaLinker:
                 # "history of latex allergy": of two mentions side by side, the last is the head of the phrase
                 while k + 1 < len(events) and spans[events[k + 1]].start == spans[events[k]].end:
                     k += 1
-            return [events[k], *self._conjuncts(doc, spans, events, k, direction, narrowing)]
+            return [events[k], *self._conjuncts(doc, spans, events, k, direction, marks)]
         return []
 
     @staticmethod
-    def _conjuncts(doc: Doc, spans: list[Span], events: list[int], k: int, direction: int, narrowing: set[int], *,
+    def _conjuncts(doc: Doc, spans: list[Span], events: list[int], k: int, direction: int, marks: _Marks, *,
                    over_values: bool = True) -> list[int]:
         """Events listed with ``spans[events[k]]`` (before it for direction -1, after it for 1): of a compatible
         label, with only commas and conjunctions between (and the tokens of ``narrowing``, their qualifiers, and
@@ -313,7 +371,7 @@ class CriteriaLinker:
         current = spans[events[k]]
         group = LABEL_GROUP.get(current.label_)
         # the values of listed mentions stand between them: "systolic BP > 160 mmHg or diastolic BP > 100 mmHg"
-        valued = {i for s in spans if s.label_ == "VALUE" and over_values for i in range(s.start, s.end)} | narrowing
+        valued = marks.listed if over_values else marks.narrowing
         j = k + direction
         while 0 <= j < len(events):
             other = spans[events[j]]
@@ -324,6 +382,15 @@ class CriteriaLinker:
             if other_group != group and (other_group is None or group is None or not _enumerated(gap)):
                 break
             between = [t for t in gap if t.i not in valued]
+            # the words right before the later mention may modify it: "blast and/or impact head trauma", or be
+            # the untagged head it complements: "acute heart failure or acute exacerbation of chronic heart failure"
+            if len(between) > 2 and between[-1].lower_ == "of" and _premodifier(between[-2]) \
+                    and between[0].lower_ in ("or", "and", "and/or", "nor"):
+                between.pop()
+            # ... but another time or status word does not ("history of learning disability or current ADHD")
+            while len(between) > 1 and _premodifier(between[-1]) and between[-1].i not in marks.times \
+                    and between[0].lower_ in COORDINATION:
+                between.pop()
             # listed ("MI, stroke or angina") or restated in brackets ("percutaneous coronary intervention (PCI)")
             if len(between) > 3 or not all(t.lower_ in COORDINATION or t.text in BRACKETS for t in between):
                 break
@@ -352,6 +419,57 @@ def _qualifier_tokens(doc: Doc, group: list[tuple[Span, dict[str, Any]]]) -> set
 def _listed(doc: Doc, before: Span, after: Span) -> bool:
     between = doc[before.end:after.start]
     return len(between) <= 3 and all(t.lower_ in COORDINATION or t.text in BRACKETS for t in between)
+
+
+def _duration_window(value: Optional[dict[str, Any]], text: str) -> Optional[dict[str, Any]]:
+    """The time window a one-sided comparison of a duration makes ("< 3 months": within the past 3 months,
+    "> 6 months": at least 6 months ago), or None for any other value."""
+    if not value or value.get("operator") not in DURATION_BOUND:
+        return None
+    amount = value.get("low") if value.get("low") is not None else value.get("high")
+    found = duration_of(amount, value.get("unit")) if amount is not None else None
+    if found is None:
+        return None
+    days, iso = found
+    return Window(duration_days=days, iso8601=iso, direction="past", bound=DURATION_BOUND[value["operator"]],
+                  text=text).model_dump()
+
+
+def _without_brackets_of(tokens: list[Any]) -> list[Any]:
+    """``tokens`` less the brackets that now hold only conjunctions ("current ( or ) condition" once the time
+    words are taken out)."""
+    out: list[Any] = []
+    for token in tokens:
+        if token.text in (")", "]"):
+            opening = next((j for j in range(len(out) - 1, -1, -1) if out[j].text in ("(", "[")), None)
+            if opening is not None and all(t.lower_ in COORDINATION for t in out[opening + 1:]):
+                del out[opening:]
+                continue
+        out.append(token)
+    return out
+
+
+#: words that cannot modify the mention after them: they open a clause or a complement
+NOT_PREMODIFIERS = frozenset("""who whom whose which that with without for in of to is are was were has have had be been
+    being not no due after before within during than on at by from as if when unless except excluding including must
+    should will would may can could and or nor but then also""".split())
+
+
+def _premodifier(token: Any) -> bool:
+    """Whether ``token`` may be a word of the noun phrase of the mention after it ("impact head trauma")."""
+    return token.is_alpha and token.is_lower and token.lower_ not in NOT_PREMODIFIERS and token.lower_ not in COORDINATION
+
+
+def _dated_with(doc: Doc, before: Span, event: Span) -> bool:
+    """Whether a window on ``event`` dates ``before`` too: ``event`` is what the condition ``before`` is of
+    ("acute exacerbation of chronic heart failure"), or a lone participle that says what happened to it
+    ("malignancy diagnosed or treated")."""
+    between = [t.lower_ for t in doc[before.end:event.start]]
+    if between == ["of"]:
+        return LABEL_GROUP.get(before.label_) == LABEL_GROUP.get(event.label_) == "condition"
+    participle = re.compile(r"[a-z]{3,}ed")
+    return len(event) == 1 and bool(participle.fullmatch(event[0].lower_)) and 0 < len(between) <= 3 \
+        and all(t in COORDINATION or participle.fullmatch(t) for t in between) and any(participle.fullmatch(t) for t in between)
 
 
 def _complement(doc: Doc, head: Span, other: Span) -> bool:
@@ -393,7 +511,7 @@ def _status_of(span: Span) -> Optional[str]:
 
 @Language.factory(
     "criteria_linker",
-    assigns=["doc._.entity_data"],
+    assigns=["doc._.entity_data", "doc.ents"],
     requires=["doc.ents", "token.is_sent_start"],
     default_config={"max_gap": 6},
 )

@@ -1123,6 +1123,13 @@ def _iso(n: float, unit: str) -> tuple[float, str]:
     return round(n * mult * days, 9), iso
 
 
+def duration_of(amount: float, unit: str | None) -> tuple[float, str] | None:
+    """Days and ISO 8601 duration of ``amount`` ``unit`` ("3 months": 91.3125, "P3M"); None when ``unit`` is not
+    a unit of time."""
+    key = _TIME_ALIASES.get((unit or "").strip().lower())
+    return None if key is None else _iso(amount, key)
+
+
 class _WindowParser:
     def __init__(self, seg: _Segment) -> None:
         self.low = seg.low

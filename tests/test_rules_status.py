@@ -133,6 +133,14 @@ def test_rules_status_generic_head_names_the_drug(analyzer: Analyzer) -> None:
      ["myocardial infarction", "unstable angina", "coronary bypass surgery", "percutaneous coronary intervention"]),
     ("Myocardial infarct, sepsis, respiratory failure, or severe intercurrent illness within the previous 6 weeks",
      "within the previous 6 weeks", ["intercurrent illness", "respiratory failure", "sepsis", "Myocardial infarct"]),
+    # other time words, and a bracket holding only them, stand between a status word and its event
+    ("current or recent (within one week of surgery) systemic antibiotic use", "current", ["systemic antibiotic"]),
+    ("any current (or within past 2 months) medical condition", "current", ["medical condition"]),
+    # a word before the next item of the list modifies it
+    ("History of bleeding diathesis or known coagulopathy", "History", ["bleeding diathesis", "coagulopathy"]),
+    # ... or is the untagged head that item complements
+    ("Acute heart failure or acute exacerbation of chronic heart failure within the past 2 weeks",
+     "within the past 2 weeks", ["chronic heart failure", "Acute heart failure"]),
 ])
 def test_rules_status_qualifies_lists(analyzer: Analyzer, text: str, word: str, qualified: list[str]) -> None:
     analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
@@ -198,3 +206,23 @@ def test_rules_schema_refuses_unknown_versions(analyzer: Analyzer) -> None:
     with pytest.raises(AnalysisError) as info:
         TrialAnalysis.from_dict(dict(data, schema_version="9"))
     assert info.value.code == "A002" and "schema_version '9'" in str(info.value)
+
+
+@pytest.mark.parametrize(("text", "when", "verdict"), [
+    # a one-sided duration after an event is how long ago it happened, not a value of it
+    ("recent surgery (< 3 months)", "2015-01-01", "eligible"),
+    ("recent surgery (< 3 months)", "2026-02-01", "ineligible"),
+])
+def test_rules_status_duration_dates_the_event(analyzer: Analyzer, text: str, when: str, verdict: str) -> None:
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    rules = [r for r in analysis.rules if r.category == "procedure"]
+    assert rules and all(r.window is not None and r.operator is None for r in rules)
+    surgery = {"code": "proc:surgery", "date": when}
+    assert criteria_nlp.match(_patient(procedures=[surgery]), analysis).verdict == verdict
+
+
+def test_rules_status_duration_of_a_measure_stays_a_value(analyzer: Analyzer) -> None:
+    """"Life expectancy < 3 months" and "gestational age < 28 weeks" compare a measure, not a time ago."""
+    analysis = analyzer("Exclusion Criteria:\n- Life expectancy < 3 months\n- Gestational age < 28 weeks\n")
+    assert [e.label for e in analysis.entities if e.text in ("< 3 months", "< 28 weeks")] == ["VALUE", "VALUE"]
+    assert all(r.window is None for r in analysis.rules)
