@@ -219,7 +219,7 @@ def statement_kind(text: str, kind: str) -> StatementKind | None:
         hit = pat.exclusion.search(lowered)
         if hit is not None and _ABOUT_THE_STUDY.match(lowered[hit.end():]):
             return "exclusion"
-        if pat.permission.search(lowered) and not pat.modal.search(lowered) and not pat.requirement.search(lowered):
+        if _permits(lowered) and not pat.modal.search(lowered) and not pat.requirement.search(lowered):
             return "permission"
         return None
     if kind == "exclusion":
@@ -228,9 +228,16 @@ def statement_kind(text: str, kind: str) -> StatementKind | None:
         hit = pat.requirement.search(lowered)
         if hit is not None and not _RELATIVE_BEFORE.search(lowered[:hit.start()]):
             return "inclusion"
-        if pat.permission.search(lowered):
+        if _permits(lowered):
             return "permission"
     return None
+
+
+def _permits(lowered: str) -> bool:
+    """Whether a main statement permits: "Patients may have received prior chemotherapy", "Prior radiotherapy
+    allowed"; not where a relative clause holds the cue ("any condition that may have an impact")."""
+    hit = patterns().permission.search(lowered)
+    return hit is not None and not _RELATIVE_BEFORE.search(lowered[:hit.start()])
 
 
 def permission_spans(text: str, start: int) -> list[tuple[int, int]]:

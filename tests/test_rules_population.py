@@ -217,6 +217,26 @@ def test_rules_polarity_permission_is_no_requirement(analyzer: Analyzer, kind: s
     assert _verdict(analysis, age=40, sex="female", conditions=[{"code": "C79.31"}]) == "eligible"
 
 
+@pytest.mark.parametrize("text", [
+    "Patients may have received prior chemotherapy",
+    "Participants may have other health problems such as diabetes mellitus or peripheral vascular disease",
+    "Subjects may be on stable doses of levothyroxine",
+])
+def test_rules_polarity_may_have_is_a_permission(analyzer: Analyzer, text: str) -> None:
+    """What patients may have is allowed, not required: a patient without it is not turned away."""
+    analysis = analyzer(f"Inclusion Criteria:\n- {text}\n")
+    assert all(not r.computable for r in _text_rules(analysis))
+    assert _verdict(analysis, age=40, sex="female", conditions=[], medications=[], procedures=[]) == "eligible"
+
+
+@pytest.mark.parametrize("text", ["Any condition that may have an impact on the study results",
+                                  "Patients who are eligible for surgery"])
+def test_rules_polarity_relative_clause_permits_nothing(analyzer: Analyzer, text: str) -> None:
+    """A permission cue inside a relative clause does not turn an exclusion into a permission."""
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    assert not any("permission" in (r.reason or "") for r in _text_rules(analysis))
+
+
 def test_rules_polarity_pdq_headings(analyzer: Analyzer) -> None:
     # an older CT.gov record: requirement lists under PDQ headings, flattened into one paragraph
     text = ("PROTOCOL ENTRY CRITERIA:\n\n        --Disease Characteristics-- Primary adrenal insufficiency --Prior/Concurrent"
