@@ -63,6 +63,8 @@ MEASURABLE = ("LAB", "SCORE", "AGE")
 #: events a bare duration dates ("recent surgery (< 3 months)", "stroke (> 6 months)"): not measures, and not
 #: observations, whose durations are values ("life expectancy < 3 months")
 DATED_BY_DURATION = ("CONDITION", "DRUG", "PROCEDURE", "DEVICE")
+#: a unit written as one capital letter is not one of time ("myopia > 6D": diopters)
+_ONE_CAPITAL_UNIT = re.compile(r"\d\s*[A-Z]\W*$")
 #: a comparison's operator -> the window bound it makes of a duration
 DURATION_BOUND = {"<": "within", "<=": "within", ">": "at_least", ">=": "at_least"}
 EVENTS = ("CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE", "LAB", "SCORE", "AGE")
@@ -424,8 +426,8 @@ def _listed(doc: Doc, before: Span, after: Span) -> bool:
 def _duration_window(value: Optional[dict[str, Any]], text: str) -> Optional[dict[str, Any]]:
     """The time window a one-sided comparison of a duration makes ("< 3 months": within the past 3 months,
     "> 6 months": at least 6 months ago), or None for any other value."""
-    if not value or value.get("operator") not in DURATION_BOUND:
-        return None
+    if not value or value.get("operator") not in DURATION_BOUND or _ONE_CAPITAL_UNIT.search(text):
+        return None  # "> 6D" is diopters
     amount = value.get("low") if value.get("low") is not None else value.get("high")
     found = duration_of(amount, value.get("unit")) if amount is not None else None
     if found is None:

@@ -222,7 +222,9 @@ def test_rules_status_duration_dates_the_event(analyzer: Analyzer, text: str, wh
 
 
 def test_rules_status_duration_of_a_measure_stays_a_value(analyzer: Analyzer) -> None:
-    """"Life expectancy < 3 months" and "gestational age < 28 weeks" compare a measure, not a time ago."""
-    analysis = analyzer("Exclusion Criteria:\n- Life expectancy < 3 months\n- Gestational age < 28 weeks\n")
-    assert [e.label for e in analysis.entities if e.text in ("< 3 months", "< 28 weeks")] == ["VALUE", "VALUE"]
+    """"Life expectancy < 3 months" and "gestational age < 28 weeks" compare a measure, not a time ago; "6D" is
+    diopters, not days."""
+    analysis = analyzer("Exclusion Criteria:\n- Life expectancy < 3 months\n- Gestational age < 28 weeks\n"
+                        "- Myopia > 6D\n")
+    assert [e.label for e in analysis.entities if e.text in ("< 3 months", "< 28 weeks", "> 6D")] == ["VALUE"] * 3
     assert all(r.window is None for r in analysis.rules)
