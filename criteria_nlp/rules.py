@@ -310,6 +310,12 @@ class _Builder:
                              allergy=entity.id in agents or entity.id in allergy_words,
                              window=inherited.get(entity.id))
         self.clause_rules(criterion, start, clauses, kind)
+        for rule in self.rules[start:]:
+            if rule.operator == "=" and rule.category in ("age", "lab") and rule.computable:
+                # "age = 18 years", "LVEF = 45%": nobody requires one exact age or reading; a "≥" or "≤" was lost
+                # on the way (text copied through ASCII), and which one the record cannot tell
+                rule.computable = False
+                rule.reason = "an exact limit ('=') where a '≥' or '≤' was most likely lost from the text"
         self.deduplicate(start)
         self.inline_alternatives(lead, self.rules[start:])
         if population is not None:
@@ -565,6 +571,9 @@ class _Builder:
             if entity.label != "AGE":
                 continue
             value = entity.value if _is_age_value(entity, by_id, self.analysis.trial.eligibility_text) else None
+            if value is not None and value.operator == "=" and entity.concept is not None \
+                    and entity.concept.code in AGE_GROUPS:
+                value = None  # "Adults = 18 years": the '≥' was lost, the group still says who
             if value is not None and (value.low is not None or value.high is not None):
                 # the other limits linked to it: "aged > 40 and < 70 years" (the mention keeps the first)
                 others = [e.value for e in entities if e.label == "VALUE" and entity.id in e.qualifies

@@ -259,6 +259,30 @@ def test_rules_polarity_pdq_headings(analyzer: Analyzer) -> None:
 # --------------------------------------------------------------------------- numbers that are not ages
 
 
+@pytest.mark.parametrize(("text", "age", "verdict"), [
+    # "Adults = 18 years of age": the '≥' was lost on the way; the group still says who
+    ("Adults = 18 years of age", 40, "eligible"),
+    ("Adults = 18 years of age", 12, "ineligible"),
+    # an exact age or reading nobody requires: unknown, never a fail
+    ("Age = 18 years", 40, "eligible"),
+    ("Left ventricular ejection fraction (LVEF) = 45%", 40, "eligible"),
+])
+def test_rules_numbers_lost_comparison_is_no_exact_limit(analyzer: Analyzer, text: str, age: int, verdict: str) -> None:
+    analysis = analyzer(f"Inclusion Criteria:\n- {text}\n")
+    assert not [r for r in _text_rules(analysis) if r.operator == "=" and r.computable and r.category in ("age", "lab")]
+    labs = [{"code": "10230-1", "value": 60, "unit": "%"}]
+    assert _verdict(analysis, age=age, sex="female", labs=labs) == verdict
+
+
+def test_rules_numbers_value_of_age_links_the_age_word(analyzer: Analyzer) -> None:
+    """"Adults over 18 years of age": the value is the age's (as Chia links it), and still the adults'."""
+    analysis = analyzer("Inclusion Criteria:\n- Adults over 18 years of age\n")
+    by_id = {e.id: e for e in analysis.entities}
+    value = next(e for e in analysis.entities if e.label == "VALUE")
+    assert sorted(by_id[i].text for i in value.qualifies) == ["Adults", "age"]
+    assert {(r.operator, r.low) for r in _text_rules(analysis) if r.category == "age"} == {(">", 18.0)}
+
+
 @pytest.mark.parametrize(("age", "verdict"), [(40, "eligible"), (12, "eligible"), (70, "eligible"), (75, "ineligible"),
                                              (11, "ineligible")])
 def test_rules_numbers_age_range_with_its_second_limit(analyzer: Analyzer, age: int, verdict: str) -> None:
