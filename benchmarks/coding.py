@@ -172,6 +172,27 @@ def make_combined(index_coder: Callable[..., Any]) -> Callable[..., Any]:
     return coder
 
 
+def make_component_coder() -> Callable[..., Any]:
+    """The ``criteria_coder`` component as the pipeline runs it with ``deep`` and ``vocab_fallback`` on: the
+    lexicons and ``code_concept`` first, the open-vocabulary index for what they leave (or code only with a
+    catch-all), a match under the threshold flagged for review (scored as no code)."""
+    import spacy
+
+    from criteria_nlp.coder import CriteriaCoder
+
+    component = CriteriaCoder(spacy.blank("en"), deep=True, vocab_fallback=True)
+    component.initialize()
+
+    def coder(label: str, mention: str) -> tuple[str, str, str, float] | None:
+        concept, coding = component.code(label, mention)
+        if concept is None:
+            return None
+        score = float(coding["score"]) if coding and coding.get("score") is not None else 1.0
+        return (concept["system"], concept["code"], concept.get("name") or "", score)
+
+    return coder
+
+
 # --------------------------------------------------------------------------- scoring
 
 
@@ -280,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unsorted", action="store_true", help="keep word order in the normalisation")
     parser.add_argument("--no-cache", action="store_true")
     parser.add_argument("--speed", action="store_true")
-    parser.add_argument("--errors", choices=["today", "index", "combined"], default=None)
+    parser.add_argument("--errors", choices=["today", "index", "combined", "component"], default=None)
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -304,8 +325,11 @@ def main(argv: list[str] | None = None) -> int:
         table(f"c combined@{tag}", c)
         figures[f"index@{tag}"] = b
         figures[f"combined@{tag}"] = c
+    component = score(rows, make_component_coder(), cats)
+    table("d component", component)
+    figures["component"] = component
     if args.errors:
-        key = "today" if args.errors == "today" else f"{args.errors}@{'default' if thresholds[-1] is None else thresholds[-1]}"
+        key = args.errors if args.errors in ("today", "component") else f"{args.errors}@{'default' if thresholds[-1] is None else thresholds[-1]}"
         print("\n".join(figures[key]["errors"]))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")

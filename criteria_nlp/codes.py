@@ -33,7 +33,7 @@ from .lexicon import LABELS, Lexicon, LexiconEntry, _raw_tokens, normalize
 from .resource_files import load_validated
 from .schema import Concept
 
-__all__ = ["LABEL_ALIASES", "atc_substances", "code_concept", "drug_atc", "drug_terms", "icd10_terms", "icd10_index", "drug_index"]
+__all__ = ["LABEL_ALIASES", "atc_substances", "code_concept", "drug_atc", "drug_terms", "with_atc", "icd10_terms", "icd10_index", "drug_index"]
 
 #: other names of the lexicon labels (Chia entity types, lower case)
 LABEL_ALIASES: dict[str, str] = {
@@ -297,7 +297,7 @@ def drug_atc(concept: Concept) -> tuple[str, ...]:
     return found or ()
 
 
-def _with_atc(concept: Concept) -> Concept:
+def with_atc(concept: Concept) -> Concept:
     """A single-substance drug concept recoded with its main ATC code (the substance's name kept); others as
     they are."""
     codes = drug_atc(concept)
@@ -406,7 +406,7 @@ def code_concept(label: str, text: str) -> Concept | None:
     """The concept of a mention (:func:`_code_concept`); a single-substance drug is coded with its ATC code
     where ``atc_substances.json`` lists it ("Plavix": B01AC04 clopidogrel, not DrugBank DB00758)."""
     concept = _code_concept(label, text)
-    return _with_atc(concept) if concept is not None and concept.is_drug else concept
+    return with_atc(concept) if concept is not None and concept.is_drug else concept
 
 
 def _code_concept(label: str, text: str) -> Concept | None:

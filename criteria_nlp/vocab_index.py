@@ -413,7 +413,7 @@ def build_condition_index(ngram_range: tuple[int, int] = (3, 3), sort_words: boo
 
 def drug_entries() -> list[Entry]:
     """The drug lexicon (classes with ATC codes first), then the drug package's usable names and synonyms."""
-    from .codes import _drug_concept, _drug_data, _is_drug_entry, _usable_variant, _with_atc
+    from .codes import _drug_concept, _drug_data, _is_drug_entry, _usable_variant, with_atc
 
     out = _lexicon_entries(Lexicon.load().entries("DRUG"))
     data = _drug_data()
@@ -426,7 +426,7 @@ def drug_entries() -> list[Entry]:
             (c.system, c.code): (canonical, c)
             for canonical in canonicals
             if (info := canon.get(canonical)) is not None and _is_drug_entry(info)
-            for c in [_with_atc(_drug_concept(canonical, info))]
+            for c in [with_atc(_drug_concept(canonical, info))]
         }
         if len(concepts) != 1:
             continue
