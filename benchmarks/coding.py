@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from collections import defaultdict
@@ -136,7 +137,9 @@ def exact(row: dict[str, Any], system: str, code: str, display: str, lex: Lexico
     if row.get("system") == "name":  # procedures: scored by name (same concept)
         gold = normalize(row.get("name") or "")
         entry = next((e for e in lex.entries("PROCEDURE") + lex.entries("DEVICE") if e.concept.code == code), None)
-        forms = {normalize(f) for f in (entry.surface_forms() if entry else [])} | {normalize(display)}
+        names = [*(entry.surface_forms() if entry else []), display]
+        # a parenthesised tag is not part of the name: "chemotherapy (procedure)" is chemotherapy
+        forms = {normalize(f) for f in names} | {normalize(re.sub(r"\s*\([^)]*\)", "", f)) for f in names}
         return bool(gold) and gold in forms
     if code in row.get("codes", []) or (row.get("range") is not None and code == row["range"]):
         return True

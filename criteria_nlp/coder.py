@@ -23,6 +23,7 @@ value to years.
 """
 
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
+import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, Optional
@@ -37,6 +38,12 @@ from .values import canonicalize
 
 SKIP = ("VALUE", "TEMPORAL", "AGE", "SEX")
 
+_PAREN_RE = re.compile(r"\([^)]*\)")
+
+#: words an entry may add without naming a narrower thing ("surgical" is a "surgical procedure")
+_HEADS = frozenset(w[:6] for w in """procedure test testing therapy treatment regimen agent drug medication disease
+    disorder condition syndrome method status use""".split())
+
 #: labels the open-vocabulary fallback codes (SCORE shares the lab index)
 FALLBACK_LABELS = ("CONDITION", "DRUG", "LAB", "SCORE", "PROCEDURE")
 
@@ -48,6 +55,9 @@ CATCH_ALL_CODES = frozenset({"R69", "B99.9", "B99.8", "Z53.09", "Z53.8", "Z53.9"
 #: goes before a lexicon term found inside the mention
 NEAR_EXACT = 0.97
 
+#: how many first letters of two words must agree for them to count as one word (:func:`shares_word`)
+STEM = 6
+
 #: a mention with fewer letters and digits than this ("PI", "NAs") is an abbreviation: character n-grams say
 #: nothing of it, so only an exact vocabulary entry codes it
 SHORT_MENTION = 4
@@ -55,6 +65,30 @@ SHORT_MENTION = 4
 #: catch-all codes that say nothing of the condition ("illness", "medical condition"): even a lexicon's is
 #: flagged for review under vocab_fallback (B99.9 "infection" stays: a class word with its own range)
 _NO_CONCEPT = frozenset({"R69", "R99", "Z53.09", "Z53.8", "Z53.9"})
+
+
+def _stems(text: str) -> set[str]:
+    from .vocab_index import normalize_text
+
+    bare = _PAREN_RE.sub(" ", text)  # "(procedure)", "(ulcerative)": a tag or a non-essential modifier
+    return {w[:STEM] for w in normalize_text(bare or text).split() if len(w) >= 3}
+
+
+def says_more(entry: str, mention: str) -> bool:
+    """Whether an entry holds every word of the mention and more ("dental treatment" for "treatment"): the
+    entry is a narrower thing than the mention names, so its code would be a guess."""
+    words, own = _stems(entry), _stems(mention)
+    return bool(own) and own < words and bool(words - own - _HEADS)
+
+
+def shares_word(mention: str, entry: str) -> bool:
+    """Whether a mention and a vocabulary entry have a word in common (the first letters of a word, so that
+    "transfusions" meets "transfusion" and "histologically" "histologic"). Character n-grams alone let a
+    one-word mention reach an entry that only contains its syllables ("therapy" -> "chemotherapy",
+    "treatment" -> "dental procedure")."""
+    own = _stems(mention)
+    content = own - _HEADS or own  # "Nuss procedure" must meet "Nuss", not any "... procedure"
+    return bool(content & _stems(entry))
 
 
 class CriteriaCoder:
@@ -122,6 +156,10 @@ class CriteriaCoder:
         letters = sum(ch.isalnum() for ch in text)
         if letters < SHORT_MENTION and match.score < 1.0:
             coding["review"] = f"a {letters}-character mention matched only approximately ('{match.entry_text}')"
+        elif match.kind != "generic" and not shares_word(text, match.entry_text):
+            coding["review"] = f"the nearest entry '{match.entry_text}' shares no word with the mention"
+        elif match.kind != "generic" and says_more(match.entry_text, text):
+            coding["review"] = f"the nearest entry '{match.entry_text}' names a narrower thing than the mention"
         elif match.code in CATCH_ALL_CODES:
             coding["review"] = f"matched only the catch-all code {match.code} ('{match.display}')"
         elif match.score < threshold:

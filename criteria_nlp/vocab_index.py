@@ -103,7 +103,7 @@ CURATED_BONUS = 0.03
 DEFAULT_THRESHOLDS: dict[str, float] = {"CONDITION": 0.7, "DRUG": 0.7, "LAB": 0.7, "PROCEDURE": 0.7}
 
 #: bump when the entry set, the normalisation or the file layout changes: older caches are rebuilt
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 # words that carry no meaning for the match: articles, the classification's own noise
 _DROP = frozenset(
@@ -340,7 +340,9 @@ def _lexicon_entries(entries: Iterable[LexiconEntry]) -> list[Entry]:
         display = c.name or entry.name
         kind = "class" if getattr(entry, "is_class", False) else "lexicon"
         for form in entry.surface_forms():
-            out.append(Entry(form, c.system, c.code, display, kind, True))
+            # "chemotherapy (procedure)": the bracketed tag is no part of the name
+            for text in _icd_forms(form):
+                out.append(Entry(text, c.system, c.code, display, kind, True))
         loinc_name = getattr(entry, "loinc_name", None)
         if loinc_name:
             out.append(Entry(str(loinc_name), c.system, c.code, display, "description", True))

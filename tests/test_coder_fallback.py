@@ -58,3 +58,17 @@ def test_coder_fallback_sets_entity_data(coder: CriteriaCoder) -> None:
     data: list[dict[str, Any]] = entity_data(doc)
     assert isinstance(coder(doc), Doc)
     assert data[0]["concept"] is not None and data[0]["coding"]["source"] == "vocab_index"
+
+
+def test_coder_fallback_rejects_entries_that_only_share_syllables_or_say_more(coder: CriteriaCoder) -> None:
+    """'therapy' is not 'chemotherapy'; 'treatment' is not 'dental treatment': such matches are flagged."""
+    from criteria_nlp.coder import says_more, shares_word
+
+    assert not shares_word("therapy", "chemotherapy") and shares_word("transfusions", "blood transfusion")
+    assert not shares_word("Nuss procedure", "MRI procedure")
+    assert says_more("dental treatment", "treatment") and not says_more("surgical procedure", "surgical")
+    assert not says_more("chronic renal insufficiency", "renal insufficiency, chronic")
+    concept, coding = coder.code("PROCEDURE", "treatment")
+    assert concept is None and coding is not None and "narrower" in coding["review"]
+    concept, coding = coder.code("PROCEDURE", "chemotherapy")  # the name without its '(procedure)' tag
+    assert concept is not None and concept["code"] == "proc:chemotherapy"
