@@ -95,11 +95,13 @@ class CriteriaCoder:
     """spaCy component: set the concept and canonical values of ``doc.ents`` in ``doc._.entity_data``."""
 
     def __init__(self, nlp: Language, name: str = "criteria_coder", *, deep: bool = False,
-                 vocab_fallback: bool = False, thresholds: Optional[dict[str, float]] = None) -> None:
+                 vocab_fallback: bool = False, fallback_labels: Optional[Iterable[str]] = None,
+                 thresholds: Optional[dict[str, float]] = None) -> None:
         self.nlp = nlp
         self.name = name
         self.deep = deep
         self.vocab_fallback = vocab_fallback
+        self.fallback_labels: tuple[str, ...] = tuple(fallback_labels) if fallback_labels else FALLBACK_LABELS
         self.thresholds: dict[str, float] = dict(thresholds or {})
         self.lexicon = Lexicon.load()
         self._vocabulary: Optional[dict[tuple[str, str], dict[str, Any]]] = None
@@ -116,8 +118,8 @@ class CriteriaCoder:
             return
         from .vocab_index import DEFAULT_THRESHOLDS, index_for
 
-        self._indexes = {label: index_for(label) for label in FALLBACK_LABELS}
-        for label in FALLBACK_LABELS:
+        self._indexes = {label: index_for(label) for label in self.fallback_labels if label in FALLBACK_LABELS}
+        for label in self._indexes:
             self.thresholds.setdefault(label, DEFAULT_THRESHOLDS.get("LAB" if label == "SCORE" else label, 0.7))
         self._fallback.cache_clear()
 
@@ -243,8 +245,9 @@ class CriteriaCoder:
     "criteria_coder",
     assigns=["doc._.entity_data"],
     requires=["doc.ents"],
-    default_config={"deep": False, "vocab_fallback": False},
+    default_config={"deep": False, "vocab_fallback": False, "fallback_labels": list(FALLBACK_LABELS)},
 )
-def make_criteria_coder(nlp: Language, name: str, deep: bool, vocab_fallback: bool) -> CriteriaCoder:
+def make_criteria_coder(nlp: Language, name: str, deep: bool, vocab_fallback: bool,
+                        fallback_labels: list[str]) -> CriteriaCoder:
     """Factory for ``nlp.add_pipe("criteria_coder")``."""
-    return CriteriaCoder(nlp, name, deep=deep, vocab_fallback=vocab_fallback)
+    return CriteriaCoder(nlp, name, deep=deep, vocab_fallback=vocab_fallback, fallback_labels=fallback_labels)
