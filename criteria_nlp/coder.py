@@ -126,6 +126,8 @@ class CriteriaCoder:
     def code(self, label: str, text: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
         """The concept of a mention, and the record of an open-vocabulary match (None when the lexicons coded
         it or no index is loaded): what ``__call__`` sets as ``concept`` and ``coding``."""
+        if self._indexes is None and self.vocab_fallback:  # a pipeline read with spacy.load is not initialised
+            self.initialize()
         if self._indexes is None:
             return self._code(label, text), None
         found, coding = self._fallback(label, text)

@@ -72,3 +72,10 @@ def test_coder_fallback_rejects_entries_that_only_share_syllables_or_say_more(co
     assert concept is None and coding is not None and "narrower" in coding["review"]
     concept, coding = coder.code("PROCEDURE", "chemotherapy")  # the name without its '(procedure)' tag
     assert concept is not None and concept["code"] == "proc:chemotherapy"
+
+
+def test_coder_fallback_loads_its_indexes_on_first_use_when_not_initialised() -> None:
+    component = CriteriaCoder(spacy.blank("en"), vocab_fallback=True, fallback_labels=["PROCEDURE"])
+    concept, _ = component.code("PROCEDURE", "chemotherapy")
+    assert concept is not None and component._indexes is not None and set(component._indexes) == {"PROCEDURE"}
+    assert component.code("CONDITION", "zzqx blorf") == (None, None)  # no condition index: nothing recorded
