@@ -227,3 +227,19 @@ def test_codes_concept_drug_subclass() -> None:
     _check(code_concept("DRUG", "NNRTIs"), "ATC", "J05AG")
     _check(code_concept("DRUG", "protease inhibitors"), "ATC", "J05AE")
     _check(code_concept("DRUG", "antidiabetic medications"), "ATC", "A10")
+
+
+def test_codes_concept_atc_table_is_well_formed() -> None:
+    """Every entry of atc_substances.json is a name with ATC level-5 codes; a malformed code is X001."""
+    import json
+    import re
+    from importlib import resources
+
+    from criteria_nlp.codes import atc_substances
+
+    raw = json.loads(resources.files("criteria_nlp.resources").joinpath("atc_substances.json").read_text("utf-8"))
+    names = [e["name"] for e in raw["entries"]]
+    assert len(names) == len(set(names)) and len(names) > 800
+    assert all(re.fullmatch(r"[A-Z]\d\d[A-Z]{2}\d\d", code) for e in raw["entries"] for code in e["atc"])
+    table = atc_substances()
+    assert table["cyclosporine"] == table["ciclosporin"] == ("L04AD01",)
