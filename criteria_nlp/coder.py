@@ -4,16 +4,27 @@ For an entity the tagger left without a concept (a term learned from Chia, a
 statistical model's span), the coder tries, in order: the lexicon's exact term;
 the exact name in the vocabulary term lists the tagger loaded (DrugBank-coded
 drugs, ICD-10-CM descriptions); the longest lexicon term inside the mention.
-With ``deep = true`` it then runs ``codes.code_concept`` (the full ICD-10-CM
+With ``deep = true`` it runs ``codes.code_concept`` instead of the last step (the full ICD-10-CM
 index and the drug package, a one-time cost of several seconds per process).
 An abbreviation is coded through its long form ("LVEF" defined as "left
 ventricular ejection fraction" in the same trial).
+
+With ``vocab_fallback = true`` a mention still uncoded goes to the open-vocabulary
+index of its label (:mod:`criteria_nlp.vocab_index`: ICD-10-CM, the drug
+vocabulary with ATC, LOINC, procedure ids), loaded once in :meth:`CriteriaCoder.initialize`.
+The match is recorded in ``entity_data[i]["coding"]`` (source, score, the vocabulary
+entry it matched, its code); it becomes the entity's concept only when it scores at
+least the label's threshold and is not a catch-all code (R69 "illness", B99.9 "infection",
+Z53.09, T88.9, ...). Otherwise ``coding["review"]`` says why, the concept stays
+None and the rule stays non-computable: flagged for review, never silently wrong.
 
 A LAB value is converted to the lab's canonical unit (``labs.json``), an AGE
 value to years.
 """
 
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
+import re
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, Optional
 
@@ -27,17 +38,139 @@ from .values import canonicalize
 
 SKIP = ("VALUE", "TEMPORAL", "AGE", "SEX")
 
+_PAREN_RE = re.compile(r"\([^)]*\)")
+
+#: words an entry may add without naming a narrower thing ("surgical" is a "surgical procedure")
+_HEADS = frozenset(w[:6] for w in """procedure test testing therapy treatment regimen agent drug medication disease
+    disorder condition syndrome method status use""".split())
+
+#: labels the open-vocabulary fallback codes (SCORE shares the lab index)
+FALLBACK_LABELS = ("CONDITION", "DRUG", "LAB", "SCORE", "PROCEDURE")
+
+#: codes that say only "some illness", "some infection", "not done", "some complication": a mention matched
+#: to one is flagged for review rather than coded
+CATCH_ALL_CODES = frozenset({"R69", "B99.9", "B99.8", "Z53.09", "Z53.8", "Z53.9", "T88.9", "T88.9XXA", "R68.89",
+                             "R99", "T78.40", "T78.40XA"})
+#: an index score this high means the mention's own words (in another order, singular or plural): such a match
+#: goes before a lexicon term found inside the mention
+NEAR_EXACT = 0.97
+
+#: how many first letters of two words must agree for them to count as one word (:func:`shares_word`)
+STEM = 6
+
+#: a mention with fewer letters and digits than this ("PI", "NAs") is an abbreviation: character n-grams say
+#: nothing of it, so only an exact vocabulary entry codes it
+SHORT_MENTION = 4
+
+#: catch-all codes that say nothing of the condition ("illness", "medical condition"): even a lexicon's is
+#: flagged for review under vocab_fallback (B99.9 "infection" stays: a class word with its own range)
+_NO_CONCEPT = frozenset({"R69", "R99", "Z53.09", "Z53.8", "Z53.9"})
+
+
+def _stems(text: str) -> set[str]:
+    from .vocab_index import normalize_text
+
+    bare = _PAREN_RE.sub(" ", text)  # "(procedure)", "(ulcerative)": a tag or a non-essential modifier
+    return {w[:STEM] for w in normalize_text(bare or text).split() if len(w) >= 3}
+
+
+def says_more(entry: str, mention: str) -> bool:
+    """Whether an entry holds every word of the mention and more ("dental treatment" for "treatment"): the
+    entry is a narrower thing than the mention names, so its code would be a guess."""
+    words, own = _stems(entry), _stems(mention)
+    return bool(own) and own < words and bool(words - own - _HEADS)
+
+
+def shares_word(mention: str, entry: str) -> bool:
+    """Whether a mention and a vocabulary entry have a word in common (the first letters of a word, so that
+    "transfusions" meets "transfusion" and "histologically" "histologic"). Character n-grams alone let a
+    one-word mention reach an entry that only contains its syllables ("therapy" -> "chemotherapy",
+    "treatment" -> "dental procedure")."""
+    own = _stems(mention)
+    content = own - _HEADS or own  # "Nuss procedure" must meet "Nuss", not any "... procedure"
+    return bool(content & _stems(entry))
+
 
 class CriteriaCoder:
     """spaCy component: set the concept and canonical values of ``doc.ents`` in ``doc._.entity_data``."""
 
-    def __init__(self, nlp: Language, name: str = "criteria_coder", *, deep: bool = False) -> None:
+    def __init__(self, nlp: Language, name: str = "criteria_coder", *, deep: bool = False,
+                 vocab_fallback: bool = False, fallback_labels: Optional[Iterable[str]] = None,
+                 thresholds: Optional[dict[str, float]] = None) -> None:
         self.nlp = nlp
         self.name = name
         self.deep = deep
+        self.vocab_fallback = vocab_fallback
+        self.fallback_labels: tuple[str, ...] = tuple(fallback_labels) if fallback_labels else FALLBACK_LABELS
+        self.thresholds: dict[str, float] = dict(thresholds or {})
         self.lexicon = Lexicon.load()
         self._vocabulary: Optional[dict[tuple[str, str], dict[str, Any]]] = None
+        self._indexes: Optional[dict[str, Any]] = None
         self._code = lru_cache(maxsize=65536)(self._code_uncached)
+        self._fallback = lru_cache(maxsize=65536)(self._fallback_uncached)
+
+    def initialize(self, get_examples: Optional[Callable[[], Iterable[Any]]] = None, *,
+                   nlp: Optional[Language] = None) -> None:
+        """Load the open-vocabulary indexes when ``vocab_fallback`` is on (built once, then read from the
+        cache folder: :func:`criteria_nlp.vocab_index.index_for`)."""
+        if not self.vocab_fallback:
+            self._indexes = None
+            return
+        from .vocab_index import DEFAULT_THRESHOLDS, index_for
+
+        self._indexes = {label: index_for(label) for label in self.fallback_labels if label in FALLBACK_LABELS}
+        for label in self._indexes:
+            self.thresholds.setdefault(label, DEFAULT_THRESHOLDS.get("LAB" if label == "SCORE" else label, 0.7))
+        self._fallback.cache_clear()
+
+    def code(self, label: str, text: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
+        """The concept of a mention, and the record of an open-vocabulary match (None when the lexicons coded
+        it or no index is loaded): what ``__call__`` sets as ``concept`` and ``coding``."""
+        if self._indexes is None and self.vocab_fallback:  # a pipeline read with spacy.load is not initialised
+            self.initialize()
+        if self._indexes is None:
+            return self._code(label, text), None
+        found, coding = self._fallback(label, text)
+        if found is not None and coding is not None and coding["score"] >= NEAR_EXACT and not self._exact(label, text):
+            # the mention's own words in another order or number ("renal insufficiency, chronic"): a whole
+            # entry beats a lexicon term found inside the mention, which drops its modifiers (N19 for N18.9)
+            return found, coding
+        concept = self._code(label, text)
+        if concept is not None and concept.get("code") not in _NO_CONCEPT:
+            return concept, None
+        if found is None and concept is not None:  # the lexicon's "some illness": say so rather than code it
+            review = f"coded only with the catch-all code {concept.get('code')} ('{concept.get('name')}')"
+            return None, {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
+                          "display": concept.get("name"), "review": review}
+        return found, coding
+
+    def _fallback_uncached(self, label: str, text: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
+        index = (self._indexes or {}).get(label)
+        if index is None:
+            return None, None
+        found = index.lookup(text, k=1)
+        if not found:
+            return None, {"source": "vocab_index", "review": "no vocabulary entry near the mention"}
+        match = found[0]
+        coding: dict[str, Any] = {
+            "source": "vocab_index", "system": match.system, "code": match.code, "display": match.display,
+            "entry": match.entry_text, "kind": match.kind, "score": match.score,
+        }
+        threshold = self.thresholds.get(label, 0.7)
+        letters = sum(ch.isalnum() for ch in text)
+        if letters < SHORT_MENTION and match.score < 1.0:
+            coding["review"] = f"a {letters}-character mention matched only approximately ('{match.entry_text}')"
+        elif match.kind != "generic" and not shares_word(text, match.entry_text):
+            coding["review"] = f"the nearest entry '{match.entry_text}' shares no word with the mention"
+        elif match.kind != "generic" and says_more(match.entry_text, text):
+            coding["review"] = f"the nearest entry '{match.entry_text}' names a narrower thing than the mention"
+        elif match.code in CATCH_ALL_CODES:
+            coding["review"] = f"matched only the catch-all code {match.code} ('{match.display}')"
+        elif match.score < threshold:
+            coding["review"] = f"best vocabulary match '{match.entry_text}' ({match.code}) scores {match.score:.2f} < {threshold:.2f}"
+        if "review" in coding:
+            return None, coding
+        return Concept(system=match.system, code=match.code, name=match.display).model_dump(), coding
 
     def _vocabulary_index(self) -> dict[tuple[str, str], dict[str, Any]]:
         """(label, normalised name) -> concept, from the tagger's vocabulary term lists."""
@@ -53,21 +186,29 @@ class CriteriaCoder:
             self._vocabulary = index
         return self._vocabulary
 
+    def _exact(self, label: str, text: str) -> bool:
+        """Whether the lexicon or the tagger's vocabulary names the whole mention."""
+        return self.lexicon.lookup(text, label) is not None or (label, normalize(text)) in self._vocabulary_index()
+
     def _code_uncached(self, label: str, text: str) -> Optional[dict[str, Any]]:
         entry = self.lexicon.lookup(text, label)
         if entry is not None:
+            if self.deep and entry.concept.is_drug:  # a lexicon drug named by its ATC code too
+                from .codes import with_atc
+
+                return with_atc(entry.concept).model_dump()
             return entry.concept.model_dump()
         found = self._vocabulary_index().get((label, normalize(text)))
         if found is not None:
             return found
-        hit = self.lexicon.find(text, label)
-        if hit is not None:
-            return hit[0].concept.model_dump()
-        if self.deep:
+        if self.deep:  # code_concept tries whole-mention vocabulary names before the lexicon's partial matches
             from .codes import code_concept
 
             concept: Optional[Concept] = code_concept(label, text)
             return concept.model_dump() if concept is not None else None
+        hit = self.lexicon.find(text, label)
+        if hit is not None:
+            return hit[0].concept.model_dump()
         return None
 
     def __call__(self, doc: Doc) -> Doc:
@@ -80,9 +221,11 @@ class CriteriaCoder:
         for ent, info in zip(ents, entity_data(doc, ents)):
             label = ent.label_
             if label not in SKIP and info.get("concept") is None:
-                concept = self._code(label, long_forms.get(ent.text, ent.text))
+                concept, coding = self.code(label, long_forms.get(ent.text, ent.text))
                 if concept is None and ent.text in long_forms:
-                    concept = self._code(label, ent.text)
+                    concept, coding = self.code(label, ent.text)
+                if coding is not None:
+                    info["coding"] = coding
                 info["concept"] = concept
             if label in ("LAB", "AGE") and info.get("value"):
                 info["value"] = self._canonical(label, info.get("concept"), info["value"])
@@ -104,8 +247,9 @@ class CriteriaCoder:
     "criteria_coder",
     assigns=["doc._.entity_data"],
     requires=["doc.ents"],
-    default_config={"deep": False},
+    default_config={"deep": False, "vocab_fallback": False, "fallback_labels": list(FALLBACK_LABELS)},
 )
-def make_criteria_coder(nlp: Language, name: str, deep: bool) -> CriteriaCoder:
+def make_criteria_coder(nlp: Language, name: str, deep: bool, vocab_fallback: bool,
+                        fallback_labels: list[str]) -> CriteriaCoder:
     """Factory for ``nlp.add_pipe("criteria_coder")``."""
-    return CriteriaCoder(nlp, name, deep=deep)
+    return CriteriaCoder(nlp, name, deep=deep, vocab_fallback=vocab_fallback, fallback_labels=fallback_labels)

@@ -26,12 +26,14 @@ from collections.abc import Iterator
 from importlib import resources
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from .lexicon import LABELS, Lexicon, LexiconEntry, _raw_tokens, normalize
+from .resource_files import load_validated
 from .schema import Concept
 
-__all__ = ["LABEL_ALIASES", "code_concept", "drug_terms", "icd10_terms", "icd10_index", "drug_index"]
+__all__ = ["LABEL_ALIASES", "atc_substances", "code_concept", "drug_atc", "drug_terms", "with_atc", "icd10_terms", "icd10_index", "drug_index"]
 
 #: other names of the lexicon labels (Chia entity types, lower case)
 LABEL_ALIASES: dict[str, str] = {
@@ -241,6 +243,69 @@ def _drug_concept(canonical: str, data: dict[str, Any]) -> Concept:
     return Concept(system="drug-named-entity-recognition", code=canonical, name=name)
 
 
+class _AtcSubstance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=2)
+    atc: list[str] = Field(min_length=1)
+
+
+class _AtcSubstances(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    version: str
+    description: str
+    sources: list[str]
+    entries: list[_AtcSubstance]
+
+
+_ATC5_RE = re.compile(r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$")
+
+
+@functools.lru_cache(maxsize=1)
+def atc_substances() -> dict[str, tuple[str, ...]]:
+    """Normalised substance name -> its ATC level-5 codes, main code first (``resources/atc_substances.json``).
+
+    The drug package codes a substance with DrugBank or MedlinePlus only; this table gives the ATC code
+    that makes "simvastatin" fall under a statin rule (C10AA) and compare with other coders' output.
+    """
+    table = load_validated(_AtcSubstances, "atc_substances.json")
+    out: dict[str, tuple[str, ...]] = {}
+    for entry in table.entries:
+        bad = [code for code in entry.atc if not _ATC5_RE.match(code)]
+        if bad:
+            from .errors import ResourceError
+
+            raise ResourceError("X001", record="criteria_nlp/resources/atc_substances.json",
+                                detail=f"{entry.name}: not an ATC level-5 code: {bad[0]}")
+        key = normalize(entry.name)
+        out[key] = tuple(dict.fromkeys([*out.get(key, ()), *entry.atc]))
+    return out
+
+
+def drug_atc(concept: Concept) -> tuple[str, ...]:
+    """The ATC level-5 codes of a drug concept (DrugBank, MedlinePlus, the drug package, a lexicon drug), by
+    its name; empty for a class, an ATC concept or a substance the table does not list."""
+    if concept.system == "ATC" or not concept.is_drug or not concept.name:
+        return ()
+    table = atc_substances()
+    # MedlinePlus names may say what the product is for: "Alemtuzumab (Chronic Lymphocytic Leukemia)"
+    found = table.get(normalize(concept.name)) or table.get(normalize(_PAREN_RE.sub("", concept.name)))
+    if found is None and concept.system == "drug-named-entity-recognition":
+        found = table.get(normalize(concept.code))
+    return found or ()
+
+
+def with_atc(concept: Concept) -> Concept:
+    """A single-substance drug concept recoded with its main ATC code (the substance's name kept); others as
+    they are."""
+    codes = drug_atc(concept)
+    if not codes:
+        return concept
+    return Concept(system="ATC", code=codes[0], name=concept.name)
+
+
 def _usable_variant(variant: str) -> bool:
     if len(variant) < 3 or not any(ch.isalpha() for ch in variant):
         return False
@@ -338,6 +403,13 @@ def _find_in_index(text: str, index: dict[str, Concept], max_tokens: int = 8) ->
 
 
 def code_concept(label: str, text: str) -> Concept | None:
+    """The concept of a mention (:func:`_code_concept`); a single-substance drug is coded with its ATC code
+    where ``atc_substances.json`` lists it ("Plavix": B01AC04 clopidogrel, not DrugBank DB00758)."""
+    concept = _code_concept(label, text)
+    return with_atc(concept) if concept is not None and concept.is_drug else concept
+
+
+def _code_concept(label: str, text: str) -> Concept | None:
     """The concept of a mention of type ``label`` (CONDITION, DRUG, LAB, SCORE, ...) with this text.
 
     Order: the lexicon's exact term of that label (then of its fallback labels:

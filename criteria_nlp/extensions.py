@@ -36,6 +36,9 @@ ENTITY_FIELDS: dict[str, str] = {
     "negated, historical, hypothetical, family, excepted": "bool: assertion context (criteria_context; criteria_tagger "
                                                             "for terms that carry their own cue, such as 'non-smoker')",
     "cues": "list[dict]: {category, text, start, end} of the context cues that modified the entity",
+    "coding": "dict | None: the open-vocabulary match of an entity the lexicons left uncoded (criteria_coder with "
+              "vocab_fallback): source, system, code, display, entry (the vocabulary text matched), kind, score, "
+              "and review (why it was not used as the concept) when it was not",
 }
 
 #: name -> default, for ``Span._``

@@ -103,7 +103,7 @@ CURATED_BONUS = 0.03
 DEFAULT_THRESHOLDS: dict[str, float] = {"CONDITION": 0.7, "DRUG": 0.7, "LAB": 0.7, "PROCEDURE": 0.7}
 
 #: bump when the entry set, the normalisation or the file layout changes: older caches are rebuilt
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 
 # words that carry no meaning for the match: articles, the classification's own noise
 _DROP = frozenset(
@@ -340,7 +340,9 @@ def _lexicon_entries(entries: Iterable[LexiconEntry]) -> list[Entry]:
         display = c.name or entry.name
         kind = "class" if getattr(entry, "is_class", False) else "lexicon"
         for form in entry.surface_forms():
-            out.append(Entry(form, c.system, c.code, display, kind, True))
+            # "chemotherapy (procedure)": the bracketed tag is no part of the name
+            for text in _icd_forms(form):
+                out.append(Entry(text, c.system, c.code, display, kind, True))
         loinc_name = getattr(entry, "loinc_name", None)
         if loinc_name:
             out.append(Entry(str(loinc_name), c.system, c.code, display, "description", True))
@@ -413,7 +415,7 @@ def build_condition_index(ngram_range: tuple[int, int] = (3, 3), sort_words: boo
 
 def drug_entries() -> list[Entry]:
     """The drug lexicon (classes with ATC codes first), then the drug package's usable names and synonyms."""
-    from .codes import _drug_concept, _drug_data, _is_drug_entry, _usable_variant
+    from .codes import _drug_concept, _drug_data, _is_drug_entry, _usable_variant, with_atc
 
     out = _lexicon_entries(Lexicon.load().entries("DRUG"))
     data = _drug_data()
@@ -426,7 +428,7 @@ def drug_entries() -> list[Entry]:
             (c.system, c.code): (canonical, c)
             for canonical in canonicals
             if (info := canon.get(canonical)) is not None and _is_drug_entry(info)
-            for c in [_drug_concept(canonical, info)]
+            for c in [with_atc(_drug_concept(canonical, info))]
         }
         if len(concepts) != 1:
             continue
@@ -438,7 +440,7 @@ def drug_entries() -> list[Entry]:
 
 
 def build_drug_index(ngram_range: tuple[int, int] = (3, 3), sort_words: bool = True) -> VocabularyIndex:
-    """DRUG -> ATC class (curated) or DrugBank / MedlinePlus drug."""
+    """DRUG -> ATC class (curated), ATC substance (``atc_substances.json``) or DrugBank / MedlinePlus drug."""
     return VocabularyIndex(
         drug_entries(),
         name="drug",
@@ -496,11 +498,31 @@ _BUILDERS = {
 }
 
 
+#: the packaged resources an index is built from: a change to any of them makes a new cache entry
+_SOURCES = ("conditions.json", "drug_classes.json", "atc_substances.json", "labs.json", "scores.json",
+            "procedures.json", "devices.json", "concept_ranges.json", "observations.json")
+
+
+@functools.lru_cache(maxsize=1)
+def _resources_digest() -> str:
+    """A short hash of the lexicon resources the indexes hold (a cache built before an edit is not reused)."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    folder = resources.files("criteria_nlp.resources")
+    for name in _SOURCES:
+        item = folder.joinpath(name)
+        digest.update(name.encode())
+        digest.update(item.read_bytes() if item.is_file() else b"-")
+    return digest.hexdigest()[:10]
+
+
 def _cached(name: str) -> VocabularyIndex:
     builder, package = _BUILDERS[name]
     from .about import __version__
 
-    stamp = f"{name}-f{FORMAT_VERSION}-{version(package) if package else 'lexicon'}-cnlp{__version__}-sk{version('scikit-learn')}"
+    stamp = (f"{name}-f{FORMAT_VERSION}-{version(package) if package else 'lexicon'}-cnlp{__version__}"
+             f"-sk{version('scikit-learn')}-r{_resources_digest()}")
     folder = cache_dir() / "vocab_index" / stamp
     if (folder / "entries.json").exists():
         try:

@@ -77,11 +77,11 @@ def _check(concept: Concept | None, system: str, code: str | None = None, prefix
         ("CONDITION", "ESRD", "ICD-10-CM", "N18.6", None),
         ("CONDITION", "allergic constitution", "ICD-10-CM", "T78.40XA", None),
         ("CONDITION", "childbearing potential", "CRITERIA_NLP", "obs:childbearing-potential", None),
-        ("DRUG", "prednisone", "DrugBank", "DB00635", None),
-        ("DRUG", "pulse cyclophosphamide", "DrugBank", "DB00531", None),
-        ("DRUG", "CYC", "DrugBank", "DB00531", None),
-        ("DRUG", "hydroxychloroquine", "DrugBank", "DB01611", None),
-        ("DRUG", "MMF", "DrugBank", "DB00688", None),
+        ("DRUG", "prednisone", "ATC", "H02AB07", None),
+        ("DRUG", "pulse cyclophosphamide", "ATC", "L01AA01", None),
+        ("DRUG", "CYC", "ATC", "L01AA01", None),
+        ("DRUG", "hydroxychloroquine", "ATC", "P01BA02", None),
+        ("DRUG", "MMF", "ATC", "L04AA06", None),
         ("DRUG", "biologics", "CRITERIA_NLP", "drug:biologics", None),
         ("DRUG", "glucocorticoids", "ATC", "H02AB", None),
         ("DRUG", "TNF inhibitors", "ATC", "L04AB", None),
@@ -182,9 +182,9 @@ def test_codes_concept_returns_copies() -> None:
         ("CONDITION", "emphysema", "ICD-10-CM", "J43"),
         ("CONDITION", "idiopathic pulmonary fibrosis", "ICD-10-CM", "J84.112"),
         ("CONDITION", "anorexia", "ICD-10-CM", "R63.0"),  # loss of appetite, not the eating disorder
-        ("DRUG", "insulin glargine", "DrugBank", "DB00047"),
-        ("DRUG", "oral prednisone 10 mg/day", "DrugBank", "DB00635"),
-        ("DRUG", "Humira", "DrugBank", "DB00051"),
+        ("DRUG", "insulin glargine", "ATC", "A10AE04"),
+        ("DRUG", "oral prednisone 10 mg/day", "ATC", "H02AB07"),
+        ("DRUG", "Humira", "ATC", "L04AB04"),
     ],
 )
 def test_codes_concept_external(label: str, text: str, system: str, code: str) -> None:
@@ -204,3 +204,42 @@ def test_codes_concept_external(label: str, text: str, system: str, code: str) -
 )
 def test_codes_concept_none_rather_than_a_guess(label: str, text: str) -> None:
     assert code_concept(label, text) is None
+
+
+def test_codes_concept_drug_atc_substance() -> None:
+    """A single substance is coded with ATC level 5 (the drug package has no ATC); a brand by its substance;
+    a drug the ATC table does not list keeps its DrugBank code."""
+    from criteria_nlp.codes import atc_substances, drug_atc
+
+    assert atc_substances()["metformin"] == ("A10BA02",)
+    _check(code_concept("DRUG", "Plavix"), "ATC", "B01AC04")
+    _check(code_concept("DRUG", "simvastatin"), "ATC", "C10AA01")
+    assert drug_atc(Concept(system="DrugBank", code="DB00563", name="Methotrexate")) == ("L01BA01", "L04AX03")
+    assert drug_atc(Concept(system="ATC", code="C10AA", name="statins")) == ()
+    iniparib = code_concept("DRUG", "iniparib")
+    assert iniparib is not None and iniparib.system == "DrugBank"
+
+
+def test_codes_concept_drug_subclass() -> None:
+    """A drug subclass gets its own ATC group, not its parent's: an SGLT2 inhibitor is A10BK, not every
+    antidiabetic (A10); an NNRTI is J05AG, not every antiretroviral."""
+    _check(code_concept("DRUG", "SGLT2 inhibitors"), "ATC", "A10BK")
+    _check(code_concept("DRUG", "NNRTIs"), "ATC", "J05AG")
+    _check(code_concept("DRUG", "protease inhibitors"), "ATC", "J05AE")
+    _check(code_concept("DRUG", "antidiabetic medications"), "ATC", "A10")
+
+
+def test_codes_concept_atc_table_is_well_formed() -> None:
+    """Every entry of atc_substances.json is a name with ATC level-5 codes; a malformed code is X001."""
+    import json
+    import re
+    from importlib import resources
+
+    from criteria_nlp.codes import atc_substances
+
+    raw = json.loads(resources.files("criteria_nlp.resources").joinpath("atc_substances.json").read_text("utf-8"))
+    names = [e["name"] for e in raw["entries"]]
+    assert len(names) == len(set(names)) and len(names) > 800
+    assert all(re.fullmatch(r"[A-Z]\d\d[A-Z]{2}\d\d", code) for e in raw["entries"] for code in e["atc"])
+    table = atc_substances()
+    assert table["cyclosporine"] == table["ciclosporin"] == ("L04AD01",)

@@ -53,7 +53,7 @@ def test_patient_read_codes_facts_on_load() -> None:
     ("conditions", "lupus", {"name": "lupus"}, "M32.9"),
     ("conditions", "HIV", {"name": "HIV"}, "B20"),
     ("family_history", "breast cancer", {"name": "breast cancer"}, "C50.919"),
-    ("medications", "hydroxychloroquine", {"name": "hydroxychloroquine"}, "DB01611"),
+    ("medications", "hydroxychloroquine", {"name": "hydroxychloroquine"}, "P01BA02"),
     ("medications", "DB01611", {"code": "DB01611"}, "DB01611"),
     ("medications", "H02AB07", {"code": "H02AB07"}, "H02AB07"),
     ("procedures", "hemodialysis", {"name": "hemodialysis"}, "proc:hemodialysis"),
