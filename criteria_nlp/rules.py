@@ -132,6 +132,8 @@ LISTED_WITH = re.compile(r"(?i)^[\s,;]*(?:(?:and/or|or|and|nor)\b[\s,]*)?$")
 OR_SEPARATOR = re.compile(r"(?i)^[\s,;]*(?:(?:and/or|or|/|either)[\s,]*)+$|^[\s,]*$")
 LIST_SEPARATOR = re.compile(r"(?i)^[\s,;/()]*(?:(?:and/or|or|and|either|a|an|the|any|(?:including|such as|e\.g\.,?|"
                             r"i\.e\.,?):?)[\s,()]*)*$")
+#: a bracketed aside with nothing bracketed inside it
+ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 #: a plain word of a noun phrase: not a function word, verb of being or clause opener
 _PLAIN_WORD = (r"(?!(?:who|whom|whose|which|that|with|without|for|in|of|to|is|are|was|were|has|have|had|be|been|being|"
                r"not|no|due|after|before|within|during|than|on|at|by|from|as|if|when|unless|except|excluding|including|"
@@ -642,7 +644,8 @@ class _Builder:
         values and windows of the mentions, and mentions that gave no rule of their own, may stand between them
         ("total bilirubin < 2 mg/dL or AST < 3 x ULN", "creatinine <= 1.5 mg/dL or creatinine clearance >= 60"),
         and so may untagged list items and the words before the last item ("oral agents, non-insulin injectables or
-        insulin therapy", "abdominoplasty or TRAM flap breast reconstruction"). Exclusions get no group: each excludes on its own, which is already any-of."""
+        insulin therapy", "abdominoplasty or TRAM flap breast reconstruction") and a bracketed aside. Examples of a
+        class are alternatives of it ("opioid analgesics (e.g., methadone, morphine)"). Exclusions get no group: each excludes on its own, which is already any-of."""
         text = self.analysis.trial.eligibility_text
         # exclusions need no group: each one excludes on its own, so separate exclude rules already are any-of
         candidates = [r for r in rules if r.entity is not None and r.category not in ("age", "sex") and r.polarity == "require"]
@@ -674,12 +677,15 @@ class _Builder:
                 current = self.by_id[rule.entity]  # type: ignore[index]
                 lead = min((q.start for q in current.qualifiers if previous.end <= q.start < current.start),
                            default=current.start)
-                between = _without(text, previous.end, lead, modifiers)
+                # a bracket between two items is an aside of the first ("stable angina [CCS 1, 2, 3, or 4],
+                # unstable angina or NSTEMI")
+                between = ASIDE.sub(" ", _without(text, previous.end, lead, modifiers))
                 same = (rule.polarity == chain[-1].polarity and rule.applies_to == chain[-1].applies_to
                         and (ALTERNATIVE_GROUP.get(rule.category) == ALTERNATIVE_GROUP.get(chain[-1].category)
                              or bool(EXPLICIT_OR.match(between))))
                 if current.start >= previous.end and same and (LIST_SEPARATOR.match(between) or UNTAGGED_LIST.match(between)):
-                    if re.search(r"(?i)\bor\b|/", between):
+                    # examples of a class are alternatives of it: "opioid analgesics (e.g., methadone, morphine)"
+                    if re.search(r"(?i)\bor\b|/|\be\.g\b|\bsuch as\b|\bfor example\b|\bi\.e\b", between):
                         saw_or = True
                     chain.append(rule)
                     continue

@@ -151,3 +151,21 @@ def test_rules_alternatives_untagged_words_between(analyzer: Analyzer, text: str
     rules = [r for r in _rules(analysis) if r.category == "drug"]
     assert len(rules) == 2 and rules[0].group is not None and rules[0].group == rules[1].group
     assert _match(analysis, medications=medications) == verdict
+
+
+@pytest.mark.parametrize(("text", "fields", "verdict"), [
+    # examples of a class are alternatives of it, not further requirements
+    ("Patients taking high potency opioid analgesics (e.g., methadone, hydromorphone, morphine)",
+     {"medications": [{"name": "morphine", "start": "2025-06-01", "status": "active"}]}, "eligible"),
+    ("Patients taking high potency opioid analgesics (e.g., methadone, hydromorphone, morphine)",
+     {"medications": []}, "ineligible"),
+    # a bracketed aside of one item does not cut the list
+    ("Documented stable angina pectoris [CCS 1, 2, 3, or 4], unstable angina pectoris or non-ST segment elevation "
+     "myocardial infarction", {"conditions": [{"code": "I21.4", "onset": "2026-01-10"}]}, "eligible"),
+])
+def test_rules_alternatives_examples_and_asides(analyzer: Analyzer, text: str, fields: dict[str, Any],
+                                                verdict: str) -> None:
+    analysis = analyzer(f"Inclusion Criteria:\n- {text}\n")
+    groups = {r.group for r in _rules(analysis)}
+    assert len(groups) == 1 and None not in groups
+    assert _match(analysis, **fields) == verdict
