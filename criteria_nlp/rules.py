@@ -141,8 +141,11 @@ _PLAIN_WORD = (r"(?!(?:who|whom|whose|which|that|with|without|for|in|of|to|is|ar
 #: a list whose untagged words are items or the premodifiers of the next item ("abdominoplasty or TRAM flap
 #: breast reconstruction", "oral antidiabetic agents, non-insulin injectables or insulin therapy")
 _UNTAGGED_ITEM = rf"(?:{_PLAIN_WORD}\s+){{0,2}}{_PLAIN_WORD}"
+#: ... or a predicate of its own ("is receiving X or has known Y") or the head the next item complements
+#: ("ischemic symptoms or evidence of myocardial ischemia")
 UNTAGGED_LIST = re.compile(rf"(?i)^[\s,;]*(?:{_UNTAGGED_ITEM}\s*[,;]\s*)*(?:{_UNTAGGED_ITEM}\s*,?\s+)?(?:and/or|or)\s+"
-                           rf"(?:(?:either|a|an|the|any|other)\s+)?(?:{_PLAIN_WORD}\s+){{0,3}}$")
+                           rf"(?:(?:has|have|had|is|are|was|were)\s+)?(?:(?:either|a|an|the|any|other)\s+)?"
+                           rf"(?:(?:{_PLAIN_WORD}\s+){{0,3}}|(?:{_PLAIN_WORD}\s+){{1,2}}of\s+(?:(?:a|an|the|any)\s+)?)$")
 
 
 def _years(value: Any, field: str) -> float | None:
@@ -682,7 +685,7 @@ class _Builder:
                 between = ASIDE.sub(" ", _without(text, previous.end, lead, modifiers))
                 same = (rule.polarity == chain[-1].polarity and rule.applies_to == chain[-1].applies_to
                         and (ALTERNATIVE_GROUP.get(rule.category) == ALTERNATIVE_GROUP.get(chain[-1].category)
-                             or bool(EXPLICIT_OR.match(between))))
+                             or bool(EXPLICIT_OR.match(between)) or bool(UNTAGGED_LIST.match(between))))
                 if current.start >= previous.end and same and (LIST_SEPARATOR.match(between) or UNTAGGED_LIST.match(between)):
                     # examples of a class are alternatives of it: "opioid analgesics (e.g., methadone, morphine)"
                     if re.search(r"(?i)\bor\b|/|\be\.g\b|\bsuch as\b|\bfor example\b|\bi\.e\b", between):

@@ -169,3 +169,18 @@ def test_rules_alternatives_examples_and_asides(analyzer: Analyzer, text: str, f
     groups = {r.group for r in _rules(analysis)}
     assert len(groups) == 1 and None not in groups
     assert _match(analysis, **fields) == verdict
+
+
+@pytest.mark.parametrize(("conditions", "medications", "verdict"), [
+    ([{"code": "M32.9", "onset": "2020-01-01"}], [], "eligible"),
+    ([], [{"name": "azathioprine", "start": "2025-01-01", "status": "active"}], "eligible"),
+    ([], [], "ineligible"),
+])
+def test_rules_alternatives_or_with_a_predicate(analyzer: Analyzer, conditions: list[dict[str, Any]],
+                                                medications: list[dict[str, Any]], verdict: str) -> None:
+    """"Is receiving X or has known Y": the second item brings its own verb, and is still an alternative."""
+    analysis = analyzer("Inclusion Criteria:\n- Patient is receiving immunosuppressive therapy or has known autoimmune "
+                        "disease\n")
+    rules = _rules(analysis)
+    assert len(rules) == 2 and rules[0].group is not None and rules[0].group == rules[1].group
+    assert _match(analysis, conditions=conditions, medications=medications) == verdict
