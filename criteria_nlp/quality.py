@@ -794,11 +794,17 @@ def misspellings(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Misspe
     """
     config = lint_resource().spelling
     speller = _speller()
+    confusions = _confusions_by_word()
+    drug_suffixes = tuple(config.drug_suffixes)
+    min_length = config.min_length
     spans = sorted(skip)
     span_starts = [s for s, _ in spans]
     out: list[Misspelling] = []
     for match in _WORD.finditer(text):
         word = match.group()
+        lower = word.lower()
+        if not confusions.get(lower) and (len(word) < min_length or len(word) > MAX_WORD or speller.known(lower)):
+            continue  # most words: every check below would let them pass, so decide on the (memoised) word alone
         start, end = match.span()
         k = bisect.bisect_right(span_starts, start) - 1
         if k >= 0 and start < spans[k][1]:
@@ -809,8 +815,7 @@ def misspellings(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Misspe
             continue  # glued to digits or other letters: a code, a unit, an identifier
         if after == "-" or after == "'" and text[end:end + 2] != "'s":
             continue  # a combining form ("fronto-temporal") or a contraction ("can't")
-        lower = word.lower()
-        if lower.endswith(tuple(config.drug_suffixes)):
+        if lower.endswith(drug_suffixes):
             continue  # a new drug's name ("-inib", "-mab") the drug list may not know yet
         if word[0].isupper() and not _sentence_start(text, start):
             continue  # a capitalised word inside a sentence: a name (Wilms, Henoch) or a brand (Bactrim)
@@ -818,7 +823,7 @@ def misspellings(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Misspe
         if confusion is not None:
             out.append(Misspelling(start, end, word, _match_case(word, confusion), True))
             continue
-        if len(word) < config.min_length or len(word) > MAX_WORD or speller.known(lower):
+        if len(word) < min_length or len(word) > MAX_WORD or speller.known(lower):
             continue  # too short to judge, or too long to be a word (its edits would fill memory)
         suggestion = speller.suggest(lower, config.long_word)
         if suggestion is not None:
