@@ -603,6 +603,7 @@ class _Speller:
         self.medical_sorted = sorted(self.medical)
         self._known_cache: dict[str, bool] = {}
         self._suggest_cache: dict[tuple[str, int], str | None] = {}
+        self._masks: list[int] | None = None
 
     def _in(self, word: str) -> bool:
         return word in self.english or word in self.medical
@@ -681,6 +682,12 @@ class _Speller:
             self._suggest_cache[key] = self._suggest(word, long_word)
         return self._suggest_cache[key]
 
+    def _medical_masks(self) -> list[int]:
+        """``_char_mask`` of each word of ``medical_sorted``, in its order (built on first use)."""
+        if self._masks is None:
+            self._masks = [_char_mask(w) for w in self.medical_sorted]
+        return self._masks
+
     def _suggest(self, word: str, long_word: int) -> str | None:
         """The closest known word one edit away (two for words of ``long_word`` letters or more), or None.
 
@@ -693,10 +700,22 @@ class _Speller:
             # two edits: medical words with the same first two letters and a length within two
             lo = bisect.bisect_left(self.medical_sorted, word[:2])
             hi = bisect.bisect_left(self.medical_sorted, word[:2] + "\uffff")
-            found = {w for w in self.medical_sorted[lo:hi] if abs(len(w) - len(word)) <= 2 and _within(word, w, 2)}
+            # two edits bring in at most two characters the other word lacks, each way: a cheap test first
+            own, masks = _char_mask(word), self._medical_masks()
+            found = {w for w, mask in zip(self.medical_sorted[lo:hi], masks[lo:hi])
+                     if abs(len(w) - len(word)) <= 2 and (mask & ~own).bit_count() <= 2
+                     and (own & ~mask).bit_count() <= 2 and _within(word, w, 2)}
         if not found:
             return None
         return min(found, key=lambda w: (_distance(word, w), w not in self.medical, -self.english.get(w, 0), w))
+
+
+def _char_mask(word: str) -> int:
+    """The characters of ``word`` as bits (one of 64 per character; characters sharing a bit only weaken the test)."""
+    mask = 0
+    for ch in word:
+        mask |= 1 << (ord(ch) & 63)
+    return mask
 
 
 def _within(a: str, b: str, limit: int) -> bool:
