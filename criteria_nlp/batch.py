@@ -150,10 +150,11 @@ def worker_analyzer(pipeline: str | None = None) -> Any:
     pipeline = pipeline_name(pipeline)
     with _LOCK:
         if pipeline not in _ANALYZERS:
-            from .analyzer import Analyzer
+            from .analyzer import Analyzer, freeze_loaded
 
             analyzer = Analyzer(pipeline=pipeline)
             warm_up(analyzer)
+            freeze_loaded(("warm", pipeline))  # what the warm-up built (the speller, caches): not copied by forks
             _ANALYZERS[pipeline] = analyzer
             LOADS += 1
         return _ANALYZERS[pipeline]
