@@ -62,6 +62,7 @@ class TermIndex:
     payloads: list[Any] = field(default_factory=list)
     max_chars: int = 0
     heads: set[str] = field(default_factory=set)
+    head_max: dict[str, int] = field(default_factory=dict)  # each of ``heads`` -> the longest key it begins
     exact_lower: set[str] = field(default_factory=set)  # case-sensitive keys, lower-cased: a cheap first test
     spaces: dict[str, int] = field(default_factory=dict)  # lower-cased key -> most spaces in one of its forms
     _merged: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
@@ -96,6 +97,8 @@ class TermIndex:
         self.max_chars = max(self.max_chars, len(key))
         for n in range(1, min(HEAD, len(key)) + 1):
             self.heads.add(key[:n])
+            if self.head_max.get(key[:n], 0) < len(key):
+                self.head_max[key[:n]] = len(key)
 
     def _keys(self) -> dict[str, list[int]]:
         """Every lower-cased key -> its payload ids (empty for a key only a case-sensitive form has): one dict
@@ -139,19 +142,23 @@ class TermIndex:
         out: list[tuple[int, int, int]] = []
         n = len(lower)
         max_chars = self.max_chars
-        exact_index, exact_lower, heads, spaces = self.exact, self.exact_lower, self.heads, self.spaces
+        exact_index, exact_lower, head_max, spaces = self.exact, self.exact_lower, self.head_max, self.spaces
         index = self._keys()
         blocked = barrier if allowed is None else [b or not a for b, a in zip(barrier, allowed)]
         for i in range(n):
             if blocked[i] or not lower[i]:
                 continue
             low = ""
+            limit = max_chars
             for j in range(i, min(n, i + MAX_TOKENS)):
                 if blocked[j]:
                     break
-                headless = len(low) < HEAD  # once a key has HEAD characters, longer ones share its head
-                low += lower[j]
-                if len(low) > max_chars or headless and low[:HEAD] not in heads:
+                if len(low) < HEAD:  # the head grows: no key begins with it (-1), or none is longer than limit
+                    low += lower[j]
+                    limit = head_max.get(low[:HEAD], -1)
+                else:  # longer spans share the head and its limit
+                    low += lower[j]
+                if len(low) > limit:
                     break
                 if not lower[j]:
                     continue
