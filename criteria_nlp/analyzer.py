@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from functools import lru_cache
-import gc
 import os
 from typing import Any, Iterable, Iterator, Mapping, Union
 
@@ -56,28 +55,6 @@ def _check_kind(kind: str | None, record: str) -> None:
         raise CriteriaNLPError("S001", record=record, detail=kind)
 
 
-#: the pipelines whose objects this process has frozen (see ``freeze_loaded``)
-_FROZEN: set[Any] = set()
-
-
-def freeze_loaded(key: Any) -> None:
-    """Move every object alive now out of the cyclic garbage collector's sight (``gc.freeze``), once per ``key``.
-
-    A loaded pipeline holds over a million long-lived objects (term indexes,
-    lexicons, vocabularies) that are never garbage; each full collection walked
-    them all (about 0.5 s, 14 % of the fast analysis of 400 records). Garbage is
-    collected first, so none is frozen; objects still referenced are freed by
-    reference counting as usual, only cycles among frozen objects stay. Done
-    once per pipeline and process, so a program that builds many analyzers
-    freezes few.
-    """
-    if key in _FROZEN:
-        return
-    _FROZEN.add(key)
-    gc.collect()
-    gc.freeze()
-
-
 class Analyzer:
     """Runs the criteria pipeline over trials and returns ``TrialAnalysis`` objects.
 
@@ -91,8 +68,6 @@ class Analyzer:
 
     def __init__(self, nlp: Language | None = None, *, pipeline: str = DEFAULT_PIPELINE, model: str | None = None) -> None:
         self.nlp = nlp if nlp is not None else load(pipeline, model=model)
-        if nlp is None:
-            freeze_loaded((pipeline, model))
 
     def make_doc(self, trial: Trial, kind: str | None = None) -> Doc:
         """Tokenise a trial's eligibility text and attach what the components need."""
