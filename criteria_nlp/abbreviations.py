@@ -10,11 +10,16 @@ to give "LVEF" the label and concept of "left ventricular ejection fraction".
 # no "from __future__ import annotations": spaCy reads the factory's annotations at run time
 import warnings
 
+import numpy
 from scispacy.abbreviation import AbbreviationDetector, filter_matches
+from spacy.attrs import ORTH
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 from .extensions import doc_text
+
+_OPEN, _CLOSE = get_string_id("("), get_string_id(")")
 
 
 class CriteriaAbbreviations:
@@ -37,13 +42,12 @@ class CriteriaAbbreviations:
         doc._.abbreviations = []
         if "(" not in doc_text(doc):  # every definition is "long form (short form)" or "short form (long form)"
             return doc
-        texts = [t.text for t in doc]
+        orth = doc.to_array(ORTH)  # the brackets' positions without a Token object per token
+        closes = set(numpy.flatnonzero(orth == _CLOSE).tolist())
         inner: list[tuple[int, int, int]] = []
-        for i, text in enumerate(texts):
-            if text != "(":
-                continue
-            for j in range(i + 2, min(len(texts), i + self.MAX_INSIDE + 2)):
-                if texts[j] == ")":
+        for i in numpy.flatnonzero(orth == _OPEN).tolist():
+            for j in range(i + 2, min(len(doc), i + self.MAX_INSIDE + 2)):
+                if j in closes:
                     inner.append((0, i + 1, j))  # the tokens inside the brackets
         if not inner:
             return doc

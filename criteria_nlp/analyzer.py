@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .errors import AnalysisError, CriteriaNLPError
-from .extensions import entity_data
+from .extensions import char_offsets, doc_text, entity_data
 from .pipeline import DEFAULT_PIPELINE, load
 from .quality import lint
 from .read import trial_from_text
@@ -133,21 +133,23 @@ def entities_from_doc(doc: Doc, criteria: list[Criterion]) -> list[Entity]:
     starts = [c.start for c in criteria]
     ents = list(doc.ents)
     data = entity_data(doc, ents)
-    ids = {(e.start_char, e.end_char): f"e{i + 1}" for i, e in enumerate(ents)}
+    offsets = char_offsets(doc, ents)  # span.start_char and .end_char read two tokens each
+    text = doc_text(doc)
+    ids = {key: f"e{i + 1}" for i, key in enumerate(offsets)}
     out: list[Entity] = []
-    for ent, info in zip(ents, data):
-        index = bisect_right(starts, ent.start_char) - 1
-        if index < 0 or ent.end_char > criteria[index].end:
+    for ent, info, (start, end) in zip(ents, data, offsets):
+        index = bisect_right(starts, start) - 1
+        if index < 0 or end > criteria[index].end:
             continue
         qualifies = [ids[key] for key in map(tuple, info.get("qualifies") or ()) if key in ids]
         out.append(
             Entity.trusted(
-                id=ids[(ent.start_char, ent.end_char)],
+                id=ids[(start, end)],
                 criterion=criteria[index].id,
                 label=ent.label_,
-                text=ent.text,
-                start=ent.start_char,
-                end=ent.end_char,
+                text=text[start:end],
+                start=start,
+                end=end,
                 negated=bool(info.get("negated")),
                 historical=bool(info.get("historical")),
                 hypothetical=bool(info.get("hypothetical")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from spacy.attrs import IDX, LENGTH
 from spacy.tokens import Doc, Span
 
 #: name -> default, for ``Doc._``
@@ -87,6 +88,14 @@ def _text_length(doc: Doc) -> int:
         return 0
     last = doc[-1]
     return last.idx + len(last.text_with_ws)
+
+
+def char_offsets(doc: Doc, spans: Any) -> list[tuple[int, int]]:
+    """``(span.start_char, span.end_char)`` of each span, from one ``to_array`` instead of two tokens per span."""
+    if not spans:
+        return []
+    bounds = doc.to_array([IDX, LENGTH]).tolist()
+    return [(bounds[s.start][0], bounds[s.end - 1][0] + bounds[s.end - 1][1]) for s in spans]
 
 
 def entity_data(doc: Doc, ents: Any = None) -> list[dict[str, Any]]:

@@ -603,6 +603,7 @@ class _Speller:
         self.medical_sorted = sorted(self.medical)
         self._known_cache: dict[str, bool] = {}
         self._suggest_cache: dict[tuple[str, int], str | None] = {}
+        self._masks: list[int] | None = None
 
     def _in(self, word: str) -> bool:
         return word in self.english or word in self.medical
@@ -681,6 +682,12 @@ class _Speller:
             self._suggest_cache[key] = self._suggest(word, long_word)
         return self._suggest_cache[key]
 
+    def _medical_masks(self) -> list[int]:
+        """``_char_mask`` of each word of ``medical_sorted``, in its order (built on first use)."""
+        if self._masks is None:
+            self._masks = [_char_mask(w) for w in self.medical_sorted]
+        return self._masks
+
     def _suggest(self, word: str, long_word: int) -> str | None:
         """The closest known word one edit away (two for words of ``long_word`` letters or more), or None.
 
@@ -693,10 +700,22 @@ class _Speller:
             # two edits: medical words with the same first two letters and a length within two
             lo = bisect.bisect_left(self.medical_sorted, word[:2])
             hi = bisect.bisect_left(self.medical_sorted, word[:2] + "\uffff")
-            found = {w for w in self.medical_sorted[lo:hi] if abs(len(w) - len(word)) <= 2 and _within(word, w, 2)}
+            # two edits bring in at most two characters the other word lacks, each way: a cheap test first
+            own, masks = _char_mask(word), self._medical_masks()
+            found = {w for w, mask in zip(self.medical_sorted[lo:hi], masks[lo:hi])
+                     if abs(len(w) - len(word)) <= 2 and (mask & ~own).bit_count() <= 2
+                     and (own & ~mask).bit_count() <= 2 and _within(word, w, 2)}
         if not found:
             return None
         return min(found, key=lambda w: (_distance(word, w), w not in self.medical, -self.english.get(w, 0), w))
+
+
+def _char_mask(word: str) -> int:
+    """The characters of ``word`` as bits (one of 64 per character; characters sharing a bit only weaken the test)."""
+    mask = 0
+    for ch in word:
+        mask |= 1 << (ord(ch) & 63)
+    return mask
 
 
 def _within(a: str, b: str, limit: int) -> bool:
@@ -794,11 +813,17 @@ def misspellings(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Misspe
     """
     config = lint_resource().spelling
     speller = _speller()
+    confusions = _confusions_by_word()
+    drug_suffixes = tuple(config.drug_suffixes)
+    min_length = config.min_length
     spans = sorted(skip)
     span_starts = [s for s, _ in spans]
     out: list[Misspelling] = []
     for match in _WORD.finditer(text):
         word = match.group()
+        lower = word.lower()
+        if not confusions.get(lower) and (len(word) < min_length or len(word) > MAX_WORD or speller.known(lower)):
+            continue  # most words: every check below would let them pass, so decide on the (memoised) word alone
         start, end = match.span()
         k = bisect.bisect_right(span_starts, start) - 1
         if k >= 0 and start < spans[k][1]:
@@ -809,8 +834,7 @@ def misspellings(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Misspe
             continue  # glued to digits or other letters: a code, a unit, an identifier
         if after == "-" or after == "'" and text[end:end + 2] != "'s":
             continue  # a combining form ("fronto-temporal") or a contraction ("can't")
-        lower = word.lower()
-        if lower.endswith(tuple(config.drug_suffixes)):
+        if lower.endswith(drug_suffixes):
             continue  # a new drug's name ("-inib", "-mab") the drug list may not know yet
         if word[0].isupper() and not _sentence_start(text, start):
             continue  # a capitalised word inside a sentence: a name (Wilms, Henoch) or a brand (Bactrim)
@@ -818,7 +842,7 @@ def misspellings(text: str, skip: Iterable[tuple[int, int]] = ()) -> list[Misspe
         if confusion is not None:
             out.append(Misspelling(start, end, word, _match_case(word, confusion), True))
             continue
-        if len(word) < config.min_length or len(word) > MAX_WORD or speller.known(lower):
+        if len(word) < min_length or len(word) > MAX_WORD or speller.known(lower):
             continue  # too short to judge, or too long to be a word (its edits would fill memory)
         suggestion = speller.suggest(lower, config.long_word)
         if suggestion is not None:

@@ -202,16 +202,27 @@ _INLINE_NUMBER = re.compile(r"(?:\(?(\d{1,3})\\?[.)]\s+|([①-⑳])\s*)")
 _CONJUNCTION = re.compile(r"\s*(?:and|or|but|and/or|which|that|however|whereas|while|unless|except|including|especially|or if|i\.e\.|e\.g\.)\b", re.IGNORECASE)
 
 
+_BRACKET = re.compile(r"[()\[\]{}]")
+_SEMICOLON = re.compile(";")
+
+
 def _nested(text: str) -> bytearray:
     """For each character, 1 when it lies inside brackets (unbalanced closers are ignored)."""
     flags = bytearray(len(text))
     depth = 0
-    for i, ch in enumerate(text):
-        if ch in "([{":
+    after = 0  # characters from here to the next bracket keep the current depth
+    for m in _BRACKET.finditer(text):  # only the brackets are visited
+        i = m.start()
+        if depth:
+            flags[after:i] = b"\x01" * (i - after)
+        if text[i] in "([{":
             depth += 1
-        elif ch in ")]}" and depth:
+        elif depth:
             depth -= 1
         flags[i] = 1 if depth else 0
+        after = i + 1
+    if depth:
+        flags[after:] = b"\x01" * (len(text) - after)
     return flags
 
 
@@ -481,8 +492,8 @@ class _Segmenter:
         lead = _INLINE_ALTERNATIVES.search(text)
         listed = lead.end() if lead is not None else len(text)
         cuts: list[int] = [
-            i for i, ch in enumerate(text)
-            if ch == ";" and not nested[i] and not _CONJUNCTION.match(text, i + 1) and i < listed
+            i for i in (m.start() for m in _SEMICOLON.finditer(text))
+            if not nested[i] and not _CONJUNCTION.match(text, i + 1) and i < listed
         ]
         if node.type == "para":
             ends = [m.end() for m in self.rules.sentence_end.finditer(text)]

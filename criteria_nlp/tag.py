@@ -63,7 +63,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-import numpy
 from pydantic import BaseModel, ConfigDict, ValidationError
 from spacy.attrs import IS_STOP, LOWER, SPACY
 from spacy.language import Language
@@ -277,9 +276,9 @@ _TITLE_CASE_MARKS = _NAME_JOINERS | {"with", "without", "or", "to", "at", "by", 
 
 
 @lru_cache(maxsize=8)
-def _string_ids(words: frozenset[str]) -> list[int]:
+def _string_ids(words: frozenset[str]) -> frozenset[int]:
     """The hashes of ``words``, as ``Doc.to_array`` gives them."""
-    return [get_string_id(word) for word in words]
+    return frozenset(get_string_id(word) for word in words)
 
 
 def _organisations(doc: Doc, heads: frozenset[str], ends: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
@@ -287,7 +286,7 @@ def _organisations(doc: Doc, heads: frozenset[str], ends: frozenset[str] = froze
     head word; after the head, a word of ``ends`` ("criteria", "class") ends the name: what follows is its subject
     ("American College of Rheumatology Classification Criteria for Rheumatoid Arthritis")."""
     found: list[tuple[int, int]] = []
-    if not numpy.isin(doc.to_array(LOWER), _string_ids(heads)).any():  # most texts name no body: skip the walk
+    if _string_ids(heads).isdisjoint(doc.to_array(LOWER).tolist()):  # most texts name no body: skip the walk
         return found
     i, n = 0, len(doc)
     while i < n:
@@ -563,7 +562,8 @@ class CriteriaTagger:
         return doc
 
     def _candidates(self, doc: Doc) -> Iterator[_Candidate]:
-        lower = [t.lower_ for t in doc]
+        strings = doc.vocab.strings
+        lower = [strings[h] for h in doc.to_array(LOWER).tolist()]  # no Token object per token
         payloads = self.index.payloads
         # a space beside a stop word separates words ("as a" is no spelling of "ASA"); others may be
         # spelling ("Cl Cr", "CYP 3A4"): only the first kind counts against a term's own spaces

@@ -29,6 +29,7 @@ HEAD = 6  # every key's first HEAD characters (or fewer) are kept in ``heads`` t
 
 _HYPHEN_CHARS = "-‐‑‒–"
 HYPHENS = str.maketrans("", "", _HYPHEN_CHARS)
+_NO_IDS: list[int] = []  # shared, never changed
 SEPARATOR = "\x1f"  # joins token texts for one translate call; never a hyphen
 # where a form may have a space in the text ("breast-feeding" as "breast feeding"): whitespace or hyphens
 _PARTS = re.compile(f"[\\s{re.escape(_HYPHEN_CHARS)}]+")
@@ -61,8 +62,11 @@ class TermIndex:
     payloads: list[Any] = field(default_factory=list)
     max_chars: int = 0
     heads: set[str] = field(default_factory=set)
+    head_max: dict[str, int] = field(default_factory=dict)  # each of ``heads`` -> the longest key it begins
     exact_lower: set[str] = field(default_factory=set)  # case-sensitive keys, lower-cased: a cheap first test
     spaces: dict[str, int] = field(default_factory=dict)  # lower-cased key -> most spaces in one of its forms
+    _merged: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
+    _merged_size: tuple[int, int] = field(default=(-1, -1), repr=False, compare=False)
 
     def add_payload(self, payload: Any) -> int:
         """Store a payload and return its id."""
@@ -93,6 +97,18 @@ class TermIndex:
         self.max_chars = max(self.max_chars, len(key))
         for n in range(1, min(HEAD, len(key)) + 1):
             self.heads.add(key[:n])
+            if self.head_max.get(key[:n], 0) < len(key):
+                self.head_max[key[:n]] = len(key)
+
+    def _keys(self) -> dict[str, list[int]]:
+        """Every lower-cased key -> its payload ids (empty for a key only a case-sensitive form has): one dict
+        look-up for each span tried, where ``lower`` and ``exact_lower`` took two; rebuilt after ``add``."""
+        size = (len(self.lower), len(self.exact_lower))
+        if self._merged_size != size:
+            merged = {key: _NO_IDS for key in self.exact_lower}
+            merged.update(self.lower)
+            self._merged, self._merged_size = merged, size
+        return self._merged
 
     def __len__(self) -> int:
         return len(self.lower) + len(self.exact)
@@ -126,22 +142,31 @@ class TermIndex:
         out: list[tuple[int, int, int]] = []
         n = len(lower)
         max_chars = self.max_chars
-        lower_index, exact_index, heads, exact_lower, spaces = self.lower, self.exact, self.heads, self.exact_lower, self.spaces
+        exact_index, exact_lower, head_max, spaces = self.exact, self.exact_lower, self.head_max, self.spaces
+        index = self._keys()
+        blocked = barrier if allowed is None else [b or not a for b, a in zip(barrier, allowed)]
         for i in range(n):
-            if barrier[i] or not lower[i] or (allowed is not None and not allowed[i]):
+            if blocked[i] or not lower[i]:
                 continue
             low = ""
+            limit = max_chars
             for j in range(i, min(n, i + MAX_TOKENS)):
-                if barrier[j] or (allowed is not None and not allowed[j]):
+                if blocked[j]:
                     break
-                low += lower[j]
-                if len(low) > max_chars or low[:HEAD] not in heads:
+                if len(low) < HEAD:  # the head grows: no key begins with it (-1), or none is longer than limit
+                    low += lower[j]
+                    limit = head_max.get(low[:HEAD], -1)
+                else:  # longer spans share the head and its limit
+                    low += lower[j]
+                if len(low) > limit:
                     break
                 if not lower[j]:
                     continue
-                ids = lower_index.get(low)
+                ids = index.get(low)
+                if ids is None:
+                    continue
                 exact = low in exact_lower
-                if (ids or exact) and spaced is not None and j > i and sum(spaced[i:j]) > spaces.get(low, 0):
+                if spaced is not None and j > i and sum(spaced[i:j]) > spaces.get(low, 0):
                     continue  # "as a" is no spelling of "ASA"
                 if ids:
                     out.extend((i, j + 1, pid) for pid in ids)
