@@ -175,10 +175,11 @@ class CriteriaLinker:
             if where is None:
                 continue
             qualified = [where, *self._coordinated_before(doc, spans, where)]
-            after = next((t for t in targets if t > position), None)
-            if after is not None and after != where and spans[after].label_ == "AGE" \
-                    and [t.lower_ for t in doc[value.end:spans[after].start]] == ["of"]:
-                qualified.append(after)  # "adults over 18 years of age": the age the value is of, too
+            cut = bisect_left(targets, position)
+            beyond = targets[cut] if cut < len(targets) else None
+            if beyond is not None and beyond != where and spans[beyond].label_ == "AGE" \
+                    and [t.lower_ for t in doc[value.end:spans[beyond].start]] == ["of"]:
+                qualified.append(beyond)  # "adults over 18 years of age": the age the value is of, too
             if where > position and info.get("source") == "terms" and where in events:
                 # "positive for hepatitis B, hepatitis C or HIV": the words before a list qualify all of it
                 qualified += self._conjuncts(doc, spans, events, events.index(where), 1, marks,
