@@ -669,9 +669,19 @@ class _Builder:
                 # "A, B, C, or other D" where D repeats a concept already ruled: the "or" stands after the chain
                 saw_or = bool(TRAILING_OR.match(text, self.by_id[chain[-1].entity].end))
             if len(members) > 1 and saw_or:
-                self.groups += 1
+                # a group the criterion already has ("at least one of the following: (a) age > 65 years; (b) ...;
+                # or (c) ...") takes the chain in whole, not split off part of it
+                existing = {r.group for r in chain if r.group is not None}
+                if existing:
+                    name = min(existing, key=lambda g: int(g[1:]))
+                    for rule in rules:
+                        if rule.group in existing:
+                            rule.group = name
+                else:
+                    self.groups += 1
+                    name = f"g{self.groups}"
                 for rule in chain:
-                    rule.group = f"g{self.groups}"
+                    rule.group = name
             chain, saw_or = [], False
 
         for rule in candidates:

@@ -184,3 +184,13 @@ def test_rules_alternatives_or_with_a_predicate(analyzer: Analyzer, conditions: 
     rules = _rules(analysis)
     assert len(rules) == 2 and rules[0].group is not None and rules[0].group == rules[1].group
     assert _match(analysis, conditions=conditions, medications=medications) == verdict
+
+
+def test_rules_alternatives_join_an_existing_group(analyzer: Analyzer) -> None:
+    """An "or" inside an inline enumeration joins the enumeration's group instead of splitting it off: a diabetic
+    of 55 has one of "(a) age > 65 years; (b) diabetes or hypertension; or (c) obesity"."""
+    analysis = analyzer("Inclusion Criteria:\n- Have at least one of the following risk factors: (a) age > 65 years; "
+                        "(b) diabetes mellitus or hypertension; or (c) obesity\n")
+    grouped = [r for r in _rules(analysis) if r.group is not None]
+    assert len(grouped) == 4 and len({r.group for r in grouped}) == 1
+    assert _match(analysis, age=55, conditions=[{"code": "E11.9", "onset": "2020-01-01"}]) == "eligible"

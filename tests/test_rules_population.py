@@ -256,6 +256,20 @@ def test_rules_polarity_pdq_headings(analyzer: Analyzer) -> None:
     assert criteria_nlp.match(_patient(age=33, sex="female"), analysis).verdict != "ineligible"
 
 
+@pytest.mark.parametrize(("patient", "verdict"), [
+    ({"age": 47, "sex": "male"}, "eligible"),
+    ({"age": 30, "sex": "female", "observations": {"childbearing potential": False}}, "eligible"),
+])
+def test_rules_population_alternatives_binding_the_same_people(analyzer: Analyzer, patient: dict[str, Any],
+                                                               verdict: str) -> None:
+    """Alternatives that all bind women of childbearing age are met by everybody else (an alternative for other
+    people is not available; one for nobody else is simply not asked)."""
+    analysis = analyzer("Inclusion Criteria:\n- If woman of childbearing age, must be surgically sterile or using "
+                        "an effective method of birth control\n")
+    assert len({r.group for r in _text_rules(analysis) if r.group is not None}) == 1
+    assert _verdict(analysis, **patient) == verdict
+
+
 # --------------------------------------------------------------------------- numbers that are not ages
 
 

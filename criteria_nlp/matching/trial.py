@@ -180,6 +180,11 @@ class CompiledTrial:
             if rule.group is not None:
                 groups.setdefault(rule.group, []).append(rule)
         self.groups = groups
+        # rules whose group offers alternatives to other people too: outside its population such an alternative
+        # is not available (not met); where every member binds the same people, outside them the group is met
+        self.alternative_for_some: set[str] = {
+            r.id for members in groups.values() if any(m.applies_to != members[0].applies_to for m in members)
+            for r in members if r.polarity == "require"}
 
     # ----------------------------------------------------------------- one patient
 
@@ -206,7 +211,7 @@ class CompiledTrial:
             check = self.populations.get(rule.id)
             if check is not None:
                 applies, why = check.one(v)
-                grouped = rule.group is not None and rule.polarity == "require"
+                grouped = rule.id in self.alternative_for_some
                 new = int(_apply_population(np.array([res], dtype=np.int8), np.array([applies], dtype=np.int8), grouped)[0])
                 who = rule.applies_to.text if rule.applies_to is not None else ""
                 if applies == F:
@@ -283,7 +288,7 @@ class CompiledTrial:
             result = holds if rule.polarity == "require" else np.where(holds == U, U, 1 - holds).astype(np.int8)
             check = self.populations.get(rule.id)
             if check is not None:
-                result = _apply_population(result, check.many(cohort), rule.group is not None and rule.polarity == "require")
+                result = _apply_population(result, check.many(cohort), rule.id in self.alternative_for_some)
             truth[rule.id] = result
         units, _ = self.combine(truth, cohort.n)
         if units:
