@@ -48,3 +48,13 @@ def test_match_rank_key_orders_ineligible_last(trials: list[cn.TrialAnalysis], v
     assert eligible.verdict == "eligible" and relevance(eligible) == 0
     other = eligible.model_copy(update={"verdict": verdict, "trial_id": "NCT00000009"})
     assert (rank_key(other, studied) > rank_key(eligible)) is later_than_eligible
+
+
+def test_match_rank_relevance_not_from_other_peoples_requirements() -> None:
+    """A man meets "Females: negative pregnancy test" only because it binds women: no sign of relevance."""
+    trial = _trial("NCT00000005", "Inclusion Criteria:\n- Diagnosis of hypertension\n- Females must have a negative "
+                   "pregnancy test and be post-menopausal", [])
+    man = cn.Patient.from_dict({"id": "p", "age": 50, "sex": "male", "conditions": ["I10"]})
+    result = cn.match(man, trial)
+    assert result.verdict != "ineligible"
+    assert relevance(result) == 1

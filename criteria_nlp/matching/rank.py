@@ -46,9 +46,12 @@ def studied_met(patient: Patient, analysis: TrialAnalysis) -> list[str]:
 def relevance(result: MatchResult, studied: int = 0) -> int:
     """How relevant the trial is to the patient: the trial's inclusion requirements the patient's own facts meet
     (conditions, drugs, procedures, labs, scores, observations; not age, sex or pregnancy, which nearly every
-    trial asks), plus ``studied``, the conditions the trial studies that the patient has (:func:`studied_met`)."""
+    trial asks), plus ``studied``, the conditions the trial studies that the patient has (:func:`studied_met`).
+    A requirement met only because it binds other people ("females: negative pregnancy test" for a man) says
+    nothing of relevance: it counts where the patient's facts hold it."""
     return studied + sum(1 for r in result.rules
-                         if r.polarity == "require" and r.result == "met" and r.category not in _SHARED)
+                         if r.polarity == "require" and r.result == "met" and r.holds is True
+                         and r.category not in _SHARED)
 
 
 def rank_key(result: MatchResult, studied: int = 0) -> tuple[Any, ...]:
