@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_TOKENS = 12
-HEAD = 6  # every key's first HEAD characters (or fewer) are kept in ``heads`` to stop extending early
+HEAD = 6  # every key's first HEAD characters (or fewer) are kept in ``head_max`` to stop extending early
 
 
 _HYPHEN_CHARS = "-‐‑‒–"
@@ -60,9 +60,8 @@ class TermIndex:
     lower: dict[str, list[int]] = field(default_factory=dict)
     exact: dict[str, list[int]] = field(default_factory=dict)
     payloads: list[Any] = field(default_factory=list)
-    max_chars: int = 0
-    heads: set[str] = field(default_factory=set)
-    head_max: dict[str, int] = field(default_factory=dict)  # each of ``heads`` -> the longest key it begins
+    #: each key's first 1..HEAD characters -> the longest key they begin
+    head_max: dict[str, int] = field(default_factory=dict)
     exact_lower: set[str] = field(default_factory=set)  # case-sensitive keys, lower-cased: a cheap first test
     spaces: dict[str, int] = field(default_factory=dict)  # lower-cased key -> most spaces in one of its forms
     _merged: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
@@ -94,9 +93,7 @@ class TermIndex:
 
     def _note(self, key: str, form: str) -> None:
         self.spaces[key] = max(self.spaces.get(key, 0), len(_PARTS.split(form.strip())) - 1)
-        self.max_chars = max(self.max_chars, len(key))
         for n in range(1, min(HEAD, len(key)) + 1):
-            self.heads.add(key[:n])
             if self.head_max.get(key[:n], 0) < len(key):
                 self.head_max[key[:n]] = len(key)
 
@@ -141,7 +138,6 @@ class TermIndex:
 
         out: list[tuple[int, int, int]] = []
         n = len(lower)
-        max_chars = self.max_chars
         exact_index, exact_lower, head_max, spaces = self.exact, self.exact_lower, self.head_max, self.spaces
         index = self._keys()
         blocked = barrier if allowed is None else [b or not a for b, a in zip(barrier, allowed)]
@@ -149,15 +145,14 @@ class TermIndex:
             if blocked[i] or not lower[i]:
                 continue
             low = ""
-            limit = max_chars
+            limit = -1
             for j in range(i, min(n, i + MAX_TOKENS)):
                 if blocked[j]:
                     break
-                if len(low) < HEAD:  # the head grows: no key begins with it (-1), or none is longer than limit
-                    low += lower[j]
+                grows = len(low) < HEAD  # longer spans share the head and its limit
+                low += lower[j]
+                if grows:  # no key begins with the head (-1), or none is longer than limit
                     limit = head_max.get(low[:HEAD], -1)
-                else:  # longer spans share the head and its limit
-                    low += lower[j]
                 if len(low) > limit:
                     break
                 if not lower[j]:
