@@ -65,6 +65,8 @@ MEASURABLE = ("LAB", "SCORE", "AGE")
 DATED_BY_DURATION = ("CONDITION", "DRUG", "PROCEDURE", "DEVICE")
 #: a unit written as one capital letter is not one of time ("myopia > 6D": diopters)
 _ONE_CAPITAL_UNIT = re.compile(r"\d\s*[A-Z]\W*$")
+#: a past participle ("diagnosed", "treated"): what happened to the mention before it
+PARTICIPLE = re.compile(r"[a-z]{3,}ed")
 #: a comparison's operator -> the window bound it makes of a duration
 DURATION_BOUND = {"<": "within", "<=": "within", ">": "at_least", ">=": "at_least"}
 EVENTS = ("CONDITION", "DRUG", "PROCEDURE", "OBSERVATION", "DEVICE", "LAB", "SCORE", "AGE")
@@ -474,9 +476,8 @@ def _dated_with(doc: Doc, before: Span, event: Span) -> bool:
     between = [t.lower_ for t in doc[before.end:event.start]]
     if between == ["of"]:
         return LABEL_GROUP.get(before.label_) == LABEL_GROUP.get(event.label_) == "condition"
-    participle = re.compile(r"[a-z]{3,}ed")
-    return len(event) == 1 and bool(participle.fullmatch(event[0].lower_)) and 0 < len(between) <= 3 \
-        and all(t in COORDINATION or participle.fullmatch(t) for t in between) and any(participle.fullmatch(t) for t in between)
+    return len(event) == 1 and bool(PARTICIPLE.fullmatch(event[0].lower_)) and 0 < len(between) <= 3 \
+        and all(t in COORDINATION or PARTICIPLE.fullmatch(t) for t in between) and any(PARTICIPLE.fullmatch(t) for t in between)
 
 
 def _complement(doc: Doc, head: Span, other: Span) -> bool:

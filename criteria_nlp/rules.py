@@ -68,7 +68,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .codes import icd_terms
-from .linker import generic_treatment_words
+from .linker import NOT_PREMODIFIERS, generic_treatment_words
 from .qualifiers import qualifier_lexicon
 from .schema import Concept, Criterion, Entity, Population, Rule, RuleException, Trial, TrialAnalysis, Value, Window
 from .segment import short_items_end
@@ -134,10 +134,9 @@ LIST_SEPARATOR = re.compile(r"(?i)^[\s,;/()]*(?:(?:and/or|or|and|either|a|an|the
                             r"i\.e\.,?):?)[\s,()]*)*$")
 #: a bracketed aside with nothing bracketed inside it
 ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-#: a plain word of a noun phrase: not a function word, verb of being or clause opener
-_PLAIN_WORD = (r"(?!(?:who|whom|whose|which|that|with|without|for|in|of|to|is|are|was|were|has|have|had|be|been|being|"
-               r"not|no|due|after|before|within|during|than|on|at|by|from|as|if|when|unless|except|excluding|including|"
-               r"must|should|will|would|may|can|could|and|or|nor|but|then|also)\b)[a-z][\w'-]*")
+#: a plain word of a noun phrase: not a function word, verb of being or clause opener (the linker's
+#: ``NOT_PREMODIFIERS``, which tell the same words before a listed mention)
+_PLAIN_WORD = rf"(?!(?:{'|'.join(sorted(NOT_PREMODIFIERS))})\b)[a-z][\w'-]*"
 #: a list whose untagged words are items or the premodifiers of the next item ("abdominoplasty or TRAM flap
 #: breast reconstruction", "oral antidiabetic agents, non-insulin injectables or insulin therapy")
 _UNTAGGED_ITEM = rf"(?:{_PLAIN_WORD}\s+){{0,2}}{_PLAIN_WORD}"

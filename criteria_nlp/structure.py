@@ -503,11 +503,10 @@ def sex_subject(text: str, start: int, entities: Sequence[Entity]) -> Population
     hemoglobin < 10 g/dL", "Men who have prostate cancer"): who its rules bind, or None. Not for inclusions,
     where "Women with breast cancer" also asks for the sex."""
     ordered = sorted((e for e in entities if e.label not in ("VALUE", "TEMPORAL")), key=lambda e: e.start)
-    if not ordered or ordered[0].label != "SEX" or ordered[0].concept is None \
-            or ordered[0].concept.code not in ("male", "female"):
+    first = ordered[0] if ordered else None
+    if first is None or first.label != "SEX" or first.concept is None or first.concept.code not in ("male", "female"):
         return None
-    first = ordered[0]
-    sex = "female" if first.concept is not None and first.concept.code == "female" else "male"
+    sex = first.concept.code
     if text[:first.start - start].strip(" -•*0123456789.)(\t") or not _SEX_SUBJECT.match(text, first.end - start):
         return None
     return PopulationMatch(first.start, first.end, Population(sex=sex, text=first.text), {first.id})
