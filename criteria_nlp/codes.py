@@ -24,9 +24,9 @@ import re
 import warnings
 from collections.abc import Iterator
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from .lexicon import LABELS, Lexicon, LexiconEntry, _raw_tokens, normalize
@@ -247,7 +247,8 @@ class _AtcSubstance(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=2)
-    atc: list[str] = Field(min_length=1)
+    #: ATC level-5 codes ("A10BA02"), main code first
+    atc: list[Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$")]] = Field(min_length=1)
 
 
 class _AtcSubstances(BaseModel):
@@ -260,9 +261,6 @@ class _AtcSubstances(BaseModel):
     entries: list[_AtcSubstance]
 
 
-_ATC5_RE = re.compile(r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$")
-
-
 @functools.lru_cache(maxsize=1)
 def atc_substances() -> dict[str, tuple[str, ...]]:
     """Normalised substance name -> its ATC level-5 codes, main code first (``resources/atc_substances.json``).
@@ -273,12 +271,6 @@ def atc_substances() -> dict[str, tuple[str, ...]]:
     table = load_validated(_AtcSubstances, "atc_substances.json")
     out: dict[str, tuple[str, ...]] = {}
     for entry in table.entries:
-        bad = [code for code in entry.atc if not _ATC5_RE.match(code)]
-        if bad:
-            from .errors import ResourceError
-
-            raise ResourceError("X001", record="criteria_nlp/resources/atc_substances.json",
-                                detail=f"{entry.name}: not an ATC level-5 code: {bad[0]}")
         key = normalize(entry.name)
         out[key] = tuple(dict.fromkeys([*out.get(key, ()), *entry.atc]))
     return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from criteria_nlp.codes import code_concept
@@ -229,7 +231,7 @@ def test_codes_concept_drug_subclass() -> None:
     _check(code_concept("DRUG", "antidiabetic medications"), "ATC", "A10")
 
 
-def test_codes_concept_atc_table_is_well_formed() -> None:
+def test_codes_concept_atc_table_is_well_formed(tmp_path: Path) -> None:
     """Every entry of atc_substances.json is a name with ATC level-5 codes; a malformed code is X001."""
     import json
     import re
@@ -243,3 +245,14 @@ def test_codes_concept_atc_table_is_well_formed() -> None:
     assert all(re.fullmatch(r"[A-Z]\d\d[A-Z]{2}\d\d", code) for e in raw["entries"] for code in e["atc"])
     table = atc_substances()
     assert table["cyclosporine"] == table["ciclosporin"] == ("L04AD01",)
+    # the table's model refuses a code that is not level 5
+    from criteria_nlp.codes import _AtcSubstances
+    from criteria_nlp.errors import ResourceError
+    from criteria_nlp.resource_files import load_validated
+
+    raw["entries"][0]["atc"] = ["A10B"]
+    bad = tmp_path / "atc_substances.json"
+    bad.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(ResourceError) as err:
+        load_validated(_AtcSubstances, "atc_substances.json", bad)
+    assert err.value.code == "X001" and "atc" in str(err.value)
