@@ -34,6 +34,7 @@ right: it measures the linking apart from entity recognition.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ from pydantic import BaseModel, ConfigDict
 from rich.table import Table
 from scipy.optimize import linear_sum_assignment
 
-from .evaluate import ChiaFile, load_chia
+from .evaluate import ChiaFile, GoldEntity, load_chia
 
 #: the relations scored, in report order
 RELATIONS: tuple[str, ...] = ("Has_value", "Has_temporal", "OR", "Has_qualifier")
@@ -59,6 +60,9 @@ SECOND_TYPE = {"Has_value": "Value", "Has_temporal": "Temporal", "Has_qualifier"
 SECOND_LABEL = {"Has_value": "VALUE", "Has_temporal": "TEMPORAL", "Has_qualifier": None}
 
 Pieces = tuple[tuple[int, int], ...]
+
+#: the text between a term and its restatement in brackets ("Body mass index (BMI)")
+RESTATEMENT_GAP = re.compile(r"\s*[(\[]\s*")
 
 
 @dataclass(frozen=True)
@@ -135,9 +139,11 @@ class StructureReport(BaseModel):
             "OR: mentions whose rules share an any-of group; a gold pair is found too when both mentions give excluding "
             "rules (separate exclusions already mean any-of), one rule stands for both, or both are exceptions of one rule. "
             "'OR (inclusions)' is the part in inclusion criteria, where alternatives need a group.",
-            "Not counted either way: a value, time or qualifier linked to a member of a list Chia joins with OR/AND "
-            "where Chia linked it to another member (Chia draws the link once per list), and a link Chia draws under "
-            "another relation or through a qualifier.",
+            "Not counted either way: a second predicted pair matching a gold pair already found (two predicted "
+            "mentions inside one gold mention), a value, time or qualifier linked to a member of a list Chia joins with OR/AND, "
+            "or to a term's restatement in brackets ('Absolute neutrophil count (ANC)'), where Chia linked it to the "
+            "other (Chia draws the link once), and a link Chia draws under another relation (a Multiplier or "
+            "Qualifier the pipeline reads as a value: 'Grade 2 neuropathy') or through a qualifier.",
         ]
         if self.skipped:
             notes.append("Gold relations not scored (first argument not an event type): "
@@ -175,16 +181,28 @@ class StructureReport(BaseModel):
         return data
 
 
+def _restated(text: str, first: GoldEntity, second: GoldEntity) -> bool:
+    """Whether two entities are a term and its restatement in brackets right after it ("Absolute neutrophil
+    count (ANC)", "Cr (creatinine)"), which Chia joins with ``Subsumes``."""
+    a, b = sorted((first, second), key=lambda e: e.fragments[0][0])
+    # a discontinuous term may go on after its restatement ("American society of anesthesiologist (ASA) physical status")
+    return a.line == b.line and any(RESTATEMENT_GAP.fullmatch(text[end:b.fragments[0][0]]) for _, end in a.fragments)
+
+
 def implied_pairs(chia_file: ChiaFile, gold: Sequence[Pair]) -> list[Pair]:
     """Links Chia implies without drawing them as the scored relation; a predicted pair matching one is not
     counted (neither found nor spurious).
 
     * Chia links a value, time or qualifier shared by listed mentions to one of them and joins the list with
       ``OR``/``AND`` ("chemotherapy or radiotherapy within 4 weeks": Has_temporal to one, OR between the two):
-      the link to another member of the list is right too.
+      the link to another member of the list is right too. So for a term and its restatement in brackets,
+      which Chia joins with ``Subsumes`` and links to the term alone ("Absolute neutrophil count (ANC) >= 1500"):
+      the link to the restatement is right too.
     * Chia sometimes draws the same link under another relation (``AND`` between "History" and "head trauma") or
       through a qualifier ("History" -> "significant" -> "head trauma"); a dose or count it calls a
-      ``Multiplier`` ("Has_multiplier": "atorvastatin at doses greater than 10 mg/d") is a value of its event.
+      ``Multiplier`` ("Has_multiplier": "atorvastatin at doses greater than 10 mg/d") is a value of its event, and so
+      is a state or grade Chia calls a ``Qualifier`` and the pipeline a value ("Normal uterine cavity",
+      "Grade 2 peripheral neuropathy").
     """
     by_id = {e.id: e for e in chia_file.entities}
 
@@ -195,6 +213,11 @@ def implied_pairs(chia_file: ChiaFile, gold: Sequence[Pair]) -> list[Pair]:
     links = [(a, b) for relation, a, b in chia_file.relations if relation in ("AND", "OR")]
     for group in chia_file.or_groups:
         links += [(x, y) for i, x in enumerate(group) for y in group[i + 1:]]
+    links += [
+        (a, b)
+        for relation, a, b in chia_file.relations
+        if relation == "Subsumes" and a in by_id and b in by_id and _restated(chia_file.text, by_id[a], by_id[b])
+    ]
     for a, b in links:
         if a in by_id and b in by_id:
             partners.setdefault(pieces(a), set()).add(pieces(b))
@@ -213,8 +236,9 @@ def implied_pairs(chia_file: ChiaFile, gold: Sequence[Pair]) -> list[Pair]:
         if a not in by_id or b not in by_id:
             continue
         for event, other in ((a, b), (b, a)):
-            # a dose or count (Chia's Multiplier, "more than 450 mg/m2", "two or more") is a value of its event
-            kind = "Value" if by_id[other].chia_type == "Multiplier" else by_id[other].chia_type
+            # a dose or count (Chia's Multiplier, "more than 450 mg/m2", "two or more") is a value of its event, and
+            # so may be a word Chia calls a Qualifier ("normal uterine cavity", "Grade 2 neuropathy")
+            kind = "Value" if by_id[other].chia_type in ("Multiplier", "Qualifier") else by_id[other].chia_type
             target = next((r for r, t in SECOND_TYPE.items() if t == kind and r != "Has_qualifier"), None)
             if target is None or relation == target:
                 continue
@@ -403,8 +427,10 @@ def score_files(files: Iterable[ChiaFile], analyzer: Any, *, split: str | None =
                 pred = [p for p in found.pairs + extra if p.relation == relation]
                 assigned = _match(gold, pred)
                 used = {a for a in assigned if a is not None}
+                # neither found nor spurious: a link Chia implies, or a second link to a gold pair already found
+                # (two predicted mentions inside one gold one: "fasting plasma glucose (FPG)")
                 implied = [p for j, p in enumerate(pred) if j not in used and any(
-                    _matches(q, p) for q in implied_by_line.get(i, ()) if q.relation == relation)]
+                    _matches(q, p) for q in [*gold, *implied_by_line.get(i, ())] if q.relation == relation)]
                 tallies = [counts[relation]]
                 if relation == "OR" and f.kind == "inclusion":
                     tallies.append(counts[INCLUSION_OR])

@@ -465,6 +465,8 @@ class CriteriaTagger:
         self._measures = _word_forms(terms.measurement_heads)
         self._value_stops = _word_forms(terms.value_stops)
         self._shared_heads = _word_forms(terms.coordination_heads)
+        self._results = {word: kind for kind, phrases in terms.qualitative.items()
+                         for phrase in phrases if " " not in phrase for word in _plural_variants(phrase)}
         for group, phrases in terms.age.items():
             concept = None if group == "age" else {"system": "AGE_GROUP", "code": group, "name": group.replace("_", " ")}
             self._add({"label": "AGE", "source": "terms", "concept": concept}, phrases)
@@ -553,6 +555,7 @@ class CriteriaTagger:
             chosen.append((span, data))
         if self._heads:
             self._treatments(doc, chosen, candidates)
+        self._split_results(doc, chosen, candidates)
         chosen.extend(self._coordinated(doc, chosen, taken, inside))
         chosen.extend(self._elided(doc, chosen, taken, inside))
         chosen.extend(self._short_forms(doc, chosen, taken, inside))
@@ -602,6 +605,31 @@ class CriteriaTagger:
                 elif span.label_ == "PROCEDURE":
                     continue  # "radiation therapy", "dialysis treatment": no drug in it
             chosen[i] = (Span(doc, span.start, span.end, label="PROCEDURE"), {**data, "concept": concept})
+
+    def _split_results(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], candidates: list[_Candidate]) -> None:
+        """A result word at either end of a test ("elevated troponin", "positive drug screen", "HBsAg-positive") is
+        the test's value: tagged VALUE on its own token, as Chia annotates it, so the rule compares the patient's
+        result instead of naming a test without one. The rest must hold a test of the vocabularies ("low density
+        lipoprotein" stays whole)."""
+        payloads = self.index.payloads
+
+        def known_test(start: int, end: int) -> bool:
+            return any(c.payload >= 0 and start <= c.start and c.end <= end and payloads[c.payload]["label"] == "LAB"
+                       for c in candidates)
+
+        for i, (span, data) in enumerate(chosen):
+            if span.label_ != "LAB" or len(span) < 2:
+                continue
+            first, last = span[0], span[-1]
+            if first.lower_ in self._results and span[1].text != "-" and known_test(span.start + 1, span.end):
+                word, rest = first, (span.start + 1, span.end)
+            elif last.lower_ in self._results and known_test(span.start, span.end - 1):
+                word, rest = last, (span.start, span.end - (2 if len(span) > 2 and span[-2].text == "-" else 1))
+            else:
+                continue
+            value = Value(text=word.text, **QUALITATIVE_OPERATORS[self._results[word.lower_]]).model_dump()
+            chosen[i] = (Span(doc, *rest, label="LAB"), data)
+            chosen.append((Span(doc, word.i, word.i + 1, label="VALUE"), {"source": "terms", "concept": None, "value": value}))
 
     def _place(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray, start_char: int,
                end_char: int, label: str, data: dict[str, Any]) -> None:
