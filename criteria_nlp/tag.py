@@ -88,7 +88,7 @@ LABELS = ("CONDITION", "DRUG", "PROCEDURE", "LAB", "SCORE", "OBSERVATION", "DEVI
 PRIORITY = {"lexicon": 4, "terms": 4, "gazetteer": 3, "drugs": 2, "icd10": 2, "model": 1}
 #: labels whose statistical spans are placed before the curated ones (see the module docstring)
 DEFAULT_MODEL_FIRST = ("CONDITION", "PROCEDURE")
-QUALITATIVE_OPERATORS = {
+QUALITATIVE_OPERATORS: dict[str, dict[str, Any]] = {
     "positive": {"operator": "positive"},
     "negative": {"operator": "negative"},
     "abnormal": {"operator": "abnormal"},
@@ -609,21 +609,21 @@ class CriteriaTagger:
     def _split_results(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], candidates: list[_Candidate]) -> None:
         """A result word at either end of a test ("elevated troponin", "positive drug screen", "HBsAg-positive") is
         the test's value: tagged VALUE on its own token, as Chia annotates it, so the rule compares the patient's
-        result instead of naming a test without one. The rest must hold a test of the vocabularies ("low density
-        lipoprotein" stays whole)."""
+        result instead of naming a test without one. The rest must hold a term of the same test ("low density
+        lipoprotein cholesterol" names another test than "cholesterol": it stays whole)."""
         payloads = self.index.payloads
 
-        def known_test(start: int, end: int) -> bool:
+        def known_test(start: int, end: int, concept: Optional[dict[str, Any]]) -> bool:
             return any(c.payload >= 0 and start <= c.start and c.end <= end and payloads[c.payload]["label"] == "LAB"
-                       for c in candidates)
+                       and (concept is None or payloads[c.payload].get("concept") == concept) for c in candidates)
 
         for i, (span, data) in enumerate(chosen):
             if span.label_ != "LAB" or len(span) < 2:
                 continue
-            first, last = span[0], span[-1]
-            if first.lower_ in self._results and span[1].text != "-" and known_test(span.start + 1, span.end):
+            first, last, concept = span[0], span[-1], data.get("concept")
+            if first.lower_ in self._results and span[1].text != "-" and known_test(span.start + 1, span.end, concept):
                 word, rest = first, (span.start + 1, span.end)
-            elif last.lower_ in self._results and known_test(span.start, span.end - 1):
+            elif last.lower_ in self._results and known_test(span.start, span.end - 1, concept):
                 word, rest = last, (span.start, span.end - (2 if len(span) > 2 and span[-2].text == "-" else 1))
             else:
                 continue

@@ -94,3 +94,55 @@ def test_evaluate_structure_multiplier_is_an_implied_value(tmp_path: Path) -> No
     implied = [p for p in implied_pairs(chia, pairs) if p.relation == "Has_value"]
     assert [(chia.text[p.first[0][0]:p.first[0][1]], chia.text[p.second[0][0]:p.second[0][1]]) for p in implied] == [
         ("Atorvastatin", "greater than 10 mg/d")]
+
+
+def _chia(tmp_path: Path, text: str, ann: list[str], name: str = "NCT00000003_inc") -> object:
+    (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    (tmp_path / f"{name}.ann").write_text("\n".join([*ann, ""]), encoding="utf-8")
+    return read_chia_file(tmp_path / f"{name}.txt")
+
+
+def _implied(chia: object, relation: str) -> list[tuple[str, str]]:
+    pairs = gold_pairs(chia)  # type: ignore[arg-type]
+    text = chia.text  # type: ignore[attr-defined]
+    return [(text[p.first[0][0]:p.first[-1][1]], text[p.second[0][0]:p.second[0][1]])
+            for p in implied_pairs(chia, pairs) if p.relation == relation]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("text", "ann", "expected"), [
+    # Chia joins a term and its restatement in brackets with Subsumes and links the value to the term alone
+    ("Absolute neutrophil count (ANC) >= 1500/mm3",
+     ["T1\tMeasurement 0 25\tAbsolute neutrophil count", "T2\tMeasurement 27 30\tANC", "T3\tValue 32 43\t>= 1500/mm3",
+      "R1\tSubsumes Arg1:T1 Arg2:T2\t", "R2\tHas_value Arg1:T1 Arg2:T3\t"],
+     [("ANC", ">= 1500/mm3")]),
+    # a discontinuous term going on after the restatement
+    ("American society of anesthesiologist (ASA) physical status I or II",
+     ["T1\tMeasurement 0 36;43 58\tAmerican society of anesthesiologist physical status", "T2\tMeasurement 38 41\tASA",
+      "T3\tValue 59 66\tI or II", "R1\tSubsumes Arg1:T1 Arg2:T2\t", "R2\tHas_value Arg1:T1 Arg2:T3\t"],
+     [("ASA", "I or II")]),
+    # Subsumes between a class and its member is no restatement: nothing implied
+    ("Malignancy such as lymphoma > 2 cm",
+     ["T1\tCondition 0 10\tMalignancy", "T2\tCondition 19 27\tlymphoma", "T3\tValue 28 34\t> 2 cm",
+      "R1\tSubsumes Arg1:T1 Arg2:T2\t", "R2\tHas_value Arg1:T1 Arg2:T3\t"],
+     []),
+    # a grade Chia calls a Qualifier is a value the pipeline may read
+    ("Grade 2 peripheral neuropathy",
+     ["T1\tQualifier 0 7\tGrade 2", "T2\tCondition 8 29\tperipheral neuropathy", "R1\tHas_qualifier Arg1:T2 Arg2:T1\t"],
+     [("peripheral neuropathy", "Grade 2")]),
+])
+def test_evaluate_structure_implied_value_links(tmp_path: Path, text: str, ann: list[str],
+                                                expected: list[tuple[str, str]]) -> None:
+    assert _implied(_chia(tmp_path, text, ann), "Has_value") == expected
+
+
+def test_evaluate_structure_second_link_inside_one_gold_pair_is_no_error(tmp_path: Path, analyzer: Analyzer) -> None:
+    """Two predicted mentions inside one gold mention ("fasting plasma glucose (FPG)"), both linked to its value:
+    one pair is found, the other is neither found nor spurious."""
+    chia = _chia(tmp_path, "fasting plasma glucose (FPG) >= 126 mg/dL",
+                 ["T1\tMeasurement 0 28\tfasting plasma glucose (FPG)", "T2\tValue 29 41\t>= 126 mg/dL",
+                  "R1\tHas_value Arg1:T1 Arg2:T2\t"])
+    analysis = analyzer("Inclusion Criteria:\n- fasting plasma glucose (FPG) >= 126 mg/dL\n")
+    value = next(e for e in analysis.entities if e.label == "VALUE")
+    assert len(value.qualifies) == 2  # the pipeline links the value to the term and to its short form
+    row = next(r for r in score_files([chia], analyzer).rows if r.relation == "Has_value")  # type: ignore[list-item]
+    assert (row.gold, row.predicted, row.matched) == (1, 1, 1)
