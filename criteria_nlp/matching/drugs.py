@@ -1,4 +1,5 @@
-"""The evaluator of medications (a drug or a class)."""
+"""The evaluator of medications (a drug or a class). A requirement limited only by a dose ceiling is unknown,
+never unmet, for a patient not taking the drug: it may only limit the dose of those who do."""
 
 from __future__ import annotations
 
@@ -26,6 +27,24 @@ class DrugEvaluator(_TreatmentEvaluator):
         assert rule.concept is not None
         self.cover = DrugCover(rule.concept)
         self.exception_covers = [DrugCover(e.concept) for e in self.same_kind_exceptions if e.concept is not None]
+
+    @property
+    def ceiling_only(self) -> bool:
+        """A requirement whose only limit is a dose ceiling ("stable dose of prednisone <= 10 mg/day"): it limits
+        those who take the drug, and may not ask anyone to take it."""
+        return self.rule.polarity == "require" and self.rule.operator in ("<", "<=")
+
+    def one(self, v: View) -> Outcome:
+        out = super().one(v)
+        if out.holds == F and self.ceiling_only:
+            what = self.rule.evidence or "the drug"
+            return Outcome(U, out.fact, f"{out.reason}; but the criterion limits the dose of {what} for those who "
+                           "take it, and may not require it", out.needs + [f"whether the trial requires {what}"])
+        return out
+
+    def many(self, c: "Cohort") -> Array:
+        out = super().many(c)
+        return np.where(out == F, U, out).astype(np.int8) if self.ceiling_only else out
 
     def denies(self, concept: Concept) -> bool:
         return self.rule.concept is not None and DrugCover(concept).covers(self.rule.concept, None)
