@@ -607,7 +607,7 @@ class CriteriaTagger:
             chosen[i] = (Span(doc, span.start, span.end, label="PROCEDURE"), {**data, "concept": concept})
 
     def _split_results(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], candidates: list[_Candidate]) -> None:
-        """A result word at either end of a test ("elevated troponin", "positive drug screen", "HBsAg-positive") is
+        """A result word at either end of a test ("elevated troponin", "positive drug screen", "HBsAg positive") is
         the test's value: tagged VALUE on its own token, as Chia annotates it, so the rule compares the patient's
         result instead of naming a test without one. The rest must hold a term of the same test ("low density
         lipoprotein cholesterol" names another test than "cholesterol": it stays whole)."""
