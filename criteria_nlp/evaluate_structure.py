@@ -429,8 +429,8 @@ def score_files(files: Iterable[ChiaFile], analyzer: Any, *, split: str | None =
                 used = {a for a in assigned if a is not None}
                 # neither found nor spurious: a link Chia implies, or a second link to a gold pair already found
                 # (two predicted mentions inside one gold one: "fasting plasma glucose (FPG)")
-                implied = [p for j, p in enumerate(pred) if j not in used and any(
-                    _matches(q, p) for q in [*gold, *implied_by_line.get(i, ())] if q.relation == relation)]
+                neutral = gold + [q for q in implied_by_line.get(i, ()) if q.relation == relation]
+                implied = [p for j, p in enumerate(pred) if j not in used and any(_matches(q, p) for q in neutral)]
                 tallies = [counts[relation]]
                 if relation == "OR" and f.kind == "inclusion":
                     tallies.append(counts[INCLUSION_OR])
