@@ -69,7 +69,7 @@ from typing import IO, Any, Callable, Iterator, Literal, Mapping, Sequence
 from pydantic import BaseModel
 
 from .errors import BatchError, CriteriaNLPError
-from .output import Format, PartWriter, json_line, make_writer, output_format, truncate
+from .output import Format, PartWriter, close_synced, json_line, make_writer, output_format, truncate
 from .schema import SCHEMA_VERSION, Trial
 
 #: records per part (one checkpoint step, one Parquet file per table)
@@ -479,7 +479,7 @@ class ErrorsWriter:
     def close(self) -> None:
         """Close the file."""
         if self._handle is not None:
-            self._handle.close()
+            close_synced(self._handle)
             self._handle = None
 
 

@@ -326,6 +326,16 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def close_synced(handle: IO[Any]) -> None:
+    """Close a file whose parts are synced as they are written. Bytes still buffered come from a part whose
+    write failed (a full disk): that part was never committed and ``--resume`` cuts the file back to the
+    checkpoint, so they are dropped, and the failure already reported is not replaced by another at close."""
+    try:
+        handle.close()
+    except OSError:
+        pass  # the buffered writer closes its file even when the last flush fails
+
+
 def _sync(handle: IO[bytes]) -> int:
     handle.flush()
     os.fsync(handle.fileno())
@@ -401,7 +411,7 @@ class JsonlWriter(PartWriter):
     def close(self) -> None:
         """Close the file."""
         if self._handle is not None:
-            self._handle.close()
+            close_synced(self._handle)
             self._handle = None
 
 
@@ -550,7 +560,7 @@ class CsvWriter(PartWriter):
     def close(self) -> None:
         """Close every table's file."""
         for handle in self._handles.values():
-            handle.close()
+            close_synced(handle)
         self._handles.clear()
 
 

@@ -214,3 +214,21 @@ def test_output_tables_missing_output(tmp_path: Path) -> None:
     (tmp_path / "run.csv.partial").mkdir()
     with pytest.raises(BatchError, match="--resume"):
         read_results(tmp_path / "run.csv")
+
+
+def test_output_close_drops_bytes_of_a_failed_part(tmp_path: Path) -> None:
+    """A part whose write failed (a full disk) leaves bytes in the buffer: closing drops them instead of failing
+    again, so the run reports the full disk (B005) rather than a bare file error at exit."""
+    import io
+
+    from criteria_nlp.output import close_synced
+
+    class Full(io.BufferedWriter):
+        def flush(self) -> None:
+            raise OSError(27, "File too large")
+
+    raw = io.FileIO(tmp_path / "part.jsonl", "wb")
+    handle = Full(raw)
+    handle.write(b"unsynced")
+    close_synced(handle)
+    assert raw.closed
