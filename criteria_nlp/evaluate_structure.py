@@ -29,7 +29,10 @@ share a character with the gold ones (for ``OR``, in either order), one to one
 **link accuracy** is the share of gold pairs whose two arguments were both
 found as entities (any predicted entity overlapping the first; a ``VALUE`` /
 ``TEMPORAL`` entity or a qualifier overlapping the second) that were linked
-right: it measures the linking apart from entity recognition.
+right: it measures the linking apart from entity recognition. As in the entity
+scores, a predicted pair with an argument in text Chia's annotators left out of
+annotation (its odd types: Informed_consent, Competing_trial, Non-query-able,
+...) that touches no gold entity is not scored (the report counts them).
 """
 
 from __future__ import annotations
@@ -123,6 +126,8 @@ class StructureReport(BaseModel):
     lines: int
     rows: list[StructureRow]
     skipped: dict[str, int]
+    #: relation -> predicted pairs not scored because an argument lies in text Chia left unannotated
+    ignored: dict[str, int] = {}
     seconds: float
     errors: list[dict[str, Any]] = []
 
@@ -145,6 +150,11 @@ class StructureReport(BaseModel):
             "other (Chia draws the link once), and a link Chia draws under another relation (a Multiplier or "
             "Qualifier the pipeline reads as a value: 'Grade 2 neuropathy') or through a qualifier.",
         ]
+        if any(self.ignored.values()):
+            notes.append("Predicted pairs not scored because an argument lies in text Chia's annotators left out of "
+                         "annotation (its odd types such as Informed_consent, Competing_trial or Non-query-able) and "
+                         "touches no gold entity, as in the entity scores: "
+                         + ", ".join(f"{k} {v}" for k, v in self.ignored.items()) + ".")
         if self.skipped:
             notes.append("Gold relations not scored (first argument not an event type): "
                          + ", ".join(f"{k} {v}" for k, v in sorted(self.skipped.items())) + ".")
@@ -197,7 +207,9 @@ def implied_pairs(chia_file: ChiaFile, gold: Sequence[Pair]) -> list[Pair]:
       ``OR``/``AND`` ("chemotherapy or radiotherapy within 4 weeks": Has_temporal to one, OR between the two):
       the link to another member of the list is right too. So for a term and its restatement in brackets,
       which Chia joins with ``Subsumes`` and links to the term alone ("Absolute neutrophil count (ANC) >= 1500"):
-      the link to the restatement is right too.
+      the link to the restatement is right too; and for the kinds a term names (``Subsumes`` from the term:
+      "Antitumor therapy (e.g., chemotherapy, radiotherapy) <= 30 days before"), with the list each stands in:
+      what limits the term limits them.
     * Chia sometimes draws the same link under another relation (``AND`` between "History" and "head trauma") or
       through a qualifier ("History" -> "significant" -> "head trauma"); a dose or count it calls a
       ``Multiplier`` ("Has_multiplier": "atorvastatin at doses greater than 10 mg/d") is a value of its event, and so
@@ -222,12 +234,20 @@ def implied_pairs(chia_file: ChiaFile, gold: Sequence[Pair]) -> list[Pair]:
         if a in by_id and b in by_id:
             partners.setdefault(pieces(a), set()).add(pieces(b))
             partners.setdefault(pieces(b), set()).add(pieces(a))
+    # a general term and the kinds it names (Chia's Subsumes: "Antitumor therapy (e.g., chemotherapy, hormonal
+    # therapy)"), with the list each kind stands in: what limits the general term limits its kinds
+    kinds: dict[Pieces, set[Pieces]] = {}
+    for relation, a, b in chia_file.relations:
+        if relation == "Subsumes" and a in by_id and b in by_id and by_id[a].line == by_id[b].line:
+            member = pieces(b)
+            kinds.setdefault(pieces(a), set()).update({member, *partners.get(member, ())})
     out: list[Pair] = []
     for pair in gold:
         if pair.relation == "OR":
             continue
-        for partner in partners.get(pair.first, ()):
-            out.append(Pair(pair.relation, pair.doc, pair.line, partner, pair.second, pair.text))
+        for partner in partners.get(pair.first, set()) | kinds.get(pair.first, set()):
+            if partner != pair.first:
+                out.append(Pair(pair.relation, pair.doc, pair.line, partner, pair.second, pair.text))
     qualifier_of: dict[str, list[str]] = {}
     for relation, a, b in chia_file.relations:
         if relation == "Has_qualifier" and a in by_id and b in by_id:
@@ -377,6 +397,13 @@ def _alternatives(pair: Pair, found: _Predicted) -> bool:
                for members in found.equivalent)
 
 
+def _in_hole(pair: Pair, holes: Pieces, annotated: Sequence[Pieces]) -> bool:
+    """Whether an argument of a predicted pair lies in text Chia's annotators left out of annotation (its odd
+    types: Informed_consent, Pregnancy_considerations, Competing_trial, Non-query-able, ...) and touches no gold
+    entity: the entity scores do not count such a mention, nor do these."""
+    return any(_touch(piece, holes) and not any(_touch(piece, g) for g in annotated) for piece in (pair.first, pair.second))
+
+
 def _found(pair: Pair, found: _Predicted) -> bool:
     if not any(_touch(pair.first, s) for s in found.spans["EVENT"]):
         return False
@@ -407,6 +434,7 @@ def score_files(files: Iterable[ChiaFile], analyzer: Any, *, split: str | None =
     counts = {r: [0, 0, 0, 0, 0] for r in (*RELATIONS, INCLUSION_OR)}  # gold, predicted, matched, found, found_matched
     errors: list[dict[str, Any]] = []
     kept = {r: [0, 0] for r in RELATIONS}
+    ignored = dict.fromkeys(RELATIONS, 0)
     for f in chia_files:
         gold_by_line: dict[int, list[Pair]] = {}
         implied_by_line: dict[int, list[Pair]] = {}
@@ -415,6 +443,8 @@ def score_files(files: Iterable[ChiaFile], analyzer: Any, *, split: str | None =
             gold_by_line.setdefault(pair.line, []).append(pair)
         for pair in implied_pairs(f, file_gold):
             implied_by_line.setdefault(pair.line, []).append(pair)
+        holes: Pieces = tuple((start, end) for start, end, _ in f.unannotated)
+        annotated = [tuple(e.fragments) for e in f.entities]
         for i, (start, _) in enumerate(f.lines):
             found = predicted(analyses[(f.id, i)], f.id, i, start)
             gold_line = gold_by_line.get(i, [])
@@ -430,7 +460,10 @@ def score_files(files: Iterable[ChiaFile], analyzer: Any, *, split: str | None =
                 # neither found nor spurious: a link Chia implies, or a second link to a gold pair already found
                 # (two predicted mentions inside one gold one: "fasting plasma glucose (FPG)")
                 neutral = gold + [q for q in implied_by_line.get(i, ()) if q.relation == relation]
-                implied = [p for j, p in enumerate(pred) if j not in used and any(_matches(q, p) for q in neutral)]
+                implied = [p for j, p in enumerate(pred) if j not in used and
+                           (any(_matches(q, p) for q in neutral) or _in_hole(p, holes, annotated))]
+                ignored[relation] += sum(1 for p in implied if _in_hole(p, holes, annotated)
+                                         and not any(_matches(q, p) for q in neutral))
                 tallies = [counts[relation]]
                 if relation == "OR" and f.kind == "inclusion":
                     tallies.append(counts[INCLUSION_OR])
@@ -459,7 +492,8 @@ def score_files(files: Iterable[ChiaFile], analyzer: Any, *, split: str | None =
                                            "line": line_text, "pair": p.text})
     rows = [StructureRow.of(r, *counts[r]) for r in (*RELATIONS, INCLUSION_OR)]
     return StructureReport(split=split, files=len(chia_files), lines=len(jobs), rows=rows,
-                           skipped=dict(sorted(skipped.items())), seconds=round(seconds, 3), errors=errors)
+                           skipped=dict(sorted(skipped.items())), ignored=ignored, seconds=round(seconds, 3),
+                           errors=errors)
 
 
 def evaluate_structure(directory: str | Path, analyzer: Any, *, split: str | None = "dev",
