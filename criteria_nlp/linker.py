@@ -84,6 +84,9 @@ LABEL_GROUP = {"CONDITION": "condition", "OBSERVATION": "condition", "DRUG": "tr
                "DEVICE": "treatment", "LAB": "measure", "SCORE": "measure"}
 #: words opening examples or a carve-out of the mention before them
 ELABORATION_WORDS = frozenset({"including", "such as", "e.g.", "e.g", "especially", "except", "other than", "excluding"})
+#: the words that may open a bracket of examples after the "(": "(e.g., chemotherapy", "(such as MI"
+EXAMPLE_LEAD = frozenset({"e.g.", "e.g", "eg", "eg.", "e.g.,", "i.e.", "i.e", "ie", "such", "as", "including",
+                          "especially", "particularly", "for", "example", "like", ",", ":"})
 #: words introducing what a treatment is for or with ("chemotherapy for cancer", "treatment with X")
 COMPLEMENT_WORDS = frozenset({"for", "with", "of", "against", "to", "containing", "using", "including", "other"})
 #: status words about the past: the events they introduce are historical ("prior chemotherapy")
@@ -322,7 +325,9 @@ class CriteriaLinker:
                 first -= 1
             if first > 0 and events[first - 1] > previous and _complement(doc, spans[events[first - 1]], spans[events[first]]):
                 head = first - 1
-                if not generic_treatment_words(spans[events[head]].text):
+                # ... but not what a generic head is for: "previous therapy of psoriasis within 4 weeks"
+                if not generic_treatment_words(spans[events[head]].text) \
+                        or LABEL_GROUP.get(spans[events[k]].label_) != "treatment":
                     return [events[head], *self._conjuncts(doc, spans, events, head, -1, marks)]
                 # a generic head dates what it names and is dated with it: "treatment with rifaximin in the
                 # previous 7 days" is a treatment in those days
@@ -367,6 +372,14 @@ class CriteriaLinker:
                 # "history of latex allergy": of two mentions side by side, the last is the head of the phrase
                 while k + 1 < len(events) and spans[events[k + 1]].start == spans[events[k]].end:
                     k += 1
+                # "prior treatment with gemcitabine, carboplatin or iniparib": a generic head places the
+                # treatments it names, and what is listed with them (not what it is for: "previous therapy of PWS")
+                head = spans[events[k]]
+                if k + 1 < len(events) and generic_treatment_words(head.text) \
+                        and LABEL_GROUP.get(spans[events[k + 1]].label_) == "treatment" \
+                        and _complement(doc, head, spans[events[k + 1]]):
+                    named = self._conjuncts(doc, spans, events, k + 1, direction, marks)
+                    return [events[k], events[k + 1], *named]
             return [events[k], *self._conjuncts(doc, spans, events, k, direction, marks)]
         return []
 
@@ -386,6 +399,14 @@ class CriteriaLinker:
             other = spans[events[j]]
             gap = doc[other.end:current.start] if direction == -1 else doc[current.end:other.start]
             other_group = LABEL_GROUP.get(other.label_)
+            # a term and the examples bracketed after it ("antitumor therapy (e.g., chemotherapy, radiotherapy)
+            # within 30 days"): what dates the examples dates the term (not the other way: a word before the
+            # term is its own, and Chia draws no link from it into the examples)
+            if direction == -1 and _examples_open(gap):
+                out.append(events[j])
+                current = other
+                j += direction
+                continue
             # an enumeration may mix kinds ("MI, stroke, CABG or PCI within 6 months"): across kinds, only
             # where commas list the mentions
             if other_group != group and (other_group is None or group is None or not _enumerated(gap)):
@@ -407,6 +428,13 @@ class CriteriaLinker:
             current = other
             j += direction
         return out
+
+
+def _examples_open(gap: Span) -> bool:
+    """Whether the words between a term and the next mention open a bracket of its examples: "(", "(e.g.,",
+    "(such as", "(including"."""
+    words = [t.lower_ for t in gap]
+    return bool(words) and words[0] in ("(", "[") and all(w in EXAMPLE_LEAD for w in words[1:])
 
 
 def _enumerated(gap: Span) -> bool:

@@ -467,6 +467,8 @@ class CriteriaTagger:
         self._shared_heads = _word_forms(terms.coordination_heads)
         self._results = {word: kind for kind, phrases in terms.qualitative.items()
                          for phrase in phrases if " " not in phrase for word in _plural_variants(phrase)}
+        self._status = {phrase: direction for direction, phrases in terms.temporal.items()
+                        for phrase in phrases if " " not in phrase}
         for group, phrases in terms.age.items():
             concept = None if group == "age" else {"system": "AGE_GROUP", "code": group, "name": group.replace("_", " ")}
             self._add({"label": "AGE", "source": "terms", "concept": concept}, phrases)
@@ -556,6 +558,7 @@ class CriteriaTagger:
         if self._heads:
             self._treatments(doc, chosen, candidates)
         self._split_results(doc, chosen, candidates)
+        self._split_status(doc, chosen)
         chosen.extend(self._coordinated(doc, chosen, taken, inside))
         chosen.extend(self._elided(doc, chosen, taken, inside))
         chosen.extend(self._short_forms(doc, chosen, taken, inside))
@@ -630,6 +633,24 @@ class CriteriaTagger:
             value = Value(text=word.text, **QUALITATIVE_OPERATORS[self._results[word.lower_]]).model_dump()
             chosen[i] = (Span(doc, *rest, label="LAB"), data)
             chosen.append((Span(doc, word.i, word.i + 1, label="VALUE"), {"source": "terms", "concept": None, "value": value}))
+
+    def _split_status(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]]) -> None:
+        """A status word opening a treatment term ("Prior treatment", "current medications", "concomitant
+        therapy") places the treatment in time: tagged TEMPORAL on its own token, as Chia annotates it, so the
+        linker gives its status to the treatments the term names ("prior treatment with A, B or C"). The rest
+        keeps the term's code."""
+        for i, (span, data) in enumerate(chosen):
+            # "history and physical" is an examination, "pre-treatment" one word
+            if span.label_ not in ("DRUG", "PROCEDURE") or len(span) < 2 or not span[1].is_alpha or span[1].is_stop:
+                continue
+            direction = self._status.get(span[0].lower_)
+            if direction is None:
+                continue
+            word = span[0]
+            chosen[i] = (Span(doc, span.start + 1, span.end, label=span.label_), data)
+            window = Window(text=word.text, direction=direction).model_dump()
+            chosen.append((Span(doc, word.i, word.i + 1, label="TEMPORAL"), {"source": "terms", "concept": None,
+                                                                            "window": window}))
 
     def _place(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray, start_char: int,
                end_char: int, label: str, data: dict[str, Any]) -> None:
