@@ -79,6 +79,8 @@ from .structure import (
     capacity_clause,
     conditional_clauses,
     find_population,
+    indication_link,
+    opens_with_negation,
     patterns,
     permission_spans,
     sex_clauses,
@@ -278,6 +280,8 @@ class _Builder:
         judged = {e.id for e in entities if capacity is not None and e.end <= capacity[0]}
         # "treatment with X": the generic word gives no rule; X takes its status
         generic = self.generic_treatments(criterion, entities)
+        # "chemotherapy for prostate cancer": the cancer is what the treatment is for, not the criterion
+        treated = self.indications(entities)
         # "allergy to aspirin, clopidogrel": allergy rules for the agents, none for taking them, and the allergy
         # mention itself names no condition to exclude
         agents, allergy_words = allergens(criterion.text, criterion.start, entities)
@@ -287,6 +291,9 @@ class _Builder:
         negated_examples = parenthetical_examples(criterion, [e for e in entities if e.id not in consequence])
         if negated_examples:
             entities = [e.model_copy(update={"negated": True}) if e.id in negated_examples else e for e in entities]
+        if kind == "exclusion" and opens_with_negation(criterion.text):
+            # "No prior herpes zoster" under "Exclusion Criteria": written as a requirement, still an exclusion
+            entities = [e.model_copy(update={"negated": False}) if e.negated else e for e in entities]
         lead = self.alternative_list(criterion)
         if lead is not None:  # "one of the following risk factors for fracture:" names the list, asks nothing
             skip |= {e.id for e in entities if lead[0] <= e.start and e.end <= lead[1]}
@@ -310,6 +317,7 @@ class _Builder:
         for entity in main:
             word = generic.get(entity.id)
             self.entity_rule(criterion, entity, exceptions, kind, judged=entity.id in judged,
+                             treated=entity.id in treated,
                              historical=word is not None and (word.historical or bool(PAST_WORDS.search(word.text))),
                              allergy=entity.id in agents or entity.id in allergy_words,
                              window=inherited.get(entity.id))
@@ -412,6 +420,27 @@ class _Builder:
                     out[after.id] = entity
         return out
 
+    def indications(self, entities: list[Entity]) -> set[str]:
+        """Conditions a treatment mention is for ("chemotherapy for prostate cancer", "prior treatment of
+        hepatitis B or C"), and those listed with them, by id: the criterion is about the treatment, so a record
+        holding the bare condition cannot confirm it (the rule gets the qualifier 'treated')."""
+        text = self.analysis.trial.eligibility_text
+        ordered = sorted((e for e in entities if e.label not in ("VALUE", "TEMPORAL")), key=lambda e: e.start)
+        out: set[str] = set()
+        for before, after in zip(ordered, ordered[1:]):
+            if before.label not in ("DRUG", "PROCEDURE") or after.label != "CONDITION" or after.start < before.end \
+                    or not indication_link(text[before.end:after.start], before.text):
+                continue
+            out.add(after.id)
+            rest = ordered[ordered.index(after) + 1:]
+            previous = after
+            for other in rest:
+                if other.label != "CONDITION" or not LISTED_WITH.match(text[previous.end:other.start]):
+                    break
+                out.add(other.id)
+                previous = other
+        return out
+
     @staticmethod
     def inherited_windows(criterion: Criterion, entities: list[Entity], generic: dict[str, Entity],
                           lead: tuple[int, int, int] | None) -> dict[str, Window]:
@@ -512,7 +541,7 @@ class _Builder:
         )
 
     def entity_rule(self, criterion: Criterion, entity: Entity, exceptions: list[Entity], kind: str, *,
-                    historical: bool = False, judged: bool = False, allergy: bool = False,
+                    historical: bool = False, judged: bool = False, allergy: bool = False, treated: bool = False,
                     window: Window | None = None) -> None:
         category = "allergy" if allergy else _category(entity)
         if allergy and entity.label == "CONDITION":  # "allergy to X": the agents give the rules
@@ -527,7 +556,12 @@ class _Builder:
             "criterion": criterion.id, "kind": kind, "category": category, "concept": fields_concept,
             "polarity": _polarity(kind, entity.negated), "status": status,
             "window": entity.window if entity.window is not None and _window_has_extent(entity.window) else window,
-            "qualifiers": _qualifiers(entity, ["interfering"] if judged else ()),
+            # what a treatment is for, in a rule that excludes: the record must show the treatment ("prior treatment
+            # for hepatitis C" does not exclude untreated hepatitis C); a rule that requires it needs the condition
+            # all the same ("being considered for EsophyX treatment of GERD")
+            "qualifiers": _qualifiers(entity, [*(["interfering"] if judged else ()),
+                                               *(["treated"] if treated and _polarity(kind, entity.negated) == "exclude"
+                                                 else ())]),
             "exceptions": [RuleException(concept=e.concept, text=e.text, entity=e.id) for e in exceptions],
             "entity": entity.id, "text": criterion.text, "evidence": entity.text,
         }

@@ -79,6 +79,9 @@ class StructureCues(BaseModel):
     allergy_cues: list[str]
     generic_treatment: list[str]
     generic_treatment_links: list[str]
+    indication_links: list[str] = Field(min_length=1)
+    negation_openers: list[str] = Field(min_length=1)
+    indication_heads: list[str] = Field(min_length=1)
 
 
 def _alt(phrases: Sequence[str]) -> str:
@@ -142,6 +145,8 @@ class _Patterns:
     capacity: Cue
     allergy: Cue
     treatment_link: Cue
+    indication_link: Cue
+    negation_opener: Cue
 
 
 def load_cues(path: str | None = None) -> StructureCues:
@@ -162,6 +167,8 @@ def patterns() -> _Patterns:
         not_exclusion=Cue(c.not_exclusion), permission=Cue(c.permissions), requirement=Cue(c.requirement_statements),
         alternative_lead=Cue(c.alternative_leads), all_lead=Cue(c.all_leads), capacity=Cue(c.capacity),
         allergy=Cue(c.allergy_cues, suffix=r"\s*:?"), treatment_link=Cue(c.generic_treatment_links, anchored=True),
+        indication_link=Cue(c.indication_links, anchored=True, suffix=r"\s*$"),
+        negation_opener=Cue(c.negation_openers, prefix=r"(?:[-*•·\d.)]+\s*)?", anchored=True),
     )
 
 
@@ -571,7 +578,26 @@ def treatment_link(text_after: str) -> bool:
     return bool(patterns().treatment_link.match(text_after))
 
 
+def opens_with_negation(text: str) -> bool:
+    """Whether a criterion opens with a negation ("No prior herpes zoster"): in an exclusion list the item is
+    written as a requirement and its mentions still exclude."""
+    return bool(patterns().negation_opener.match(text))
+
+
+def indication_link(between: str, treatment: str) -> bool:
+    """Whether the words ``between`` a treatment mention and a condition say what the treatment is for
+    ("chemotherapy for prostate cancer"; "of" only after a therapy word: "treatment of hepatitis C", not
+    "resection of the tumour")."""
+    hit = patterns().indication_link.match(between)
+    if hit is None:
+        return False
+    if hit.group(0).strip().lower().split()[0] != "of":
+        return True
+    last = _WORDS.findall(treatment.lower())
+    return bool(last) and last[-1] in patterns().cues.indication_heads
+
+
 __all__ = ["Clause", "PopulationMatch", "StructureCues", "allergens", "alternative_lead", "capacity_clause",
            "main_statement", "names_people", "permission_spans", "sex_clauses", "sex_subject",
-           "conditional_clauses", "describe", "find_population", "load_cues", "patterns", "statement_kind",
-           "treatment_link"]
+           "conditional_clauses", "describe", "find_population", "indication_link", "load_cues",
+           "opens_with_negation", "patterns", "statement_kind", "treatment_link"]

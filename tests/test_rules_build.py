@@ -38,16 +38,19 @@ def text_rules(a: TrialAnalysis) -> list[Any]:
 
 
 @pytest.mark.parametrize(
-    "kind,negated,polarity",
+    "text,kind,negated,polarity",
     [
-        ("inclusion", False, "require"),
-        ("inclusion", True, "exclude"),   # "Inclusion: no serious infection"
-        ("exclusion", False, "exclude"),
-        ("exclusion", True, "require"),   # "Exclusion: no prior dialysis"
+        ("no prior dialysis", "inclusion", False, "require"),
+        ("no prior dialysis", "inclusion", True, "exclude"),   # "Inclusion: no serious infection"
+        ("no prior dialysis", "exclusion", False, "exclude"),
+        # "Exclusion: No prior dialysis" is an exclusion written as a requirement: dialysis still excludes
+        ("no prior dialysis", "exclusion", True, "exclude"),
+        # a negation inside the item turns it: those who have not had dialysis are excluded
+        ("patients who have not had dialysis", "exclusion", True, "require"),
     ],
 )
-def test_rules_build_polarity_combines_kind_and_negation(kind: str, negated: bool, polarity: str) -> None:
-    a = analysis("no prior dialysis", kind, [dict(text="dialysis", label="PROCEDURE", concept=DIALYSIS, negated=negated)])
+def test_rules_build_polarity_combines_kind_and_negation(text: str, kind: str, negated: bool, polarity: str) -> None:
+    a = analysis(text, kind, [dict(text="dialysis", label="PROCEDURE", concept=DIALYSIS, negated=negated)])
     (rule,) = text_rules(a)
     assert (rule.polarity, rule.category, rule.computable) == (polarity, "procedure", True)
 

@@ -1,0 +1,111 @@
+"""What a treatment is for is not itself the criterion (issue 22, wrong exclusions): "Prior treatment for hepatitis
+C" excludes patients treated for it, not every patient with hepatitis C. In an excluding rule the condition gets
+the qualifier "treated", which a record must confirm; a requirement still needs the condition."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import criteria_nlp
+from criteria_nlp import Analyzer
+from criteria_nlp.structure import indication_link
+
+
+@pytest.mark.parametrize(("between", "treatment", "expected"), [
+    (" for ", "Chemotherapy", True),
+    (" for the treatment of ", "drugs", True),
+    (" of ", "treatment", True),
+    (" of the ", "Resection", False),  # "resection of the tumour" treats nothing named
+    (" with ", "treatment", False),
+    (" for active ", "treatment", False),
+])
+def test_rules_indication_link_words(between: str, treatment: str, expected: bool) -> None:
+    assert indication_link(between, treatment) is expected
+
+
+def _rule(analyzer: Analyzer, text: str, evidence: str) -> criteria_nlp.Rule:
+    return next(r for r in analyzer(text).rules if r.evidence == evidence)
+
+
+@pytest.mark.parametrize(("text", "evidence"), [
+    ("Exclusion Criteria:\n- Prior treatment for hepatitis C\n", "hepatitis C"),
+    ("Exclusion Criteria:\n- Chemotherapy for prostate cancer within 12 months\n", "prostate cancer"),
+    ("Exclusion Criteria:\n- Previous therapy of psoriasis within the last 4 weeks\n", "psoriasis"),
+    # the negation reaches past "prior treatment for" (a HISTORICAL cue used to swallow "no prior")
+    ("Inclusion Criteria:\n- No prior treatment for hepatitis C\n", "hepatitis C"),
+])
+def test_rules_indication_of_an_excluded_treatment_is_qualified_treated(analyzer: Analyzer, text: str,
+                                                                       evidence: str) -> None:
+    rule = _rule(analyzer, text, evidence)
+    assert rule.polarity == "exclude" and "treated" in rule.qualifiers
+
+
+def test_rules_indication_of_a_required_treatment_is_required(analyzer: Analyzer) -> None:
+    rule = _rule(analyzer, "Inclusion Criteria:\n- Patients being considered for EsophyX treatment of GERD\n", "GERD")
+    assert rule.polarity == "require" and "treated" not in rule.qualifiers
+
+
+def test_rules_indication_keeps_its_window_off_the_condition(analyzer: Analyzer) -> None:
+    """'Previous therapy of psoriasis within the last 4 weeks': the window is the therapy's."""
+    rule = _rule(analyzer, "Exclusion Criteria:\n- Previous therapy of psoriasis within the last 4 weeks\n", "psoriasis")
+    assert rule.window is None
+
+
+@pytest.mark.parametrize(("conditions", "verdict"), [
+    ([{"code": "B18.2"}], "indeterminate"),  # hepatitis C, treatment not stated: unknown, never a fail
+    ([{"code": "B18.2", "qualifiers": ["treated"]}], "ineligible"),
+    ([{"code": "B18.2", "qualifiers": ["untreated"]}], "eligible"),
+    ([], "eligible"),  # no hepatitis C: never treated for it
+])
+def test_rules_indication_decides_the_verdict(analyzer: Analyzer, conditions: list[dict[str, object]],
+                                              verdict: str) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- Age 18 years or older\nExclusion Criteria:\n"
+                        "- Prior treatment for hepatitis C\n")
+    patient = {"id": "p", "as_of": dt.date(2026, 3, 1), "age": 50, "sex": "male", "conditions": conditions}
+    assert criteria_nlp.match(patient, analysis).verdict == verdict
+
+
+@pytest.mark.parametrize(("medications", "verdict"), [
+    ([], "eligible"),  # never treated with rituximab: the patient the trial wants, not a fail
+    ([{"code": "DB00073", "end": "2020-01-01"}], "ineligible"),
+])
+def test_rules_no_prior_treatment_with_is_an_exclusion(analyzer: Analyzer, medications: list[dict[str, str]],
+                                                       verdict: str) -> None:
+    """'No prior treatment with rituximab' in an inclusion list: the HISTORICAL cue 'prior treatment with' used to
+    swallow the negation 'no prior', and the rule required rituximab."""
+    analysis = analyzer("Inclusion Criteria:\n- No prior treatment with rituximab\n")
+    rule = next(r for r in analysis.rules if r.evidence == "rituximab")
+    assert (rule.polarity, rule.status) == ("exclude", "history")
+    patient = {"id": "p", "as_of": dt.date(2026, 3, 1), "age": 50, "sex": "male", "medications": medications}
+    assert criteria_nlp.match(patient, analysis).verdict == verdict
+
+
+@pytest.mark.parametrize(("text", "evidence"), [
+    ("Exclusion Criteria:\n- No prior Herpes Zoster.\n", "Herpes Zoster"),
+    ("Exclusion Criteria:\n- No other liver disease.\n", "liver disease"),
+    ("Exclusion Criteria:\n- 3. No history of stroke\n", "stroke"),
+])
+def test_rules_exclusion_item_opening_with_no_still_excludes(analyzer: Analyzer, text: str, evidence: str) -> None:
+    """'No prior Herpes Zoster' under 'Exclusion Criteria' is written as a requirement: zoster excludes. Read as a
+    double negative it required zoster and failed every patient without it."""
+    assert _rule(analyzer, text, evidence).polarity == "exclude"
+
+
+@pytest.mark.parametrize(("conditions", "verdict"), [
+    ([], "eligible"),
+    ([{"code": "B02.9", "onset": "2019-05-01"}], "ineligible"),
+])
+def test_rules_exclusion_item_opening_with_no_decides_the_verdict(analyzer: Analyzer,
+                                                                  conditions: list[dict[str, str]], verdict: str) -> None:
+    analysis = analyzer("Exclusion Criteria:\n- No prior Herpes Zoster.\n")
+    patient = {"id": "p", "as_of": dt.date(2026, 3, 1), "age": 50, "sex": "male", "conditions": conditions}
+    assert criteria_nlp.match(patient, analysis).verdict == verdict
+
+
+def test_rules_exclusion_item_with_a_later_negation_keeps_it(analyzer: Analyzer) -> None:
+    """A negation inside the item, not opening it, still turns it: 'Patients who have not received X' excludes
+    those who have not."""
+    rule = _rule(analyzer, "Exclusion Criteria:\n- Patients who have not received prior chemotherapy\n", "chemotherapy")
+    assert rule.polarity == "require"
