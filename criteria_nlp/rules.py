@@ -255,18 +255,23 @@ class _Builder:
     def criterion(self, criterion: Criterion) -> None:
         entities = self.by_criterion.get(criterion.id, [])
         start = len(self.rules)
-        if criterion.kind == "unknown":
+        kind_of_list = criterion.kind
+        if kind_of_list == "unknown" and self._reads_alone(criterion, entities):
+            # a criterion under no heading whose polarity its own words give: "No minors less than 18 years of
+            # age" excludes under any heading; "Age 18-45", "Males" can only be requirements
+            kind_of_list = "inclusion"
+        if kind_of_list == "unknown":
             self.add(kind="unknown", category="other", polarity="require", text=criterion.text,
                      criterion=criterion.id, computable=False,
                      reason="the criterion's kind (inclusion or exclusion) is unknown")
             return
-        stated = statement_kind(criterion.text, criterion.kind)
+        stated = statement_kind(criterion.text, kind_of_list)
         if stated == "permission":
-            self.add(kind=criterion.kind, category="other", polarity=_polarity(criterion.kind, False),
+            self.add(kind=kind_of_list, category="other", polarity=_polarity(criterion.kind, False),
                      text=criterion.text, criterion=criterion.id, computable=False,
                      reason="a permission (who may take part), not a requirement")
             return
-        kind = stated or criterion.kind
+        kind = stated or kind_of_list
         population = find_population(criterion.text, criterion.start, entities)
         if population is None:
             population = self.heading_population(criterion)
@@ -341,6 +346,15 @@ class _Builder:
             self.add(kind=kind, category="other", polarity=_polarity(kind, False),
                      text=criterion.text, criterion=criterion.id, computable=False,
                      reason="nothing in the criterion could be coded")
+
+    @staticmethod
+    def _reads_alone(criterion: Criterion, entities: list[Entity]) -> bool:
+        """Whether a criterion outside any inclusion or exclusion list says by itself which it is: it opens
+        with a negation ("No minors less than 18 years of age", "No past psychiatric history"), or it names
+        only an age or a sex ("Age 18-45.", "Males.")."""
+        if opens_with_negation(criterion.text):
+            return True
+        return bool(entities) and all(e.label in ("AGE", "SEX", "VALUE") for e in entities)
 
     @staticmethod
     def alternative_list(criterion: Criterion) -> tuple[int, int, int] | None:
@@ -605,6 +619,8 @@ class _Builder:
         out: list[Rule] = []
         context = criterion.text + " " + (self.parents[criterion.parent].text if criterion.parent in self.parents else "")
         by_id = {e.id: e for e in entities}
+        # "No patients less than or equal to 5 years old": ConText negates no age limit, the opening "No" does
+        denied = kind == "inclusion" and opens_with_negation(criterion.text)
         for entity in entities:
             if entity.label != "AGE":
                 continue
@@ -620,14 +636,14 @@ class _Builder:
                 for limit in [value, *others]:
                     out.append(self.add(
                         criterion=criterion.id, kind=kind, category="age",
-                        polarity=_polarity(kind, entity.negated), operator=limit.operator,
+                        polarity=_polarity(kind, entity.negated or denied), operator=limit.operator,
                         low=_years(limit, "low"), high=_years(limit, "high"), unit="years",
                         entity=entity.id, text=criterion.text, evidence=f"{entity.text} {limit.text}"))
             elif entity.concept is not None and entity.concept.code in AGE_GROUPS and self._age_group_is_subject(criterion, entity, entities):
                 operator, low, high = AGE_GROUPS[entity.concept.code]
                 out.append(self.add(
                     criterion=criterion.id, kind=kind, category="age",
-                    polarity=_polarity(kind, entity.negated), operator=operator, low=low, high=high,
+                    polarity=_polarity(kind, entity.negated or denied), operator=operator, low=low, high=high,
                     unit="years", entity=entity.id, text=criterion.text, evidence=entity.text,
                     concept=Concept(system="AGE_GROUP", code=entity.concept.code, name=entity.concept.name)))
         if out:
@@ -644,7 +660,7 @@ class _Builder:
                 continue
             out.append(self.add(
                 criterion=criterion.id, kind=kind, category="age",
-                polarity=_polarity(kind, entity.negated), operator=value.operator,
+                polarity=_polarity(kind, entity.negated or denied), operator=value.operator,
                 low=_years(value, "low"), high=_years(value, "high"), unit="years" if value.unit_canonical == "years" else value.unit,
                 entity=entity.id, text=criterion.text, evidence=value.text))
         return out

@@ -109,3 +109,40 @@ def test_rules_exclusion_item_with_a_later_negation_keeps_it(analyzer: Analyzer)
     those who have not."""
     rule = _rule(analyzer, "Exclusion Criteria:\n- Patients who have not received prior chemotherapy\n", "chemotherapy")
     assert rule.polarity == "require"
+
+
+HEADINGLESS = ("Must have employee status at the National Institutes of Health.\n\nAge greater than 18 years.\n\n"
+               "No minors less than 18 years of age.\n\nNo past psychiatric history.\n")
+
+
+def test_rules_headingless_criteria_read_alone_where_their_words_say(analyzer: Analyzer) -> None:
+    """Criteria under no heading: an item opening with 'No' excludes and an age-only item requires, whatever the
+    list; an affirmative item about anything else stays unread (its list is unknown)."""
+    analysis = analyzer(HEADINGLESS)
+    assert {c.kind for c in analysis.criteria if c.role == "criterion"} == {"unknown"}
+    by_text = {}
+    for rule in analysis.rules:
+        by_text.setdefault(rule.text.strip(), []).append(rule)
+    assert all(not r.computable for r in by_text["Must have employee status at the National Institutes of Health."])
+    assert {(r.category, r.polarity) for r in by_text["Age greater than 18 years."]} == {("age", "require")}
+    assert all(r.polarity == "exclude" for r in by_text["No minors less than 18 years of age."])
+    assert {(r.category, r.polarity, r.status) for r in by_text["No past psychiatric history."] if r.computable} \
+        == {("condition", "exclude", "history")}
+
+
+@pytest.mark.parametrize(("age", "verdict"), [(30, "indeterminate"), (3, "ineligible")])
+def test_rules_headingless_age_decides_the_verdict(analyzer: Analyzer, age: int, verdict: str) -> None:
+    patient = {"id": "p", "as_of": dt.date(2026, 3, 1), "age": age, "sex": "male"}
+    assert criteria_nlp.match(patient, analyzer(HEADINGLESS)).verdict == verdict
+
+
+@pytest.mark.parametrize("text", ["Inclusion Criteria:\n- No patients less than or equal to 5 years old.\n",
+                                  "Inclusion Criteria:\n- No minors less than 18 years of age.\n",
+                                  "Exclusion Criteria:\n- No patients less than or equal to 5 years old.\n"])
+def test_rules_age_limit_after_an_opening_no_excludes(analyzer: Analyzer, text: str) -> None:
+    """ConText negates no age limit: 'No patients less than or equal to 5 years old' required age <= 5 and
+    failed every adult."""
+    rules = [r for r in analyzer(text).rules if r.category == "age"]
+    assert rules and all(r.polarity == "exclude" for r in rules)
+    patient = {"id": "p", "as_of": dt.date(2026, 3, 1), "age": 30, "sex": "male"}
+    assert criteria_nlp.match(patient, analyzer(text)).verdict == "eligible"
