@@ -347,11 +347,16 @@ class _Builder:
                      text=criterion.text, criterion=criterion.id, computable=False,
                      reason="nothing in the criterion could be coded")
 
-    @staticmethod
-    def _reads_alone(criterion: Criterion, entities: list[Entity]) -> bool:
-        """Whether a criterion outside any inclusion or exclusion list says by itself which it is: it opens
-        with a negation ("No minors less than 18 years of age", "No past psychiatric history"), or it names
-        only an age or a sex ("Age 18-45.", "Males.")."""
+    def _reads_alone(self, criterion: Criterion, entities: list[Entity]) -> bool:
+        """Whether a criterion under no heading at all says by itself which kind it is: it opens with a
+        negation ("No minors less than 18 years of age", "No past psychiatric history"), or it names only an
+        age or a sex ("Age 18-45.", "Males."). An item under a lead-in or heading that left its kind unknown
+        ("Allowed:", "Discouraged:") is not read."""
+        parent = criterion.parent
+        while parent is not None and parent in self.parents:
+            if self.parents[parent].role != "criterion":
+                return False
+            parent = self.parents[parent].parent
         if opens_with_negation(criterion.text):
             return True
         return bool(entities) and all(e.label in ("AGE", "SEX", "VALUE") for e in entities)
