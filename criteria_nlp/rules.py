@@ -80,6 +80,8 @@ from .structure import (
     conditional_clauses,
     find_population,
     indication_link,
+    names_means,
+    negation_reach,
     opens_with_negation,
     patterns,
     permission_spans,
@@ -147,6 +149,22 @@ _UNTAGGED_ITEM = rf"(?:{_PLAIN_WORD}\s+){{0,2}}{_PLAIN_WORD}"
 UNTAGGED_LIST = re.compile(rf"(?i)^[\s,;]*(?:{_UNTAGGED_ITEM}\s*[,;]\s*)*(?:{_UNTAGGED_ITEM}\s*,?\s+)?(?:and/or|or)\s+"
                            rf"(?:(?:has|have|had|is|are|was|were)\s+)?(?:(?:either|a|an|the|any|other)\s+)?"
                            rf"(?:(?:{_PLAIN_WORD}\s+){{0,3}}|(?:{_PLAIN_WORD}\s+){{1,2}}of\s+(?:(?:a|an|the|any)\s+)?)$")
+
+
+#: a mention right after "for" is what another noun is for ("etiologies for elevated blood pressure")
+_FOR_BEFORE = re.compile(r"(?i)\bfor\s+(?:the\s+|an?\s+)?$")
+
+
+def _governed(entity: Entity, governed: int, low: int, high: int) -> Entity:
+    """An entity of an inclusion item opening with a negation: negated before ``governed``, an exception
+    between ``low`` and ``high`` (values, times, ages and sexes as they were)."""
+    if entity.label in ("VALUE", "TEMPORAL", "AGE", "SEX"):
+        return entity
+    if entity.end <= governed and not entity.negated and not entity.excepted:
+        return entity.model_copy(update={"negated": True})
+    if low <= entity.start and entity.end <= high and not entity.excepted:
+        return entity.model_copy(update={"excepted": True, "negated": False})
+    return entity
 
 
 def _years(value: Any, field: str) -> float | None:
@@ -299,6 +317,16 @@ class _Builder:
         if kind == "exclusion" and opens_with_negation(criterion.text):
             # "No prior herpes zoster" under "Exclusion Criteria": written as a requirement, still an exclusion
             entities = [e.model_copy(update={"negated": False}) if e.negated else e for e in entities]
+        elif kind == "inclusion" and (reach := negation_reach(criterion.text)) is not None:
+            # "No history of CVA, seizure disorder, aseptic meningitis, transverse myelitis or CNS disease": the
+            # opening "No" governs its sentence past ConText's six words; "except: ..." names its exceptions
+            governed, (low, high) = criterion.start + reach[0], (criterion.start + reach[1], criterion.start + reach[2])
+            # not the means of finding something ("estimated by echocardiography") nor what another noun is
+            # for ("other etiologies for elevated blood pressure")
+            text = self.analysis.trial.eligibility_text
+            entities = [e if e.label == "PROCEDURE" and names_means(text[criterion.start:e.start])
+                        or _FOR_BEFORE.search(text[criterion.start:e.start])
+                        else _governed(e, governed, low, high) for e in entities]
         lead = self.alternative_list(criterion)
         if lead is not None:  # "one of the following risk factors for fracture:" names the list, asks nothing
             skip |= {e.id for e in entities if lead[0] <= e.start and e.end <= lead[1]}

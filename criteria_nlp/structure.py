@@ -81,6 +81,8 @@ class StructureCues(BaseModel):
     generic_treatment_links: list[str]
     indication_links: list[str] = Field(min_length=1)
     negation_openers: list[str] = Field(min_length=1)
+    negation_exceptions: list[str] = Field(min_length=1)
+    means_words: list[str] = Field(min_length=1)
     indication_heads: list[str] = Field(min_length=1)
 
 
@@ -147,6 +149,8 @@ class _Patterns:
     treatment_link: Cue
     indication_link: Cue
     negation_opener: Cue
+    negation_exception: Cue
+    means: Cue
 
 
 def load_cues(path: str | None = None) -> StructureCues:
@@ -169,6 +173,8 @@ def patterns() -> _Patterns:
         allergy=Cue(c.allergy_cues, suffix=r"\s*:?"), treatment_link=Cue(c.generic_treatment_links, anchored=True),
         indication_link=Cue(c.indication_links, anchored=True, suffix=r"\s*$"),
         negation_opener=Cue(c.negation_openers, prefix=r"(?:[-*•·\d.)]+\s*)?", anchored=True),
+        negation_exception=Cue(c.negation_exceptions),
+        means=Cue(c.means_words, suffix=r"\s*$"),
     )
 
 
@@ -584,6 +590,28 @@ def opens_with_negation(text: str) -> bool:
     return bool(patterns().negation_opener.match(text))
 
 
+def negation_reach(text: str) -> tuple[int, int, int] | None:
+    """For a criterion opening with a negation ("No history of CVA, seizure disorder, aseptic meningitis,
+    transverse myelitis or CNS disease"), offsets into ``text``: where what the negation governs ends (past
+    ConText's scope: its first sentence up to a colon or an exception word), and the start and end of its
+    exceptions ("except: adequately treated basal cell carcinoma"; empty without an exception word). None for
+    a criterion not opening with a negation."""
+    if not opens_with_negation(text):
+        return None
+    first = _SENTENCE_END.search(text)
+    sentence_end = first.start() if first is not None else len(text)
+    hit = patterns().negation_exception.search(text[:sentence_end])
+    colon = text.find(":", 0, sentence_end)
+    end = min(x for x in (hit.start() if hit else sentence_end, colon if colon >= 0 else sentence_end, sentence_end))
+    return end, (hit.end() if hit else sentence_end), sentence_end
+
+
+def names_means(text_before: str) -> bool:
+    """Whether the words right before a mention make it the means of finding something ("estimated by
+    echocardiography", "on CT", "documented by biopsy")."""
+    return bool(patterns().means.search(text_before[-30:]))
+
+
 def indication_link(between: str, treatment: str) -> bool:
     """Whether the words ``between`` a treatment mention and a condition say what the treatment is for
     ("chemotherapy for prostate cancer"; "of" only after a therapy word: "treatment of hepatitis C", not
@@ -600,4 +628,5 @@ def indication_link(between: str, treatment: str) -> bool:
 __all__ = ["Clause", "PopulationMatch", "StructureCues", "allergens", "alternative_lead", "capacity_clause",
            "main_statement", "names_people", "permission_spans", "sex_clauses", "sex_subject",
            "conditional_clauses", "describe", "find_population", "indication_link", "load_cues",
-           "opens_with_negation", "patterns", "statement_kind", "treatment_link"]
+           "names_means", "negation_reach", "opens_with_negation", "patterns", "statement_kind",
+           "treatment_link"]

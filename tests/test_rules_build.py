@@ -40,9 +40,11 @@ def text_rules(a: TrialAnalysis) -> list[Any]:
 @pytest.mark.parametrize(
     "text,kind,negated,polarity",
     [
-        ("no prior dialysis", "inclusion", False, "require"),
+        ("prior dialysis", "inclusion", False, "require"),
         ("no prior dialysis", "inclusion", True, "exclude"),   # "Inclusion: no serious infection"
-        ("no prior dialysis", "exclusion", False, "exclude"),
+        # an opening "no" governs its sentence even where ConText's scope did not reach the mention
+        ("no prior dialysis", "inclusion", False, "exclude"),
+        ("prior dialysis", "exclusion", False, "exclude"),
         # "Exclusion: No prior dialysis" is an exclusion written as a requirement: dialysis still excludes
         ("no prior dialysis", "exclusion", True, "exclude"),
         # a negation inside the item turns it: those who have not had dialysis are excluded

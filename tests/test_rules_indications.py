@@ -146,3 +146,38 @@ def test_rules_age_limit_after_an_opening_no_excludes(analyzer: Analyzer, text: 
     assert rules and all(r.polarity == "exclude" for r in rules)
     patient = {"id": "p", "as_of": dt.date(2026, 3, 1), "age": 30, "sex": "male"}
     assert criteria_nlp.match(patient, analyzer(text)).verdict == "eligible"
+
+
+def _healthy(**facts: object) -> dict[str, object]:
+    return {"id": "p", "as_of": dt.date(2026, 3, 1), "age": 50, "sex": "male", "conditions": [], "medications": [],
+            "procedures": [], **facts}
+
+
+def test_rules_opening_no_governs_its_sentence_past_context_scope(analyzer: Analyzer) -> None:
+    """'No history of CVA, seizure disorder, aseptic meningitis, transverse myelitis or CNS disease': ConText's
+    six-word scope stopped before the last items, which were then required of every patient."""
+    analysis = analyzer("Inclusion Criteria:\n- No history of cerebrovascular accidents, seizure disorder, aseptic "
+                        "meningitis, transverse myelitis or central nervous system disease.\n")
+    assert {r.polarity for r in analysis.rules if r.category == "condition"} == {"exclude"}
+    assert criteria_nlp.match(_healthy(), analysis).verdict == "eligible"
+
+
+def test_rules_opening_no_names_its_exceptions(analyzer: Analyzer) -> None:
+    analysis = analyzer("Inclusion Criteria:\n- No second malignancy within 5 years except: superficial "
+                        "non-melanomatous skin cancer and carcinoma in situ of the cervix\n")
+    rules = [r for r in analysis.rules if r.category == "condition"]
+    assert [(r.evidence, r.polarity) for r in rules] == [("second malignancy", "exclude")]
+    exceptions = [x.text for x in rules[0].exceptions]
+    assert len(exceptions) == 2 and exceptions[0].endswith("skin cancer") and exceptions[1] == "carcinoma in situ of the cervix"
+    assert criteria_nlp.match(_healthy(), analysis).verdict == "eligible"
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    # the method of measuring is not excluded
+    ("No patients with LV septal wall thickness less than 15 mm estimated by echocardiography.", "echocardiography"),
+    # what an etiology is for is not excluded
+    ("No renovascular hypertension or other etiologies for elevated blood pressure.", "elevated blood pressure"),
+])
+def test_rules_opening_no_leaves_means_and_purposes(analyzer: Analyzer, text: str, kept: str) -> None:
+    analysis = analyzer(f"Inclusion Criteria:\n- {text}\n")
+    assert not [r for r in analysis.rules if r.evidence == kept and r.polarity == "exclude"]
