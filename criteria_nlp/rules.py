@@ -10,14 +10,20 @@ How a rule is read from a criterion:
 
 * **polarity**: ``require`` for an inclusion criterion, ``exclude`` for an
   exclusion one, flipped by negation ("Inclusion: no serious infection" ->
-  exclude serious infection; "Exclusion: no prior dialysis" -> require prior
-  dialysis). What a sentence states wins over its list
-  (:func:`criteria_nlp.structure.statement_kind`): "... will not be eligible"
-  in an inclusion list is an exclusion, "Patients must (not) have ..." in an
-  exclusion list a requirement, and a permission ("Patients with treated brain
-  metastases are eligible") gives one non-computable rule. A criterion whose
-  kind is unknown (text without headers) gives non-computable rules: its
-  polarity cannot be known.
+  exclude serious infection; "Exclusion: patients who have not had dialysis" ->
+  require dialysis). An item opening with "No" is the exception: under
+  Exclusion Criteria it is an exclusion written as a requirement ("No prior
+  herpes zoster" excludes zoster), and in an inclusion its "No" governs the
+  first sentence past ConText's scope, the words after "except" being its
+  exceptions (:func:`criteria_nlp.structure.negation_reach`). What a sentence
+  states wins over its list (:func:`criteria_nlp.structure.statement_kind`):
+  "... will not be eligible" in an inclusion list is an exclusion, "Patients
+  must (not) have ..." in an exclusion list a requirement, and a permission
+  ("Patients with treated brain metastases are eligible") gives one
+  non-computable rule. A criterion whose kind is unknown (text without
+  headers) gives non-computable rules, unless it stands under no heading or
+  lead-in and says by itself what it is (it opens with "No", or names only an
+  age or a sex).
 * **population** (``applies_to``): a criterion naming a narrower group binds
   only it ("Women of childbearing potential must ...", "... required of
   fertile patients", "for women aged 40 and over", "If age is 40 to 45 years,
@@ -285,7 +291,7 @@ class _Builder:
             return
         stated = statement_kind(criterion.text, kind_of_list)
         if stated == "permission":
-            self.add(kind=kind_of_list, category="other", polarity=_polarity(criterion.kind, False),
+            self.add(kind=kind_of_list, category="other", polarity=_polarity(kind_of_list, False),
                      text=criterion.text, criterion=criterion.id, computable=False,
                      reason="a permission (who may take part), not a requirement")
             return
