@@ -88,6 +88,7 @@ from .structure import (
     indication_link,
     names_means,
     negation_reach,
+    negative_result_reach,
     opens_with_negation,
     patterns,
     permission_spans,
@@ -333,6 +334,12 @@ class _Builder:
             entities = [e if e.label == "PROCEDURE" and names_means(text[criterion.start:e.start])
                         or _FOR_BEFORE.search(text[criterion.start:e.start])
                         else _governed(e, governed, low, high) for e in entities]
+        elif kind == "inclusion" and (end := negative_result_reach(criterion.text)) is not None:
+            # "Negative serology for HIV infection", "Negative status for hepatitis B and C": the conditions must
+            # be absent; a test keeps "negative" as its value
+            entities = [e.model_copy(update={"negated": True})
+                        if e.label in ("CONDITION", "OBSERVATION") and e.end <= criterion.start + end and not e.excepted
+                        else e for e in entities]
         lead = self.alternative_list(criterion)
         if lead is not None:  # "one of the following risk factors for fracture:" names the list, asks nothing
             skip |= {e.id for e in entities if lead[0] <= e.start and e.end <= lead[1]}

@@ -83,6 +83,7 @@ class StructureCues(BaseModel):
     negation_openers: list[str] = Field(min_length=1)
     negation_exceptions: list[str] = Field(min_length=1)
     means_words: list[str] = Field(min_length=1)
+    negative_result_openers: list[str] = Field(min_length=1)
     indication_heads: list[str] = Field(min_length=1)
 
 
@@ -151,6 +152,7 @@ class _Patterns:
     negation_opener: Cue
     negation_exception: Cue
     means: Cue
+    negative_result: Cue
 
 
 def load_cues(path: str | None = None) -> StructureCues:
@@ -175,6 +177,7 @@ def patterns() -> _Patterns:
         negation_opener=Cue(c.negation_openers, prefix=r"(?:[-*•·\d.)]+\s*)?", anchored=True),
         negation_exception=Cue(c.negation_exceptions),
         means=Cue(c.means_words, suffix=r"\s*$"),
+        negative_result=Cue(c.negative_result_openers, prefix=r"(?:[-*•·\d.)]+\s*)?", anchored=True),
     )
 
 
@@ -606,6 +609,15 @@ def negation_reach(text: str) -> tuple[int, int, int] | None:
     return end, (hit.end() if hit else sentence_end), sentence_end
 
 
+def negative_result_reach(text: str) -> int | None:
+    """For an inclusion item asking for a negative result ("Negative serology for HIV infection ..."), the end
+    of its first sentence, whose conditions must be absent; None for any other item."""
+    if not patterns().negative_result.match(text):
+        return None
+    first = _SENTENCE_END.search(text)
+    return first.start() if first is not None else len(text)
+
+
 def names_means(text_before: str) -> bool:
     """Whether the words right before a mention make it the means of finding something ("estimated by
     echocardiography", "on CT", "documented by biopsy")."""
@@ -628,5 +640,5 @@ def indication_link(between: str, treatment: str) -> bool:
 __all__ = ["Clause", "PopulationMatch", "StructureCues", "allergens", "alternative_lead", "capacity_clause",
            "main_statement", "names_people", "permission_spans", "sex_clauses", "sex_subject",
            "conditional_clauses", "describe", "find_population", "indication_link", "load_cues",
-           "names_means", "negation_reach", "opens_with_negation", "patterns", "statement_kind",
+           "names_means", "negation_reach", "negative_result_reach", "opens_with_negation", "patterns", "statement_kind",
            "treatment_link"]
