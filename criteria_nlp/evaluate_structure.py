@@ -460,10 +460,15 @@ def score_files(files: Iterable[ChiaFile], analyzer: Any, *, split: str | None =
                 # neither found nor spurious: a link Chia implies, or a second link to a gold pair already found
                 # (two predicted mentions inside one gold one: "fasting plasma glucose (FPG)")
                 neutral = gold + [q for q in implied_by_line.get(i, ()) if q.relation == relation]
-                implied = [p for j, p in enumerate(pred) if j not in used and
-                           (any(_matches(q, p) for q in neutral) or _in_hole(p, holes, annotated))]
-                ignored[relation] += sum(1 for p in implied if _in_hole(p, holes, annotated)
-                                         and not any(_matches(q, p) for q in neutral))
+                implied: list[Pair] = []
+                for j, p in enumerate(pred):
+                    if j in used:
+                        continue
+                    if any(_matches(q, p) for q in neutral):
+                        implied.append(p)
+                    elif _in_hole(p, holes, annotated):
+                        implied.append(p)
+                        ignored[relation] += 1
                 tallies = [counts[relation]]
                 if relation == "OR" and f.kind == "inclusion":
                     tallies.append(counts[INCLUSION_OR])

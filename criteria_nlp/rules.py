@@ -487,14 +487,13 @@ class _Builder:
         text = self.analysis.trial.eligibility_text
         ordered = sorted((e for e in entities if e.label not in ("VALUE", "TEMPORAL")), key=lambda e: e.start)
         out: set[str] = set()
-        for before, after in zip(ordered, ordered[1:]):
+        for k, (before, after) in enumerate(zip(ordered, ordered[1:])):
             if before.label not in ("DRUG", "PROCEDURE") or after.label != "CONDITION" or after.start < before.end \
                     or not indication_link(text[before.end:after.start], before.text):
                 continue
             out.add(after.id)
-            rest = ordered[ordered.index(after) + 1:]
             previous = after
-            for other in rest:
+            for other in ordered[k + 2:]:
                 if other.label != "CONDITION" or not LISTED_WITH.match(text[previous.end:other.start]):
                     break
                 out.add(other.id)

@@ -160,6 +160,10 @@ def load_cues(path: str | None = None) -> StructureCues:
     return load_validated(StructureCues, RESOURCE, path)
 
 
+#: a bullet or item number before an item's first word ("- No ...", "3. No ...")
+_BULLET = r"(?:[-*•·\d.)]+\s*)?"
+
+
 @functools.lru_cache(maxsize=1)
 def patterns() -> _Patterns:
     """The packaged cues, compiled once."""
@@ -174,10 +178,10 @@ def patterns() -> _Patterns:
         alternative_lead=Cue(c.alternative_leads), all_lead=Cue(c.all_leads), capacity=Cue(c.capacity),
         allergy=Cue(c.allergy_cues, suffix=r"\s*:?"), treatment_link=Cue(c.generic_treatment_links, anchored=True),
         indication_link=Cue(c.indication_links, anchored=True, suffix=r"\s*$"),
-        negation_opener=Cue(c.negation_openers, prefix=r"(?:[-*•·\d.)]+\s*)?", anchored=True),
+        negation_opener=Cue(c.negation_openers, prefix=_BULLET, anchored=True),
         negation_exception=Cue(c.negation_exceptions),
         means=Cue(c.means_words, suffix=r"\s*$"),
-        negative_result=Cue(c.negative_result_openers, prefix=r"(?:[-*•·\d.)]+\s*)?", anchored=True),
+        negative_result=Cue(c.negative_result_openers, prefix=_BULLET, anchored=True),
     )
 
 
@@ -196,8 +200,7 @@ _RELATIVE_BEFORE = re.compile(r"(?i)\b(?:who|that|which|whose|if|when|unless)\b[
 def main_statement(text: str) -> str:
     """A criterion's main statement: its first sentence, brackets left out (where carve-outs stand: "(topical
     treatment is allowed)"), blanked so that offsets stay those of ``text``."""
-    first = _SENTENCE_END.search(text)
-    head = text[:first.start()] if first is not None else text
+    head = text[:_first_sentence_end(text)]
     out = list(head)
     depth = 0
     for i, ch in enumerate(head):
@@ -211,6 +214,12 @@ def main_statement(text: str) -> str:
 
 
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])\.\s+(?=[A-Z(])|;\s")
+
+
+def _first_sentence_end(text: str) -> int:
+    """Where a criterion's first sentence ends (its length when it has one sentence)."""
+    first = _SENTENCE_END.search(text)
+    return first.start() if first is not None else len(text)
 
 
 def statement_kind(text: str, kind: str) -> StatementKind | None:
@@ -601,11 +610,10 @@ def negation_reach(text: str) -> tuple[int, int, int] | None:
     a criterion not opening with a negation."""
     if not opens_with_negation(text):
         return None
-    first = _SENTENCE_END.search(text)
-    sentence_end = first.start() if first is not None else len(text)
+    sentence_end = _first_sentence_end(text)
     hit = patterns().negation_exception.search(text[:sentence_end])
     colon = text.find(":", 0, sentence_end)
-    end = min(x for x in (hit.start() if hit else sentence_end, colon if colon >= 0 else sentence_end, sentence_end))
+    end = min(hit.start() if hit else sentence_end, colon if colon >= 0 else sentence_end)
     return end, (hit.end() if hit else sentence_end), sentence_end
 
 
@@ -614,8 +622,7 @@ def negative_result_reach(text: str) -> int | None:
     of its first sentence, whose conditions must be absent; None for any other item."""
     if not patterns().negative_result.match(text):
         return None
-    first = _SENTENCE_END.search(text)
-    return first.start() if first is not None else len(text)
+    return _first_sentence_end(text)
 
 
 def names_means(text_before: str) -> bool:
