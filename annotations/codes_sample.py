@@ -2,7 +2,9 @@
 
 Standard library only.  Usage (from the repository root):
 
-    python annotations/codes_sample.py [CHIA_DIR] > sample.jsonl
+    python annotations/codes_sample.py [CHIA_DIR] [--seed N]
+        [--quota Condition=80,Drug=50,Procedure=30,Measurement=40]
+        [--exclude FILE.jsonl] > sample.jsonl
 
 CHIA_DIR defaults to ../shared/data/chia (the brat files of the Chia corpus,
 Kury et al., Scientific Data 7, 281 (2020), CC BY 4.0).
@@ -17,6 +19,17 @@ random.Random(25) per label, labels in that order.  The sample is then sorted
 by (label order, file, entity number).  Each record carries the criterion: the
 line of the .txt file that holds the span, with trailing whitespace removed;
 start/end are offsets into that line.
+
+Options (the defaults give the sample of codes.jsonl, unchanged):
+  --seed N          the random.Random seed (default 25);
+  --quota L=n,...   the number drawn per label; labels not named keep their
+                    default quota, a quota of 0 draws none; labels are always
+                    drawn and ordered Condition, Drug, Procedure, Measurement;
+  --exclude FILE    a JSONL file whose records' "id" fields are removed from
+                    the pools before drawing (repeatable).  The held-out sample
+                    annotations/codes_heldout.jsonl is
+                    --seed 26 --quota Condition=80,Drug=50,Procedure=30,Measurement=40
+                    --exclude annotations/codes.jsonl.
 """
 import json
 import os
@@ -52,22 +65,41 @@ def locate(raw, start, end):
     return line, start - line_start, end - line_start
 
 
-def sample(chia):
+def parse_quota(text):
+    """'Condition=80,Drug=50' -> the default QUOTAS with those numbers replaced."""
+    quotas = dict(QUOTAS)
+    for part in text.split(","):
+        label, _, n = part.partition("=")
+        label = label.strip()
+        if label not in quotas or not n.strip().isdigit():
+            raise ValueError("bad quota %r (labels: %s)" % (part, ", ".join(quotas)))
+        quotas[label] = int(n)
+    return [(label, quotas[label]) for label, _ in QUOTAS]
+
+
+def read_ids(path):
+    """The "id" fields of a JSONL file."""
+    with open(path, encoding="utf-8") as f:
+        return {json.loads(line)["id"] for line in f if line.strip()}
+
+
+def sample(chia, seed=SEED, quotas=QUOTAS, exclude=()):
     with open(os.path.join(HERE, "chia_split.json"), encoding="utf-8") as f:
         dev = json.load(f)["dev"]
-    pool = {label: [] for label, _ in QUOTAS}
+    exclude = set(exclude)
+    pool = {label: [] for label, _ in quotas}
     for nct in sorted(dev):
         for part in ("inc", "exc"):
             name = "%s_%s" % (nct, part)
             if not os.path.exists(os.path.join(chia, name + ".ann")):
                 continue
             for tid, label, start, end, text in entities(chia, name):
-                if label in pool:
+                if label in pool and "%s:%s" % (name, tid) not in exclude:
                     pool[label].append((name, int(tid[1:]), start, end, text))
     out = []
-    for label, n in QUOTAS:
+    for label, n in quotas:
         pairs = sorted(pool[label], key=lambda e: (e[0], e[1]))
-        chosen = random.Random(SEED).sample(pairs, n)
+        chosen = random.Random(seed).sample(pairs, n)
         for name, num, start, end, text in sorted(chosen, key=lambda e: (e[0], e[1])):
             with open(os.path.join(chia, name + ".txt"), encoding="utf-8", newline="") as f:
                 raw = f.read()
@@ -77,9 +109,40 @@ def sample(chia):
     return out, {label: len(pool[label]) for label in pool}
 
 
+def parse_args(argv):
+    """(chia, seed, quotas, exclude ids) from the command line (argv[1:])."""
+    args = list(argv)
+    seed, quotas, exclude = SEED, QUOTAS, set()
+    chia = None
+    while args:
+        a = args.pop(0)
+        if a in ("--seed", "--quota", "--exclude"):
+            if not args:
+                raise SystemExit("%s needs a value" % a)
+            v = args.pop(0)
+            if a == "--seed":
+                seed = int(v)
+            elif a == "--quota":
+                try:
+                    quotas = parse_quota(v)
+                except ValueError as exc:
+                    raise SystemExit(str(exc))
+            else:
+                exclude |= read_ids(v)
+        elif a.startswith("--"):
+            raise SystemExit("unknown option %s" % a)
+        elif chia is None:
+            chia = a
+        else:
+            raise SystemExit("one CHIA_DIR only")
+    if chia is None:
+        chia = os.path.join(HERE, "..", "..", "shared", "data", "chia")
+    return chia, seed, quotas, exclude
+
+
 def main(argv):
-    chia = argv[1] if len(argv) > 1 else os.path.join(HERE, "..", "..", "shared", "data", "chia")
-    records, sizes = sample(chia)
+    chia, seed, quotas, exclude = parse_args(argv[1:])
+    records, sizes = sample(chia, seed, quotas, exclude)
     for r in records:
         print(json.dumps(r, ensure_ascii=False))
     print("pool sizes: %s" % sizes, file=sys.stderr)
