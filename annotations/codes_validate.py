@@ -4,10 +4,23 @@ Standard library only; simple_icd_10_cm is used when importable to check that
 ICD-10-CM codes and range ends exist (otherwise that check is skipped).
 
     python annotations/codes_validate.py [CODES_JSONL] [--chia CHIA_DIR]
+        [--file CODES_JSONL] [--seed N]
+        [--quota Condition=80,Drug=50,Procedure=30,Measurement=40]
+        [--exclude FILE.jsonl]
 
 With a Chia directory (default ../shared/data/chia when it exists) the file is
 also compared with the sample that codes_sample.py draws: same ids, in the same
 order, with the same mention, offsets and criterion.  Exit status 1 on any error.
+
+--file names the file to check (same as the positional argument; default
+codes.jsonl).  --seed, --quota and --exclude mirror codes_sample.py: they give
+the quotas the counts are held to and the sample the file is compared with;
+with --exclude, no id of the excluded file may appear in the checked one (this
+is checked with or without the Chia directory).  The held-out file is checked by
+
+    python annotations/codes_validate.py --file annotations/codes_heldout.jsonl \
+        --seed 26 --quota Condition=80,Drug=50,Procedure=30,Measurement=40 \
+        --exclude annotations/codes.jsonl
 """
 import json
 import os
@@ -154,14 +167,42 @@ def check(rec, n, errors):
                 err("LOINC %r fails its check digit" % c)
 
 
-def main(argv):
-    args = [a for a in argv[1:]]
-    chia = None
-    if "--chia" in args:
-        i = args.index("--chia")
-        chia = args[i + 1]
+def option(args, name, repeat=False):
+    """Remove `name VALUE` from args; its value (a list of them when repeat)."""
+    values = []
+    while name in args:
+        i = args.index(name)
+        if i + 1 >= len(args):
+            raise SystemExit("%s needs a value" % name)
+        values.append(args[i + 1])
         del args[i:i + 2]
-    path = args[0] if args else os.path.join(HERE, "codes.jsonl")
+    if repeat:
+        return values
+    return values[-1] if values else None
+
+
+def main(argv):
+    sys.path.insert(0, HERE)
+    import codes_sample
+    args = [a for a in argv[1:]]
+    chia = option(args, "--chia")
+    path = option(args, "--file")
+    seed = option(args, "--seed")
+    seed = codes_sample.SEED if seed is None else int(seed)
+    quota = option(args, "--quota")
+    try:
+        quotas = codes_sample.parse_quota(quota) if quota else codes_sample.QUOTAS
+    except ValueError as exc:
+        raise SystemExit(str(exc))
+    quota_of = dict(quotas)
+    exclude_files = option(args, "--exclude", repeat=True)
+    exclude = set()
+    for f in exclude_files:
+        exclude |= codes_sample.read_ids(f)
+    if path is None:
+        path = args[0] if args else os.path.join(HERE, "codes.jsonl")
+    elif args:
+        raise SystemExit("give the file once (positional or --file)")
     default_chia = os.path.join(HERE, "..", "..", "shared", "data", "chia")
     if chia is None and os.path.isdir(default_chia):
         chia = default_chia
@@ -179,13 +220,12 @@ def main(argv):
     ids = Counter(r.get("id") for r in records)
     errors += ["duplicate id %s" % i for i, k in ids.items() if k > 1]
     counts = Counter(r.get("label") for r in records)
-    for label, quota in QUOTAS.items():
+    errors += ["%s is in the excluded file(s)" % i for i in ids if i in exclude]
+    for label, quota in quota_of.items():
         if counts[label] > quota:
             errors.append("%s: %d records, quota %d" % (label, counts[label], quota))
     if chia:
-        sys.path.insert(0, HERE)
-        import codes_sample
-        sample, _ = codes_sample.sample(chia)
+        sample, _ = codes_sample.sample(chia, seed, quotas, exclude)
         by_id = {r["id"]: r for r in sample}
         for r in records:
             s = by_id.get(r.get("id"))
@@ -201,7 +241,7 @@ def main(argv):
     for label in QUOTAS:
         recs = [r for r in records if r.get("label") == label]
         print("%-11s %3d / %3d  no_code %3d  range %3d  several codes %3d" % (
-            label, len(recs), QUOTAS[label], sum(1 for r in recs if r.get("no_code")),
+            label, len(recs), quota_of[label], sum(1 for r in recs if r.get("no_code")),
             sum(1 for r in recs if r.get("range")), sum(1 for r in recs if len(r.get("codes") or []) > 1)))
     print("total %d; ICD-10-CM existence check %s; sample check %s" % (
         len(records), "on" if icd else "skipped (simple_icd_10_cm not importable)",
