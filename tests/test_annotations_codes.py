@@ -5,6 +5,11 @@ codes and range ends that exist (when simple_icd_10_cm is installed), ATC and LO
 formats (LOINC check digits), counts per label, and, when the Chia corpus is found in
 ``../shared/data/chia``, that the records are exactly the sample ``codes_sample.py``
 draws. Nothing here runs the pipeline.
+
+The same checks run on the held-out second sample ``annotations/codes_heldout.jsonl``
+(seed 26, 200 mentions, none of codes.jsonl's), with the sampler options it was drawn
+with; its comparison with the drawn sample is a separate test that is skipped when the
+corpus is absent.
 """
 
 from __future__ import annotations
@@ -14,17 +19,52 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ROOT / "annotations" / "codes.jsonl"
+HELDOUT = ROOT / "annotations" / "codes_heldout.jsonl"
+CHIA = ROOT.parent / "shared" / "data" / "chia"
+HELDOUT_OPTIONS = ["--seed", "26", "--quota", "Condition=80,Drug=50,Procedure=30,Measurement=40",
+                   "--exclude", str(CODES)]
+
+# file, validator options, expected counts per label
+FILES = {
+    "codes": (CODES, [], {"Condition": 160, "Drug": 100, "Procedure": 60, "Measurement": 80}),
+    "heldout": (HELDOUT, HELDOUT_OPTIONS, {"Condition": 80, "Drug": 50, "Procedure": 30, "Measurement": 40}),
+}
 
 
-def test_codes_validate() -> None:
-    run = subprocess.run([sys.executable, str(ROOT / "annotations" / "codes_validate.py"), str(CODES)],
-                         capture_output=True, text=True)
+def validate(path: Path, options: list[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "annotations" / "codes_validate.py"),
+                           "--file", str(path), *options], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("which", sorted(FILES))
+def test_codes_validate(which: str) -> None:
+    path, options, _ = FILES[which]
+    run = validate(path, options)
     assert run.returncode == 0, run.stdout + run.stderr
 
 
-def test_codes_counts() -> None:
-    labels = [json.loads(line)["label"] for line in CODES.read_text(encoding="utf-8").splitlines()]
-    assert {k: labels.count(k) for k in set(labels)} == {
-        "Condition": 160, "Drug": 100, "Procedure": 60, "Measurement": 80}
+@pytest.mark.parametrize("which", sorted(FILES))
+def test_codes_counts(which: str) -> None:
+    path, _, counts = FILES[which]
+    labels = [json.loads(line)["label"] for line in path.read_text(encoding="utf-8").splitlines()]
+    assert {k: labels.count(k) for k in set(labels)} == counts
+
+
+def test_codes_heldout_is_the_drawn_sample() -> None:
+    if not CHIA.is_dir():
+        pytest.skip("Chia corpus not found at %s: cannot compare codes_heldout.jsonl with the "
+                    "sample codes_sample.py draws (seed 26, codes.jsonl excluded)" % CHIA)
+    run = validate(HELDOUT, [*HELDOUT_OPTIONS, "--chia", str(CHIA)])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "sample check on" in run.stdout, run.stdout
+
+
+def test_codes_heldout_shares_no_mention() -> None:
+    first = {json.loads(line)["id"] for line in CODES.read_text(encoding="utf-8").splitlines()}
+    second = [json.loads(line)["id"] for line in HELDOUT.read_text(encoding="utf-8").splitlines()]
+    assert len(second) == len(set(second)) == 200
+    assert not first & set(second)
