@@ -2,14 +2,15 @@
 
 Standard library only.  Usage (from the repository root):
 
-    python annotations/codes_sample.py [CHIA_DIR] [--seed N]
+    python annotations/codes_sample.py [CHIA_DIR] [--split train|dev] [--seed N]
         [--quota Condition=80,Drug=50,Procedure=30,Measurement=40]
         [--exclude FILE.jsonl] > sample.jsonl
 
 CHIA_DIR defaults to ../shared/data/chia (the brat files of the Chia corpus,
 Kury et al., Scientific Data 7, 281 (2020), CC BY 4.0).
 
-Procedure: the dev trials are the "dev" list of annotations/chia_split.json.
+Procedure: the dev trials are the "dev" list of annotations/chia_split.json
+(the "train" list with --split train).
 From their _inc and _exc .ann files take every text-bound entity (T lines) of
 type Condition, Drug, Procedure or Measurement whose span is continuous (no
 ';' in the offsets).  For each label, sort the (file, entity id) pairs (entity
@@ -21,6 +22,11 @@ line of the .txt file that holds the span, with trailing whitespace removed;
 start/end are offsets into that line.
 
 Options (the defaults give the sample of codes.jsonl, unchanged):
+  --split S         which list of chia_split.json the trials come from, "dev"
+                    (default) or "train".  The development sample
+                    annotations/codes_train.jsonl, whose errors engineers may
+                    read, is --split train --seed 27
+                    --quota Condition=100,Drug=60,Procedure=40,Measurement=40;
   --seed N          the random.Random seed (default 25);
   --quota L=n,...   the number drawn per label; labels not named keep their
                     default quota, a quota of 0 draws none; labels are always
@@ -39,6 +45,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 QUOTAS = [("Condition", 160), ("Drug", 100), ("Procedure", 60), ("Measurement", 80)]
 SEED = 25
+SPLITS = ("dev", "train")
+SPLIT = "dev"
 
 
 def entities(chia, name):
@@ -83,12 +91,14 @@ def read_ids(path):
         return {json.loads(line)["id"] for line in f if line.strip()}
 
 
-def sample(chia, seed=SEED, quotas=QUOTAS, exclude=()):
+def sample(chia, seed=SEED, quotas=QUOTAS, exclude=(), split=SPLIT):
+    if split not in SPLITS:
+        raise ValueError("bad split %r (splits: %s)" % (split, ", ".join(SPLITS)))
     with open(os.path.join(HERE, "chia_split.json"), encoding="utf-8") as f:
-        dev = json.load(f)["dev"]
+        trials = json.load(f)[split]
     exclude = set(exclude)
     pool = {label: [] for label, _ in quotas}
-    for nct in sorted(dev):
+    for nct in sorted(trials):
         for part in ("inc", "exc"):
             name = "%s_%s" % (nct, part)
             if not os.path.exists(os.path.join(chia, name + ".ann")):
@@ -110,17 +120,21 @@ def sample(chia, seed=SEED, quotas=QUOTAS, exclude=()):
 
 
 def parse_args(argv):
-    """(chia, seed, quotas, exclude ids) from the command line (argv[1:])."""
+    """(chia, seed, quotas, exclude ids, split) from the command line (argv[1:])."""
     args = list(argv)
-    seed, quotas, exclude = SEED, QUOTAS, set()
+    seed, quotas, exclude, split = SEED, QUOTAS, set(), SPLIT
     chia = None
     while args:
         a = args.pop(0)
-        if a in ("--seed", "--quota", "--exclude"):
+        if a in ("--seed", "--quota", "--exclude", "--split"):
             if not args:
                 raise SystemExit("%s needs a value" % a)
             v = args.pop(0)
-            if a == "--seed":
+            if a == "--split":
+                if v not in SPLITS:
+                    raise SystemExit("bad split %r (splits: %s)" % (v, ", ".join(SPLITS)))
+                split = v
+            elif a == "--seed":
                 seed = int(v)
             elif a == "--quota":
                 try:
@@ -137,12 +151,12 @@ def parse_args(argv):
             raise SystemExit("one CHIA_DIR only")
     if chia is None:
         chia = os.path.join(HERE, "..", "..", "shared", "data", "chia")
-    return chia, seed, quotas, exclude
+    return chia, seed, quotas, exclude, split
 
 
 def main(argv):
-    chia, seed, quotas, exclude = parse_args(argv[1:])
-    records, sizes = sample(chia, seed, quotas, exclude)
+    chia, seed, quotas, exclude, split = parse_args(argv[1:])
+    records, sizes = sample(chia, seed, quotas, exclude, split)
     for r in records:
         print(json.dumps(r, ensure_ascii=False))
     print("pool sizes: %s" % sizes, file=sys.stderr)
