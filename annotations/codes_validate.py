@@ -4,7 +4,7 @@ Standard library only; simple_icd_10_cm is used when importable to check that
 ICD-10-CM codes and range ends exist (otherwise that check is skipped).
 
     python annotations/codes_validate.py [CODES_JSONL] [--chia CHIA_DIR]
-        [--file CODES_JSONL] [--seed N]
+        [--file CODES_JSONL] [--split train|dev] [--seed N]
         [--quota Condition=80,Drug=50,Procedure=30,Measurement=40]
         [--exclude FILE.jsonl]
 
@@ -13,14 +13,21 @@ also compared with the sample that codes_sample.py draws: same ids, in the same
 order, with the same mention, offsets and criterion.  Exit status 1 on any error.
 
 --file names the file to check (same as the positional argument; default
-codes.jsonl).  --seed, --quota and --exclude mirror codes_sample.py: they give
-the quotas the counts are held to and the sample the file is compared with;
-with --exclude, no id of the excluded file may appear in the checked one (this
-is checked with or without the Chia directory).  The held-out file is checked by
+codes.jsonl).  --split, --seed, --quota and --exclude mirror codes_sample.py:
+they give the quotas the counts are held to and the sample the file is compared
+with (--split: which list of chia_split.json, default dev).  With --exclude, no
+id of the excluded file may appear in the checked one; every record's trial must
+be in the --split list.  Both are checked with or without the Chia directory.
+The held-out file is checked by
 
     python annotations/codes_validate.py --file annotations/codes_heldout.jsonl \
         --seed 26 --quota Condition=80,Drug=50,Procedure=30,Measurement=40 \
         --exclude annotations/codes.jsonl
+
+and the development file drawn from the train trials by
+
+    python annotations/codes_validate.py --file annotations/codes_train.jsonl \
+        --split train --seed 27 --quota Condition=100,Drug=60,Procedure=40,Measurement=40
 """
 import json
 import os
@@ -187,6 +194,10 @@ def main(argv):
     args = [a for a in argv[1:]]
     chia = option(args, "--chia")
     path = option(args, "--file")
+    split = option(args, "--split")
+    split = codes_sample.SPLIT if split is None else split
+    if split not in codes_sample.SPLITS:
+        raise SystemExit("bad split %r (splits: %s)" % (split, ", ".join(codes_sample.SPLITS)))
     seed = option(args, "--seed")
     seed = codes_sample.SEED if seed is None else int(seed)
     quota = option(args, "--quota")
@@ -221,11 +232,15 @@ def main(argv):
     errors += ["duplicate id %s" % i for i, k in ids.items() if k > 1]
     counts = Counter(r.get("label") for r in records)
     errors += ["%s is in the excluded file(s)" % i for i in ids if i in exclude]
+    with open(os.path.join(HERE, "chia_split.json"), encoding="utf-8") as f:
+        trials = set(json.load(f)[split])
+    errors += ["%s: trial not in the %r list of chia_split.json" % (i, split)
+               for i in ids if str(i).split("_")[0] not in trials]
     for label, quota in quota_of.items():
         if counts[label] > quota:
             errors.append("%s: %d records, quota %d" % (label, counts[label], quota))
     if chia:
-        sample, _ = codes_sample.sample(chia, seed, quotas, exclude)
+        sample, _ = codes_sample.sample(chia, seed, quotas, exclude, split)
         by_id = {r["id"]: r for r in sample}
         for r in records:
             s = by_id.get(r.get("id"))
