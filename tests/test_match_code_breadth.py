@@ -141,3 +141,35 @@ def test_match_cardiovascular_failure_is_heart_failure(analyzer: Analyzer) -> No
     assert entity.text == "Cardiovascular failure" and entity.concept is not None and entity.concept.code == "I50.9"
     assert criteria_nlp.match(_patient({"code": "I50.22", "name": "chronic systolic heart failure"}), analysis).verdict == "ineligible"
     assert criteria_nlp.match(_patient({"code": "I10", "name": "hypertension"}), analysis).verdict == "eligible"
+
+
+@pytest.mark.parametrize(("text", "condition", "verdict"), [
+    # the record names the condition less specifically than the criterion: unknown, never a fail
+    ("Inclusion Criteria:\n- paroxysmal atrial fibrillation\n", {"code": "I48.91"}, "indeterminate"),
+    ("Inclusion Criteria:\n- paroxysmal atrial fibrillation\n", {"code": "I48"}, "indeterminate"),
+    ("Inclusion Criteria:\n- paroxysmal atrial fibrillation\n", {"code": "I48.0"}, "eligible"),
+    ("Inclusion Criteria:\n- paroxysmal atrial fibrillation\n", {"code": "I48.21"}, "ineligible"),  # permanent
+    ("Exclusion Criteria:\n- non-ST elevation myocardial infarction\n", {"code": "I21.9"}, "indeterminate"),
+    ("Exclusion Criteria:\n- non-ST elevation myocardial infarction\n", {"code": "I21.01"}, "eligible"),  # STEMI
+    ("Exclusion Criteria:\n- non-ST elevation myocardial infarction\n", {"code": "I21.4"}, "ineligible"),
+    ("Exclusion Criteria:\n- generalized anxiety disorder\n", {"code": "F41.9"}, "indeterminate"),
+    ("Exclusion Criteria:\n- generalized anxiety disorder\n", {"code": "F41.0"}, "eligible"),  # panic disorder
+    ("Inclusion Criteria:\n- type 1 diabetes\n", {"code": "E08-E13", "name": "diabetes mellitus"}, "indeterminate"),
+])
+def test_match_broader_patient_code_is_unknown(analyzer: Analyzer, text: str, condition: dict[str, Any],
+                                               verdict: str) -> None:
+    analysis = analyzer(text)
+    result = criteria_nlp.match(_patient(condition), analysis)
+    assert result.verdict == verdict
+    if verdict == "indeterminate":
+        assert "less specifically" in result.rules[0].reason
+
+
+def test_match_broader_patient_code_screen_agrees(analyzer: Analyzer) -> None:
+    import pandas as pd
+
+    analysis = analyzer("Inclusion Criteria:\n- paroxysmal atrial fibrillation\n")
+    table = pd.DataFrame({"patient_id": ["a", "b", "c"], "age": [60] * 3, "sex": ["male"] * 3,
+                          "conditions": ["I48.91", "I48.0", "I48.21"]})
+    screened = criteria_nlp.screen(table, analysis, as_of=AS_OF)
+    assert screened["verdict"].tolist() == ["indeterminate", "eligible", "ineligible"]

@@ -79,11 +79,14 @@ class ConditionEvaluator(_CodedEvaluator):
         uncoded: list[str] = []
         unqualified: list[str] = []
         other_kind: list[str] = []
+        broader: list[str] = []
         for f in facts:
             if f.concept is None:
                 uncoded.append(_label(f))
                 continue
             if not self.covered(f.concept, f.name):
+                if f.concept.system == "ICD-10-CM" and self.cover.broader(f.concept.code):
+                    broader.append(_label(f))
                 continue
             if any(e.covers(f.concept.code) for e in self.exception_covers):
                 excepted.append(_label(f))
@@ -110,6 +113,9 @@ class ConditionEvaluator(_CodedEvaluator):
             what = " or ".join(self.qualifiers)
             return Outcome(U, unqualified[0], f"{unqualified[0]} is {self.concept_name()}, but the record does not say "
                            f"whether it is {what}", [f"whether {unqualified[0]} is {what}"])
+        if not counted and broader:
+            return Outcome(U, broader[0], f"{broader[0]} names {self.concept_name()} less specifically than the "
+                           "criterion does", [f"whether {broader[0]} is {self.concept_name()}"])
         out = self._summary(counted, unknown, excepted, uncoded, "" if family else self.when_text(v), list_name,
                             ungraded, own)
         if out.holds == F and other_kind:
@@ -124,8 +130,10 @@ class ConditionEvaluator(_CodedEvaluator):
         as_of = dt.date(2000, 1, 1)  # undated facts: the outcome does not depend on the day
 
         def fact_timing(con: Concept, name: str | None, kind: str) -> int:
-            if not (con.system == "ICD-10-CM" and self.cover.covers(con.code)) or self.excepted(con, name):
+            if con.system != "ICD-10-CM" or self.excepted(con, name):
                 return F
+            if not self.cover.covers(con.code):
+                return U if self.cover.broader(con.code) else F
             if kind == "family":
                 t = T
             else:

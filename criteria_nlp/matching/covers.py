@@ -55,6 +55,25 @@ class ConditionCover:
                 self._cache[code] = hit
         return hit
 
+    def broader(self, code: str, name: str | None = None) -> bool:
+        """True when a patient's ``code`` names the rule's condition less specifically than the rule does, so
+        the record cannot say whether the patient has the kind the rule names: a range or an ancestor code that
+        holds the rule's code ("E08-E13" or "I48" for a rule on I48.0), or the unspecified code of the rule's
+        category ("I48.91 Unspecified atrial fibrillation" for paroxysmal atrial fibrillation, "N18.9" for
+        stage 4 chronic kidney disease). Not covered, not excluded: unknown."""
+        own = self.code
+        if not own or "-" in own or self.covers(code):
+            return False
+        if "-" in code or "." not in code or len(code.replace(".", "")) < len(own.replace(".", "")):
+            if icd_in(own, code):
+                return True
+        # the category's own unspecified code (I48.9x, N18.9, G40.909), not a subcategory's ("I48.20 Chronic
+        # atrial fibrillation, unspecified" says chronic; "N18.30" says stage 3)
+        if code[:3] != own[:3] or code[3:5] != ".9" or own[3:5] == ".9":
+            return False
+        desc = (name or _description(Concept(system="ICD-10-CM", code=code))).lower()
+        return "unspecified" in desc or desc.endswith(" nos")
+
     def overlaps(self, other: "ConditionCover") -> bool:
         """True when either concept's own code is covered by the other."""
         return bool(self.code and other.code and (self.covers(other.code) or other.covers(self.code)))
