@@ -18,6 +18,10 @@ least the label's threshold and is not a catch-all code (R69 "illness", B99.9 "i
 Z53.09, T88.9, ...). Otherwise ``coding["review"]`` says why, the concept stays
 None and the rule stays non-computable: flagged for review, never silently wrong.
 
+A PROCEDURE mention gets its kind in ``entity_data[i]["procedure_kind"]`` (surgery,
+imaging, drug therapy, ...: :mod:`criteria_nlp.procedure_kinds`): its entry's kind
+when an entry codes it, else the kind its words name. A kind is not a code.
+
 A LAB value is converted to the lab's canonical unit (``labs.json``), an AGE
 value to years.
 """
@@ -32,7 +36,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .extensions import entity_data
-from .lexicon import Lexicon, normalize
+from .lexicon import Lexicon, ProcedureEntry, normalize
+from .procedure_kinds import procedure_kinds
 from .schema import Concept, Value
 from .values import canonicalize
 
@@ -91,6 +96,13 @@ def shares_word(mention: str, entry: str) -> bool:
     return bool(content & _stems(entry))
 
 
+def swaps_word(mention: str, entry: str) -> bool:
+    """Whether an entry drops a word of the mention and puts another in its place ("idiosyncratic asthma" for
+    "idiosyncratic reaction"): then it names something else, however many letters the two share."""
+    own, words = _stems(mention) - _HEADS, _stems(entry) - _HEADS
+    return bool(own - words) and bool(words - own)
+
+
 class CriteriaCoder:
     """spaCy component: set the concept and canonical values of ``doc.ents`` in ``doc._.entity_data``."""
 
@@ -104,6 +116,8 @@ class CriteriaCoder:
         self.fallback_labels: tuple[str, ...] = tuple(fallback_labels) if fallback_labels else FALLBACK_LABELS
         self.thresholds: dict[str, float] = dict(thresholds or {})
         self.lexicon = Lexicon.load()
+        self._procedures: dict[str, ProcedureEntry] = {
+            e.concept.code: e for e in self.lexicon.entries("PROCEDURE") if isinstance(e, ProcedureEntry)}
         self._vocabulary: Optional[dict[tuple[str, str], dict[str, Any]]] = None
         self._indexes: Optional[dict[str, Any]] = None
         self._code = lru_cache(maxsize=65536)(self._code_uncached)
@@ -136,6 +150,11 @@ class CriteriaCoder:
             # entry beats a lexicon term found inside the mention, which drops its modifiers (N19 for N18.9)
             return found, coding
         concept = self._code(label, text)
+        if (concept is not None and found is not None and concept.get("code") in CATCH_ALL_CODES
+                and not self._exact(label, text)):
+            # the lexicon found only a class word inside the mention ("infection" in "syphilis infection"):
+            # an entry that names the rest of it is the better code
+            return found, coding
         if concept is not None and concept.get("code") not in _NO_CONCEPT:
             return concept, None
         if found is None and concept is not None:  # the lexicon's "some illness": say so rather than code it
@@ -143,6 +162,15 @@ class CriteriaCoder:
             return None, {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
                           "display": concept.get("name"), "review": review}
         return found, coding
+
+    def procedure_kind(self, text: str, concept: Optional[dict[str, Any]]) -> Optional[str]:
+        """The kind of procedure a mention names: its entry's kind when an entry codes it, else its words'."""
+        if concept is not None:
+            code = str(concept.get("code") or "")
+            entry = self._procedures.get(code)
+            if entry is not None and entry.kind is not None:
+                return entry.kind
+        return procedure_kinds().kind_of(text)
 
     def _fallback_uncached(self, label: str, text: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
         index = (self._indexes or {}).get(label)
@@ -164,6 +192,8 @@ class CriteriaCoder:
             coding["review"] = f"the nearest entry '{match.entry_text}' shares no word with the mention"
         elif match.kind != "generic" and says_more(match.entry_text, text):
             coding["review"] = f"the nearest entry '{match.entry_text}' names a narrower thing than the mention"
+        elif match.kind != "generic" and match.score < NEAR_EXACT and swaps_word(text, match.entry_text):
+            coding["review"] = f"the nearest entry '{match.entry_text}' puts another word in place of one of the mention's"
         elif match.code in CATCH_ALL_CODES:
             coding["review"] = f"matched only the catch-all code {match.code} ('{match.display}')"
         elif match.score < threshold:
@@ -227,6 +257,8 @@ class CriteriaCoder:
                 if coding is not None:
                     info["coding"] = coding
                 info["concept"] = concept
+            if label == "PROCEDURE" and "procedure_kind" not in info:
+                info["procedure_kind"] = self.procedure_kind(ent.text, info.get("concept"))
             if label in ("LAB", "AGE") and info.get("value"):
                 info["value"] = self._canonical(label, info.get("concept"), info["value"])
         return doc

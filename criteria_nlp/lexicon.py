@@ -222,6 +222,11 @@ class LexiconEntry(_Strict):
     (:meth:`Lexicon.find`). ``case_sensitive`` lists acronyms that are ordinary
     words or units once lower-cased ("AS", "MG", "MM", "PE"): a matcher should
     match them only as written (:meth:`is_case_sensitive`).
+    ``coded_only`` lists forms that code a mention another component found (the
+    NER's "PI" in "another PI containing regimen") but that a tagger never tags by
+    itself, being other words in running text ("the PI", a principal investigator;
+    "PEG", a feeding tube); they are surface forms for :meth:`Lexicon.lookup` and
+    :meth:`Lexicon.find`, not synonyms.
     ``negated_forms`` lists synonyms that state the concept's absence ("non-smoker",
     "not of childbearing potential", "without contraception") and ``past_forms``
     those that state it in the past only ("former smoker", "quit smoking"); a
@@ -240,6 +245,7 @@ class LexiconEntry(_Strict):
     ambiguous: list[str] = Field(default_factory=list)
     exact_only: list[str] = Field(default_factory=list)
     case_sensitive: list[str] = Field(default_factory=list)
+    coded_only: list[str] = Field(default_factory=list)
     negated_forms: list[str] = Field(default_factory=list)
     past_forms: list[str] = Field(default_factory=list)
     note: str | None = None
@@ -258,7 +264,8 @@ class LexiconEntry(_Strict):
             raise ValueError(f"name {value!r} is empty after normalisation")
         return value
 
-    @field_validator("synonyms", "ambiguous", "exact_only", "case_sensitive", "negated_forms", "past_forms")
+    @field_validator("synonyms", "ambiguous", "exact_only", "case_sensitive", "coded_only", "negated_forms",
+                     "past_forms")
     @classmethod
     def _non_empty(cls, values: list[str]) -> list[str]:
         for value in values:
@@ -286,10 +293,10 @@ class LexiconEntry(_Strict):
         return form in self.case_sensitive
 
     def surface_forms(self) -> list[str]:
-        """The name and every synonym, each once (by normalised key), name first."""
+        """The name, every synonym and every coded-only form, each once (by normalised key), name first."""
         seen: set[str] = set()
         out: list[str] = []
-        for form in [self.name, *self.synonyms]:
+        for form in [self.name, *self.synonyms, *self.coded_only]:
             key = normalize(form)
             if key not in seen:
                 seen.add(key)
@@ -351,9 +358,11 @@ class DrugEntry(LexiconEntry):
 
 
 class ProcedureEntry(LexiconEntry):
-    """A procedure (internal concept; ICD-10-CM status codes in ``related``)."""
+    """A procedure (internal concept; ICD-10-CM status codes in ``related``); ``kind`` is one of the kinds of
+    ``procedure_kinds.json`` (surgery, imaging, drug therapy, ...), null for a mention of no one kind."""
 
     label: Literal["PROCEDURE"]
+    kind: str | None = None
 
 
 class ObservationEntry(LexiconEntry):
