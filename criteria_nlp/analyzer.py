@@ -161,9 +161,22 @@ def entities_from_doc(doc: Doc, criteria: list[Criterion]) -> list[Entity]:
                 window=info.get("window"),
                 qualifies=qualifies,
                 qualifiers=info.get("qualifiers") or [],
+                coding=_coding(info.get("coding")),
+                procedure_kind=info.get("procedure_kind"),
             )
         )
     return out
+
+
+#: the fields of an open-vocabulary match that go into ``Entity.coding``
+_CODING_FIELDS = ("source", "system", "code", "display", "entry", "score", "review")
+
+
+def _coding(record: Any) -> dict[str, Any] | None:
+    """The coder's record of an open-vocabulary match (``entity_data[i]["coding"]``) as ``Entity.coding``."""
+    if not isinstance(record, dict):
+        return None
+    return {key: record.get(key) for key in _CODING_FIELDS}
 
 
 @lru_cache(maxsize=1)

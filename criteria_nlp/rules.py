@@ -639,7 +639,8 @@ class _Builder:
     def computable(self, entity: Entity, category: str, has_value: bool) -> tuple[bool, str | None]:
         concept = entity.concept
         if concept is None:
-            return False, "the mention has no code"
+            review = entity.coding.review if entity.coding is not None else None
+            return False, f"left for review: {review}" if review else "the mention has no code"
         if concept.code in TOO_GENERAL or concept.code in patterns().cues.generic_treatment:
             return False, "too general to evaluate against a record"
         before = self.analysis.trial.eligibility_text[max(0, entity.start - 30):entity.start]

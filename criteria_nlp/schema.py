@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from .errors import AnalysisError, validation_detail
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 #: versions ``TrialAnalysis.from_dict`` reads (older ones are upgraded on the way in)
-READABLE_VERSIONS = ("1", "2")
+READABLE_VERSIONS = ("1", "2", "3")
 
 AgeUnit = Literal["years", "months", "weeks", "days", "hours", "minutes"]
 Sex = Literal["all", "female", "male"]
@@ -249,12 +249,34 @@ class Qualifier(_Model):
     end: int
 
 
+class Coding(_Model):
+    """How a mention no lexicon names was coded by the open-vocabulary index (``criteria_coder`` with
+    ``vocab_fallback``), or why it was left uncoded for review.
+
+    ``system``/``code``/``display`` are those of the nearest vocabulary ``entry``, ``score`` its cosine
+    similarity (0-1). With ``review`` set the match was not trusted (a weak score, a catch-all code, an entry
+    naming a narrower or another thing): the entity has no concept and its rule is non-computable, for that
+    reason.
+    """
+
+    source: Literal["vocab_index", "lexicon"]
+    system: str | None = None
+    code: str | None = None
+    display: str | None = None
+    entry: str | None = None
+    score: float | None = None
+    review: str | None = None
+
+
 class Entity(_Model):
     """A tagged mention inside one criterion, with its assertion context and codes.
 
     ``qualifies`` (VALUE and TEMPORAL entities, status words such as "history
     of" included) lists the ids of the entities the value or time expression
-    is about; ``qualifiers`` the words narrowing this entity.
+    is about; ``qualifiers`` the words narrowing this entity. ``coding`` says
+    how an open-vocabulary match coded the mention, or why it was left for
+    review; ``procedure_kind`` is the kind of a PROCEDURE (surgery, imaging,
+    drug therapy, ...), which is not a code.
 
     ``Entity.trusted(...)`` builds one from the pipeline's own values without
     validating them again (nested dicts become models); ``from_dict`` on the
@@ -278,11 +300,13 @@ class Entity(_Model):
     window: Window | None = None
     qualifies: list[str] = Field(default_factory=list)
     qualifiers: list[Qualifier] = Field(default_factory=list)
+    coding: Coding | None = None
+    procedure_kind: str | None = None
 
     @classmethod
     def trusted(cls, **fields: Any) -> "Entity":
         """An entity from values the pipeline produced (already of the right types), without validation."""
-        for name, model in (("concept", Concept), ("value", Value), ("window", Window)):
+        for name, model in (("concept", Concept), ("value", Value), ("window", Window), ("coding", Coding)):
             data = fields.get(name)
             if isinstance(data, dict):
                 fields[name] = model.construct_trusted(data)

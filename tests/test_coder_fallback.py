@@ -39,8 +39,8 @@ def test_coder_fallback_records_score_and_entry(coder: CriteriaCoder) -> None:
 def test_coder_fallback_flags_weak_and_catch_all_matches(coder: CriteriaCoder) -> None:
     concept, coding = coder.code("CONDITION", "medical condition")
     assert concept is None and coding is not None and "catch-all" in coding["review"]
-    concept, coding = coder.code("DRUG", "PI")  # an abbreviation: n-grams say nothing of it
-    assert concept is None and coding is not None and "review" in coding
+    concept, coding = coder.code("DRUG", "ZR")  # an abbreviation no entry names: n-grams say nothing of it
+    assert concept is None and coding is not None and "only approximately" in coding["review"]
     concept, coding = coder.code("CONDITION", "zzqx blorf")
     assert concept is None and (coding is None or "review" in coding)
 
@@ -79,3 +79,52 @@ def test_coder_fallback_loads_its_indexes_on_first_use_when_not_initialised() ->
     concept, _ = component.code("PROCEDURE", "chemotherapy")
     assert concept is not None and component._indexes is not None and set(component._indexes) == {"PROCEDURE"}
     assert component.code("CONDITION", "zzqx blorf") == (None, None)  # no condition index: nothing recorded
+
+
+def test_coder_fallback_prefers_a_named_kind_to_a_catch_all_inside_the_mention(coder: CriteriaCoder) -> None:
+    # the lexicon finds only "infection" (B99.9) inside; the index names syphilis
+    concept, coding = coder.code("CONDITION", "syphilis infection")
+    assert concept is not None and concept["code"] == "A53.9" and coding is not None
+    # a whole lexicon term keeps its code, catch-all or not
+    concept, coding = coder.code("CONDITION", "infection")
+    assert concept is not None and concept["code"] == "B99.9" and coding is None
+
+
+def test_coder_fallback_rejects_an_entry_that_swaps_a_word(coder: CriteriaCoder) -> None:
+    concept, coding = coder.code("CONDITION", "idiosyncratic reaction")  # nearest: "idiosyncratic asthma" (J45)
+    assert concept is None and coding is not None and "another word" in coding["review"]
+
+
+@pytest.mark.parametrize(("label", "mention", "code"), [
+    ("DRUG", "PI", "J05AE"),    # coded-only abbreviations: coded when the NER finds them ...
+    ("DRUG", "NAs", "J05AF"),
+    ("DRUG", "PEG", "A06AD15"),
+    ("DRUG", "probiotic", "A07FA"),
+    ("DRUG", "ICS/LABA", "R03AK"),
+    ("CONDITION", "osteosarcoma", "C40-C41"),
+    ("CONDITION", "hepatic insufficiency", "K72.90"),
+    ("CONDITION", "paroxysmal atrial fibrillation", "I48.0"),
+])
+def test_coder_fallback_codes_vocabulary_corrections(coder: CriteriaCoder, label: str, mention: str, code: str) -> None:
+    concept, _ = coder.code(label, mention)
+    assert concept is not None and concept["code"] == code
+
+
+def test_coder_coded_only_forms_are_not_tagged() -> None:
+    from criteria_nlp import Analyzer
+
+    doc = Analyzer(pipeline="fast").nlp("Patients judged unfit by the PI. No PEG tube.")
+    assert [(e.text, e.label_) for e in doc.ents if e.text in ("PI", "PEG")] == []
+
+
+def test_coder_fallback_review_reaches_the_entity_and_the_rule() -> None:
+    from criteria_nlp import Analyzer, TrialAnalysis
+
+    analysis = Analyzer(pipeline="default")("Exclusion Criteria:\n- Prior zorbulimab\n- Known renal insufficiency, chronic\n")
+    flagged = [e for e in analysis.entities if e.coding is not None and e.coding.review]
+    assert flagged and all(e.concept is None and e.coding is not None and e.coding.entry for e in flagged)
+    by_entity = {r.entity: r for r in analysis.rules}
+    for entity in flagged:
+        rule = by_entity[entity.id]
+        assert not rule.computable and rule.reason == f"left for review: {entity.coding.review}"  # type: ignore[union-attr]
+    assert TrialAnalysis.from_dict(analysis.to_dict()) == analysis

@@ -187,7 +187,7 @@ def test_rules_status_allergy_agents_are_not_medications(analyzer: Analyzer) -> 
 def test_rules_schema_reads_version_1(analyzer: Analyzer) -> None:
     analysis = analyzer("Inclusion Criteria:\n- Creatinine <= 1.5 mg/dL\n")
     data = analysis.to_dict()
-    assert data["schema_version"] == SCHEMA_VERSION == "2"
+    assert data["schema_version"] == SCHEMA_VERSION == "3"
     old = dict(data, schema_version="1")
     old["entities"] = [dict(e, qualifies=(e["qualifies"][0] if e["qualifies"] else None)) for e in data["entities"]]
     for e in old["entities"]:
@@ -197,7 +197,7 @@ def test_rules_schema_reads_version_1(analyzer: Analyzer) -> None:
         r.pop("qualifiers")
         r.pop("applies_to")
     restored = TrialAnalysis.from_dict(old)
-    assert restored.schema_version == "2"
+    assert restored.schema_version == "3"
     assert [e.qualifies for e in restored.entities] == [e.qualifies for e in analysis.entities]
 
 
