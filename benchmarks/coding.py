@@ -18,7 +18,9 @@ Three coders:
   index has a match at or above the threshold;
 * ``component``: the ``criteria_coder`` component with ``deep`` and ``vocab_fallback`` on (lexicons and
   ``code_concept``, then the index; a weak, catch-all, syllable-only or narrower match is flagged for review
-  and scored as no code).
+  and scored as no code). It also gives a procedure its kind (surgery, imaging, ...; ``procedure_kinds.json``),
+  which is scored against the gold's procedure kind in ``category`` (a kind is not a code: it counts for
+  neither ``exact`` nor ``coverage``).
 
 Figures, per coder and label: ``exact`` (the code is one of ``codes`` or the ``range``) and ``category``
 (same ICD-10-CM category, or inside the category range; same ATC first 5 characters, a drug by the ATC
@@ -205,12 +207,29 @@ def make_component_coder() -> Callable[..., Any]:
 
     def coder(label: str, mention: str) -> tuple[str, str, str, float] | None:
         concept, coding = component.code(label, mention)
+        kind = component.procedure_kind(mention, concept) if label == "PROCEDURE" else None
         if concept is None:
-            return None
+            return KindOnly(kind) if kind else None
         score = float(coding["score"]) if coding and coding.get("score") is not None else 1.0
-        return (concept["system"], concept["code"], concept.get("name") or "", score)
+        return Coded(concept["system"], concept["code"], concept.get("name") or "", score, kind)
 
     return coder
+
+
+class Coded(tuple):  # type: ignore[type-arg]
+    """A code (system, code, display, score) with the procedure kind the component gave the mention."""
+
+    def __new__(cls, system: str, code: str, display: str, score: float, kind: str | None) -> "Coded":
+        made = super().__new__(cls, (system, code, display, score))
+        made.kind = kind
+        return made
+
+
+class KindOnly:
+    """No code, only the kind of procedure (right category when it is the gold's kind, never exact)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
 
 
 # --------------------------------------------------------------------------- scoring
@@ -222,6 +241,10 @@ def score(rows: list[dict[str, Any]], coder: Callable[..., Any], cats: Categorie
     for row in rows:
         label = LABELS.get(row["label"], row["label"].upper())
         pred = coder(label, row["mention"])
+        kind = getattr(pred, "kind", None)
+        kind_right = bool(kind) and row.get("system") == "name" and kind == row.get("category")
+        if isinstance(pred, KindOnly):
+            pred = None
         for key in (row["label"], "all"):
             t = by[key]
             t["n"] += 1
@@ -232,12 +255,13 @@ def score(rows: list[dict[str, Any]], coder: Callable[..., Any], cats: Categorie
                 continue
             t["coded"] += 1
             if pred is None:
+                t["category"] += kind_right
                 continue
             system, code, display, _ = pred
             hit = exact(row, system, code, display, cats.lex)
             t["given"] += 1
             t["exact"] += hit
-            t["category"] += hit or cats.same(row, system, code, display)
+            t["category"] += hit or kind_right or cats.same(row, system, code, display)
             t["overall"] += hit
         ok = (pred is None) if row.get("no_code") else (pred is not None and exact(row, pred[0], pred[1], pred[2], cats.lex))
         if not ok:
