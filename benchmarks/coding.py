@@ -20,7 +20,8 @@ Three coders:
   ``code_concept``, then the index; a weak, catch-all, syllable-only or narrower match is flagged for review
   and scored as no code). It also gives a procedure its kind (surgery, imaging, ...; ``procedure_kinds.json``),
   which is scored against the gold's procedure kind in ``category`` (a kind is not a code: it counts for
-  neither ``exact`` nor ``coverage``).
+  neither ``exact`` nor ``coverage``), and reads the criterion's words after an allergy mention as ``__call__``
+  reads the Doc's ("hypersensitivity to tetracyclines": Z88.1).
 
 Figures, per coder and label: ``exact`` (the code is one of ``codes`` or the ``range``) and ``category``
 (same ICD-10-CM category, or inside the category range; same ATC first 5 characters, a drug by the ATC
@@ -205,14 +206,19 @@ def make_component_coder() -> Callable[..., Any]:
     component = CriteriaCoder(spacy.blank("en"), deep=True, vocab_fallback=True)
     component.initialize()
 
-    def coder(label: str, mention: str) -> tuple[str, str, str, float] | None:
+    from criteria_nlp.coder import allergy_status
+
+    def coder(label: str, mention: str, after: str = "") -> tuple[str, str, str, float] | None:
         concept, coding = component.code(label, mention)
+        if label == "CONDITION" and concept and concept.get("code") in allergy_status().allergy_codes:
+            concept = component.allergy_status(after) or concept  # as __call__ does with the text after the mention
         kind = component.procedure_kind(mention, concept) if label == "PROCEDURE" else None
         if concept is None:
             return KindOnly(kind) if kind else None
         score = float(coding["score"]) if coding and coding.get("score") is not None else 1.0
         return Coded(concept["system"], concept["code"], concept.get("name") or "", score, kind)
 
+    coder.wants_context = True  # type: ignore[attr-defined]
     return coder
 
 
@@ -240,7 +246,10 @@ def score(rows: list[dict[str, Any]], coder: Callable[..., Any], cats: Categorie
     errors: list[str] = []
     for row in rows:
         label = LABELS.get(row["label"], row["label"].upper())
-        pred = coder(label, row["mention"])
+        if getattr(coder, "wants_context", False):  # the component reads the words after the mention, as in a Doc
+            pred = coder(label, row["mention"], row["criterion"][row["end"]:])
+        else:
+            pred = coder(label, row["mention"])
         kind = getattr(pred, "kind", None)
         kind_right = bool(kind) and row.get("system") == "name" and kind == row.get("category")
         if isinstance(pred, KindOnly):

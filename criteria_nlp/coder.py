@@ -22,6 +22,11 @@ A PROCEDURE mention gets its kind in ``entity_data[i]["procedure_kind"]`` (surge
 imaging, drug therapy, ...: :mod:`criteria_nlp.procedure_kinds`): its entry's kind
 when an entry codes it, else the kind its words name. A kind is not a code.
 
+An allergy or hypersensitivity coded as the unspecified allergy (T78.40) whose
+words go on "to"/"against" a drug gets the allergy status code of the drug's class
+(``allergy_status.json``: "hypersensitivity to tetracyclines" is Z88.1, "allergy to
+bupivacaine" Z88.4, "to any of the excipients" Z88.8).
+
 A LAB value is converted to the lab's canonical unit (``labs.json``), an AGE
 value to years.
 """
@@ -32,12 +37,14 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any, Optional
 
+from pydantic import BaseModel, ConfigDict
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from .extensions import entity_data
 from .lexicon import Lexicon, ProcedureEntry, normalize
 from .procedure_kinds import procedure_kinds
+from .resource_files import load_validated
 from .schema import Concept, Value
 from .values import canonicalize
 
@@ -70,6 +77,43 @@ SHORT_MENTION = 4
 #: catch-all codes that say nothing of the condition ("illness", "medical condition"): even a lexicon's is
 #: flagged for review under vocab_fallback (B99.9 "infection" stays: a class word with its own range)
 _NO_CONCEPT = frozenset({"R69", "R99", "Z53.09", "Z53.8", "Z53.9"})
+
+
+class _StatusCode(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str
+    name: str
+    atc: tuple[str, ...] = ()
+
+
+class AllergyStatus(BaseModel):
+    """``allergy_status.json``: the Z88 code of an allergy by the ATC group of the drug it names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    version: str
+    description: str
+    sources: list[str]
+    classes: list[_StatusCode]
+    other: _StatusCode
+    unspecified: _StatusCode
+    parts: list[str]
+    allergy_codes: list[str]
+
+
+@lru_cache(maxsize=1)
+def allergy_status() -> AllergyStatus:
+    """The packaged allergy status codes, validated (``X001``/``X002`` when the file is bad or missing)."""
+    return load_validated(AllergyStatus, "allergy_status.json")
+
+
+#: what follows an allergy word when it names what the patient is allergic to ("to penicillin", "against any of")
+_AGENTS_RE = re.compile(r"(?i)^\s*(?:reactions?\s+|status\s+)?(?:to|against|towards)\s+(?P<agents>[^.;:\n]{1,160})")
+_AGENT_SPLIT_RE = re.compile(r"(?i)\s*(?:,|/|\(|\)|\bor\b|\band\b|\bnor\b)\s*")
+_ANY_DRUG_RE = re.compile(r"(?i)^(?:any\s+)?(?:other\s+)?(?:drugs?|medications?|medicines?|medicaments?)$")
+_AGENT_LEAD_RE = re.compile(r"(?i)^(?:(?:any|other|of|the|its|their|known|similar|drugs?|such as|e\.g\.|including)\b[\s,.]*)+")
 
 
 def _stems(text: str) -> set[str]:
@@ -162,6 +206,50 @@ class CriteriaCoder:
             return None, {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
                           "display": concept.get("name"), "review": review}
         return found, coding
+
+    def allergy_status(self, after: str) -> Optional[dict[str, Any]]:
+        """The Z88 allergy status concept of an allergy mention followed by ``after`` ("to tetracyclines ..."),
+        or None when ``after`` names no drug or product part."""
+        found = _AGENTS_RE.match(after)
+        if found is None:
+            return None
+        table = allergy_status()
+        parts = False
+        for piece in _AGENT_SPLIT_RE.split(found.group("agents")):
+            if _ANY_DRUG_RE.match(piece.strip()):
+                return {"system": "ICD-10-CM", "code": table.unspecified.code, "name": table.unspecified.name}
+            piece = _AGENT_LEAD_RE.sub("", piece.strip()).strip()
+            if not piece:
+                continue
+            if any(word in table.parts for word in piece.lower().split()):
+                parts = True
+                continue
+            concept = self._code("DRUG", piece)
+            if concept is None:
+                continue
+            atc = self._atc_codes(concept)
+            if not atc:
+                return {"system": "ICD-10-CM", "code": table.unspecified.code, "name": table.unspecified.name}
+            status = next((c for c in table.classes if any(a.startswith(g) for a in atc for g in c.atc)), table.other)
+            return {"system": "ICD-10-CM", "code": status.code, "name": status.name}
+        if parts:
+            return {"system": "ICD-10-CM", "code": table.other.code, "name": table.other.name}
+        return None
+
+    def _atc_codes(self, concept: dict[str, Any]) -> tuple[str, ...]:
+        """The ATC codes of a drug concept: its own, a substance's, or a lexicon class's groups."""
+        if concept.get("system") == "ATC":
+            return (str(concept["code"]),)
+        code = str(concept.get("code") or "")
+        if code.startswith("drug:"):
+            try:
+                entry = self.lexicon.get(code)
+            except KeyError:
+                return ()
+            return tuple(getattr(entry, "atc_groups", ()) or ())
+        from .codes import drug_atc
+
+        return drug_atc(Concept.model_validate(concept))
 
     def procedure_kind(self, text: str, concept: Optional[dict[str, Any]]) -> Optional[str]:
         """The kind of procedure a mention names: its entry's kind when an entry codes it, else its words'."""
@@ -257,6 +345,11 @@ class CriteriaCoder:
                 if coding is not None:
                     info["coding"] = coding
                 info["concept"] = concept
+            concept = info.get("concept")
+            if label == "CONDITION" and concept and concept.get("code") in allergy_status().allergy_codes:
+                status = self.allergy_status(doc.text[ent.end_char:ent.end_char + 200])
+                if status is not None:
+                    info["concept"] = status
             if label == "PROCEDURE" and "procedure_kind" not in info:
                 info["procedure_kind"] = self.procedure_kind(ent.text, info.get("concept"))
             if label in ("LAB", "AGE") and info.get("value"):
