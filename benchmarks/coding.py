@@ -25,7 +25,9 @@ Three coders:
 
 Figures, per coder and label: ``exact`` (the code is one of ``codes`` or the ``range``) and ``category``
 (same ICD-10-CM category, or inside the category range; same ATC first 5 characters, a drug by the ATC
-classes of the lexicon that list it; same LOINC component, read from ``labs.json``) over the mentions with
+classes of the lexicon that list it, a lexicon class of no ATC code by its ``atc_groups``, every one inside a
+gold code; same LOINC component, read from ``labs.json``, or for an analyte the gold names without a code one
+of the lab entry's names) over the mentions with
 a code; ``abstain`` (no code given) over the ``no_code`` mentions; ``overall`` (exact or rightly no code)
 over all.
 
@@ -108,13 +110,17 @@ class Categories:
     def __init__(self) -> None:
         lex = self.lex = Lexicon.load()
         self.atc_of_member: dict[str, set[str]] = defaultdict(set)
+        self.atc_groups: dict[str, tuple[str, ...]] = {}  # a lexicon class of no ATC code of its own -> its groups
         for entry in lex.entries("DRUG"):
             if entry.concept.system == "ATC":
                 for member in getattr(entry, "members", []) or []:
                     self.atc_of_member[normalize(member)].add(entry.concept.code)
+            elif getattr(entry, "atc_groups", None):
+                self.atc_groups[entry.concept.code] = tuple(entry.atc_groups)
         self.lab_names: dict[str, set[str]] = defaultdict(set)
         for entry in [*lex.entries("LAB"), *lex.entries("SCORE")]:
-            names = {entry.name.casefold(), entry.concept.name.casefold()}
+            # the entry's names of its analyte ("tear film break-up time" is a name of "tear break-up time")
+            names = {entry.name.casefold(), entry.concept.name.casefold(), *(f.casefold() for f in entry.synonyms)}
             loinc_name = getattr(entry, "loinc_name", None)
             if loinc_name:
                 names.add(str(loinc_name).split(" [")[0].casefold())
@@ -142,6 +148,9 @@ class Categories:
             return "-" not in code and _icd3(code) in cats
         if row.get("system") in ("ATC", "DrugBank", "MedlinePlus") and len(cat) >= 3 and cat[0].isalpha():
             gold = {c[:5] for c in row.get("codes", [])} | {cat[:5]}
+            groups = self.atc_groups.get(code)
+            if groups:  # a class of several ATC groups: right when every group lies in a gold class or group
+                return all(any(g.startswith(c) or c.startswith(g) for c in gold) for g in groups)
             return any(a[:5] in gold for a in self.atc(system, code, display))
         return cat.casefold() in self.lab_names.get(code, {display.casefold()})
 
@@ -212,7 +221,7 @@ def make_component_coder() -> Callable[..., Any]:
         concept, coding = component.code(label, mention)
         if label == "CONDITION" and concept and concept.get("code") in allergy_status().allergy_codes:
             concept = component.allergy_status(after) or concept  # as __call__ does with the text after the mention
-        kind = component.procedure_kind(mention, concept) if label == "PROCEDURE" else None
+        kind = component.procedure_kind(mention, concept, after) if label == "PROCEDURE" else None
         if concept is None:
             return KindOnly(kind) if kind else None
         score = float(coding["score"]) if coding and coding.get("score") is not None else 1.0

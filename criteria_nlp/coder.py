@@ -112,6 +112,8 @@ def allergy_status() -> AllergyStatus:
 #: what follows an allergy word when it names what the patient is allergic to ("to penicillin", "against any of")
 _AGENTS_RE = re.compile(r"(?i)^\s*(?:reactions?\s+|status\s+)?(?:to|against|towards)\s+(?P<agents>[^.;:\n]{1,160})")
 _AGENT_SPLIT_RE = re.compile(r"(?i)\s*(?:,|/|\(|\)|\bor\b|\band\b|\bnor\b)\s*")
+#: a treatment word's drug: "treatment with gefitinib, erlotinib", "treated with glycoprotein IIb/IIIa inhibitors"
+_WITH_DRUG_RE = re.compile(r"(?i)^\s*(?:with|using|by)\s+(?:an?\s+|the\s+|any\s+)?(?P<agents>[^.;:\n]{1,80})")
 _ANY_DRUG_RE = re.compile(r"(?i)^(?:any\s+)?(?:other\s+)?(?:drugs?|medications?|medicines?|medicaments?)$")
 _AGENT_LEAD_RE = re.compile(r"(?i)^(?:(?:any|other|of|the|its|their|known|similar|drugs?|such as|e\.g\.|including)\b[\s,.]*)+")
 
@@ -251,14 +253,22 @@ class CriteriaCoder:
 
         return drug_atc(Concept.model_validate(concept))
 
-    def procedure_kind(self, text: str, concept: Optional[dict[str, Any]]) -> Optional[str]:
-        """The kind of procedure a mention names: its entry's kind when an entry codes it, else its words'."""
+    def procedure_kind(self, text: str, concept: Optional[dict[str, Any]], after: str = "") -> Optional[str]:
+        """The kind of procedure a mention names: its entry's kind when an entry codes it, else its words', else
+        drug therapy for a bare treatment word followed by a drug ("treatment with gefitinib")."""
         if concept is not None:
             code = str(concept.get("code") or "")
             entry = self._procedures.get(code)
             if entry is not None and entry.kind is not None:
                 return entry.kind
-        return procedure_kinds().kind_of(text)
+        kind = procedure_kinds().kind_of(text)
+        if kind is None and after:
+            found = _WITH_DRUG_RE.match(after)
+            agents = found.group("agents").strip() if found is not None else ""
+            pieces = [agents, *_AGENT_SPLIT_RE.split(agents)] if agents else []
+            if any(self._code("DRUG", piece.strip()) is not None for piece in pieces if piece.strip()):
+                return "drug therapy"
+        return kind
 
     def _fallback_uncached(self, label: str, text: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
         index = (self._indexes or {}).get(label)
@@ -351,7 +361,8 @@ class CriteriaCoder:
                 if status is not None:
                     info["concept"] = status
             if label == "PROCEDURE" and "procedure_kind" not in info:
-                info["procedure_kind"] = self.procedure_kind(ent.text, info.get("concept"))
+                info["procedure_kind"] = self.procedure_kind(ent.text, info.get("concept"),
+                                                             doc.text[ent.end_char:ent.end_char + 100])
             if label in ("LAB", "AGE") and info.get("value"):
                 info["value"] = self._canonical(label, info.get("concept"), info["value"])
         return doc

@@ -128,3 +128,16 @@ def test_coder_fallback_review_reaches_the_entity_and_the_rule() -> None:
         rule = by_entity[entity.id]
         assert not rule.computable and rule.reason == f"left for review: {entity.coding.review}"  # type: ignore[union-attr]
     assert TrialAnalysis.from_dict(analysis.to_dict()) == analysis
+
+
+@pytest.mark.parametrize(("label", "mention", "code"), [
+    ("DRUG", "cephalosporins", "drug:cephalosporins"),        # not every antibiotic (J01)
+    ("DRUG", "3rd generation cephalosporins", "J01DD"),
+    ("DRUG", "beta-lactam antibiotics", "drug:beta-lactams"),
+    ("DRUG", "glycopeptides", "J01XA"),
+    ("DRUG", "Ca channel blockers", "C08"),
+    ("LAB", "AP", "6768-6"),                                  # coded only: alkaline phosphatase
+])
+def test_coder_drug_and_lab_vocabulary(coder: CriteriaCoder, label: str, mention: str, code: str) -> None:
+    concept, _ = coder.code(label, mention)
+    assert concept is not None and concept["code"] == code

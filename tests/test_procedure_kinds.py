@@ -64,3 +64,14 @@ def test_procedure_kinds_set_by_the_coder_never_a_concept() -> None:
     coder(doc)
     assert data[0]["procedure_kind"] == "anaesthesia" and data[0]["concept"] is None
     assert data[1]["procedure_kind"] == "revascularization" and data[1]["concept"]["code"] == "proc:cabg"
+
+
+@pytest.mark.parametrize(("text", "after", "kind"), [
+    ("treatment", " with gefitinib, erlotinib, or other EGFR inhibitors", "drug therapy"),
+    ("treated", " with glycoprotein IIb/IIIa inhibitors", "drug therapy"),
+    ("treatment", " with a device", None),               # no drug: no kind
+    ("surgery", " with general anaesthesia", "surgery"),  # the words' own kind first
+])
+def test_procedure_kinds_treatment_with_a_drug(text: str, after: str, kind: str | None) -> None:
+    coder = CriteriaCoder(spacy.blank("en"), deep=True)
+    assert coder.procedure_kind(text, None, after) == kind
