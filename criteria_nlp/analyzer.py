@@ -169,7 +169,7 @@ def entities_from_doc(doc: Doc, criteria: list[Criterion]) -> list[Entity]:
 
 
 #: the fields of an open-vocabulary match that go into ``Entity.coding``
-_CODING_FIELDS = ("source", "system", "code", "display", "entry", "score", "review")
+_CODING_FIELDS = ("source", "system", "code", "display", "entry", "score", "review", "narrower")
 
 
 def _coding(record: Any) -> dict[str, Any] | None:

@@ -149,6 +149,30 @@ def swaps_word(mention: str, entry: str) -> bool:
     return bool(own - words) and bool(words - own)
 
 
+@lru_cache(maxsize=1)
+def _qualifier_stems() -> frozenset[str]:
+    """Stems of the qualifier catalogue's words ("severe", "uncontrolled", "chronic"): the rule carries them, so
+    an entry may leave them out."""
+    from .qualifiers import qualifier_lexicon
+
+    words = {w for q in qualifier_lexicon().qualifiers for form in [q.name, *q.forms] for w in _stems(form)}
+    return frozenset(words)
+
+
+def drops_word(mention: str, entry: str) -> str:
+    """The content words of the mention the entry leaves out ("palatal" of "essential palatal tremor" matched to
+    "essential tremor"), in the mention's order, or "": then the entry names a broader thing, and its code alone
+    would widen the criterion (an exclusion of the broader thing excludes more patients than the criterion
+    does). Qualifier words (the rule carries them) and the heads of :data:`_HEADS` may be left out."""
+    from .vocab_index import normalize_text
+
+    missing = _stems(mention) - _stems(entry) - _HEADS - _qualifier_stems()
+    if not missing:
+        return ""
+    words = [w for w in normalize_text(_PAREN_RE.sub(" ", mention), sort_words=False).split() if w[:STEM] in missing]
+    return " ".join(dict.fromkeys(words)) or " ".join(sorted(missing))
+
+
 class CriteriaCoder:
     """spaCy component: set the concept and canonical values of ``doc.ents`` in ``doc._.entity_data``."""
 
@@ -298,6 +322,9 @@ class CriteriaCoder:
             coding["review"] = f"best vocabulary match '{match.entry_text}' ({match.code}) scores {match.score:.2f} < {threshold:.2f}"
         if "review" in coding:
             return None, coding
+        dropped = drops_word(text, match.entry_text) if match.kind != "generic" else ""
+        if dropped:  # a broader entry: its code, and the words the criterion narrows it with
+            coding["narrower"] = dropped
         return Concept(system=match.system, code=match.code, name=match.display).model_dump(), coding
 
     def _vocabulary_index(self) -> dict[tuple[str, str], dict[str, Any]]:

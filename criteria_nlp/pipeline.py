@@ -82,9 +82,9 @@ DEFAULT_PIPELINE = "fast"
 
 
 #: the coder's open-vocabulary fallback in the pipelines with a statistical NER (issue 25): drugs, labs, scores
-#: and procedures. Conditions stay off: on TREC 2022 (note patients) their fallback cut false exclusions
-#: (0.056 -> 0.044) but lowered NDCG@10 (0.503 -> 0.494); the other labels left every figure unchanged
-CODER_FALLBACK: dict[str, Any] = {"vocab_fallback": True, "fallback_labels": ["DRUG", "LAB", "SCORE", "PROCEDURE"]}
+#: and procedures, and conditions since the fallback leaves a broader entry's code marked (``Rule.narrower``)
+#: and a doubtful match for review: on TREC 2022 (note patients) NDCG@10 0.532 and false exclusions 0.056 either way
+CODER_FALLBACK: dict[str, Any] = {"vocab_fallback": True, "fallback_labels": ["CONDITION", "DRUG", "LAB", "SCORE", "PROCEDURE"]}
 
 
 def pipeline_name(name: str | None) -> str:

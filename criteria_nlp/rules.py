@@ -202,6 +202,14 @@ def _status(entity: Entity) -> str:
     return "current"
 
 
+def _narrower(entity: Entity) -> str | None:
+    """The words of the mention its open-vocabulary code leaves out (the criterion names a narrower kind)."""
+    coding = entity.coding
+    if coding is None or not coding.narrower or entity.concept is None or coding.code != entity.concept.code:
+        return None
+    return coding.narrower
+
+
 def _qualifiers(entity: Entity, extra: Iterable[str] = ()) -> list[str]:
     """The qualifier names a rule carries: the entity's, less those its code already says ("acute" of acute
     myocardial infarction I21.9, "chronic" of chronic kidney disease N18.9, "carrier" of B18.1, whose
@@ -623,6 +631,7 @@ class _Builder:
                                                  else ())]),
             "exceptions": [RuleException(concept=e.concept, text=e.text, entity=e.id) for e in exceptions],
             "entity": entity.id, "text": criterion.text, "evidence": entity.text,
+            "narrower": _narrower(entity) if fields_concept is not None else None,
         }
         if value is not None:
             fields.update(self.value_fields(value))
@@ -865,8 +874,9 @@ def _family(concept: Concept | None) -> str | None:
 def _mark_population_mentions(rules: list[Rule]) -> None:
     """In "SLE with severe infection" (an exclusion of a lupus trial), SLE names who the exclusion is about,
     not a condition that excludes: such a rule stays, marked non-computable."""
+    # a requirement coded broader than it reads (``narrower``) does not say which family the population is
     required = {_family(r.concept) for r in rules if r.category == "condition" and r.polarity == "require"
-                and r.kind == "inclusion" and r.computable}
+                and r.kind == "inclusion" and r.computable and not r.narrower}
     required.discard(None)
     by_criterion: dict[str, list[Rule]] = {}
     for rule in rules:

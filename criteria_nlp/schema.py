@@ -256,7 +256,8 @@ class Coding(_Model):
     ``system``/``code``/``display`` are those of the nearest vocabulary ``entry``, ``score`` its cosine
     similarity (0-1). With ``review`` set the match was not trusted (a weak score, a catch-all code, an entry
     naming a narrower or another thing): the entity has no concept and its rule is non-computable, for that
-    reason.
+    reason. ``narrower`` holds the mention's words the entry leaves out: the code is kept, broader than the
+    mention, and the rule says so (:attr:`Rule.narrower`).
     """
 
     source: Literal["vocab_index", "lexicon"]
@@ -266,6 +267,7 @@ class Coding(_Model):
     entry: str | None = None
     score: float | None = None
     review: str | None = None
+    narrower: str | None = None
 
 
 class Entity(_Model):
@@ -372,8 +374,12 @@ class Rule(_Model):
     "possible"), ``family`` ("family history of"). ``qualifiers`` are the
     normalised words narrowing the concept ("uncontrolled", "chronic"), which
     the patient's record must confirm; ``applies_to`` the population the rule
-    binds, when narrower than the trial's. ``source`` is ``text`` for rules
-    read from the criteria and ``structured`` for the registry's own fields.
+    binds, when narrower than the trial's. ``narrower`` holds the words of the
+    criterion's mention that its code leaves out ("palatal" of "essential
+    palatal tremor", coded as essential tremor): the criterion names a narrower
+    kind than the code, so a record with the code cannot confirm it (unknown).
+    ``source`` is ``text`` for rules read from the criteria and ``structured``
+    for the registry's own fields.
     """
 
     id: str
@@ -392,6 +398,7 @@ class Rule(_Model):
     of: float | None = None
     window: Window | None = None
     qualifiers: list[str] = Field(default_factory=list)
+    narrower: str | None = None
     applies_to: Population | None = None
     exceptions: list[RuleException] = Field(default_factory=list)
     group: str | None = None

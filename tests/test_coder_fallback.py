@@ -141,3 +141,34 @@ def test_coder_fallback_review_reaches_the_entity_and_the_rule() -> None:
 def test_coder_drug_and_lab_vocabulary(coder: CriteriaCoder, label: str, mention: str, code: str) -> None:
     concept, _ = coder.code(label, mention)
     assert concept is not None and concept["code"] == code
+
+
+def test_coder_fallback_broader_entry_keeps_its_code_marked_narrower(coder: CriteriaCoder) -> None:
+    concept, coding = coder.code("CONDITION", "essential palatal tremor")  # nearest: "Essential tremor" (G25.0)
+    assert concept is not None and concept["code"] == "G25.0"
+    assert coding is not None and coding["narrower"] == "palatal" and "review" not in coding
+    concept, coding = coder.code("CONDITION", "renal insufficiency, chronic")  # the same words: nothing left out
+    assert coding is not None and "narrower" not in coding
+
+
+def test_coder_fallback_narrower_rule_is_unknown_for_the_broader_code() -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    import criteria_nlp
+    from criteria_nlp import Analyzer
+
+    analysis = Analyzer(pipeline="default")("Inclusion Criteria:\n- essential palatal tremor\n"
+                                            "Exclusion Criteria:\n- essential tremor\n- stroke\n")
+    (required,) = [r for r in analysis.rules if r.polarity == "require" and r.category == "condition"]
+    assert required.concept is not None and required.concept.code == "G25.0" and required.narrower == "palatal"
+    # a requirement coded broader than it reads does not make "essential tremor" the trial's own population
+    (excluded,) = [r for r in analysis.rules if r.evidence == "essential tremor"]
+    assert excluded.computable
+    patient = {"id": "p", "as_of": dt.date(2026, 3, 1), "age": 60, "sex": "male", "conditions": [{"code": "G25.0"}]}
+    result = criteria_nlp.match(patient, analysis)
+    outcome = {r.rule: r for r in result.rules}[required.id]
+    assert outcome.result == "unknown" and "broader" in outcome.reason
+    table = pd.DataFrame({"patient_id": ["a"], "age": [60], "sex": ["male"], "conditions": ["G25.1"]})
+    assert criteria_nlp.screen(table, analysis, as_of=dt.date(2026, 3, 1))["verdict"].tolist() == ["ineligible"]

@@ -144,6 +144,10 @@ class Evaluator:
             what = " or ".join(self.qualifiers)
             return Outcome(U, out.fact, f"{out.reason}, but the record does not say whether it is {what}",
                            out.needs + [f"whether {out.fact or 'it'} is {what}"])
+        if out.holds == T and self.rule.narrower:
+            what = f"the kind the criterion names ('{self.rule.evidence or self.rule.narrower}')"
+            return Outcome(U, out.fact, f"{out.reason}, but its code is broader than {what}, which the record "
+                           "does not state", out.needs + [f"whether {out.fact or 'it'} is {what}"])
         if out.holds == T and self.other_exceptions:
             present, label = self.exceptions_present(v)
             if present != F:
@@ -163,8 +167,8 @@ class Evaluator:
         if self.rule.status == "suspected":
             return np.full(c.n, U, dtype=np.int8)
         out = self.statement_many(c)
-        if self.qualifiers and not self.reads_qualifiers:
-            out = np.where(out == T, U, out).astype(np.int8)  # a table states no qualifiers
+        if (self.qualifiers and not self.reads_qualifiers) or self.rule.narrower:
+            out = np.where(out == T, U, out).astype(np.int8)  # a table states no qualifiers, nor the narrower kind
         if self.other_exceptions:
             present = self.exceptions_present_many(c)
             out = np.where((out == T) & (present != F), U, out).astype(np.int8)

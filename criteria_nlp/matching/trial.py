@@ -166,7 +166,7 @@ class CompiledTrial:
         self.required_conditions = [
             ConditionCover(r.concept, r.evidence) for r in self.rules
             if r.computable and r.polarity == "require" and r.category == "condition" and r.concept is not None
-            and r.concept.system == "ICD-10-CM" and icd_code_or_range(r.concept.code) is not None
+            and r.concept.system == "ICD-10-CM" and icd_code_or_range(r.concept.code) is not None and not r.narrower
         ]
         self.evaluators: dict[str, Evaluator] = {}
         self.populations: dict[str, PopulationCheck] = {}
