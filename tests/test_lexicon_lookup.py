@@ -170,7 +170,9 @@ def test_lexicon_case_sensitive_acronyms(form: str, entry_id: str, lex: Lexicon)
 
 
 def test_lexicon_short_word_like_forms_are_case_sensitive(lex: Lexicon) -> None:
-    words = {"as", "ad", "he", "pe", "mm", "mg", "pt", "add", "all", "map", "ms", "pd", "cd", "ra"}
+    # words and units: "24 hrs urine collection" is not hepatorenal syndrome, "8-12 Hz" not herpes zoster
+    words = {"as", "ad", "he", "pe", "mm", "mg", "pt", "add", "all", "map", "ms", "pd", "cd", "ra",
+             "hr", "hrs", "hz", "min", "sec", "kg", "ml", "dl", "iu"}
     for term, entry in lex.terms():
         if term.lower() in words and term != term.lower():
             assert entry.is_case_sensitive(term), (entry.id, term)
