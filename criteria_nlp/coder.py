@@ -149,6 +149,13 @@ def swaps_word(mention: str, entry: str) -> bool:
     return bool(own - words) and bool(words - own)
 
 
+#: words that say how sure, when or how much, not which kind: "known HIV infection" is HIV infection
+_ASSERTION_STEMS = frozenset(w[:STEM] for w in """known documented confirmed proven diagnosed diagnosis history prior
+    previous current currently any other significant clinically clinical evidence presence existing underlying
+    concomitant ongoing new recent serious major minor relevant overt manifest persistent pre-existing preexisting
+    suspected possible probable definite established active uncontrolled""".split())
+
+
 @lru_cache(maxsize=1)
 def _qualifier_stems() -> frozenset[str]:
     """Stems of the qualifier catalogue's words ("severe", "uncontrolled", "chronic"): the rule carries them, so
@@ -166,7 +173,7 @@ def drops_word(mention: str, entry: str) -> str:
     does). Qualifier words (the rule carries them) and the heads of :data:`_HEADS` may be left out."""
     from .vocab_index import normalize_text
 
-    missing = _stems(mention) - _stems(entry) - _HEADS - _qualifier_stems()
+    missing = _stems(mention) - _stems(entry) - _HEADS - _qualifier_stems() - _ASSERTION_STEMS
     if not missing:
         return ""
     words = [w for w in normalize_text(_PAREN_RE.sub(" ", mention), sort_words=False).split() if w[:STEM] in missing]
@@ -191,6 +198,10 @@ class CriteriaCoder:
         self._vocabulary: Optional[dict[tuple[str, str], dict[str, Any]]] = None
         self._indexes: Optional[dict[str, Any]] = None
         self._code = lru_cache(maxsize=65536)(self._code_uncached)
+        self._left_out = lru_cache(maxsize=65536)(self._left_out_uncached)
+        self._by_code: dict[tuple[str, str], list[Any]] = {}
+        for entry in self.lexicon.entries():
+            self._by_code.setdefault((entry.label, entry.concept.code), []).append(entry)
         self._fallback = lru_cache(maxsize=65536)(self._fallback_uncached)
 
     def initialize(self, get_examples: Optional[Callable[[], Iterable[Any]]] = None, *,
@@ -208,8 +219,27 @@ class CriteriaCoder:
         self._fallback.cache_clear()
 
     def code(self, label: str, text: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
-        """The concept of a mention, and the record of an open-vocabulary match (None when the lexicons coded
-        it or no index is loaded): what ``__call__`` sets as ``concept`` and ``coding``."""
+        """The concept of a mention, and the record of an open-vocabulary match, or of a lexicon term found
+        inside the mention that leaves out some of its words (None when a lexicon names the whole mention):
+        what ``__call__`` sets as ``concept`` and ``coding``."""
+        concept, coding = self._code_any(label, text)
+        if concept is not None and coding is None:
+            dropped = self._left_out(label, text, str(concept.get("code")))
+            if dropped:  # "squamous cell carcinoma" found as "carcinoma": the code is broader than the mention
+                coding = {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
+                          "display": concept.get("name"), "narrower": dropped}
+        return concept, coding
+
+    def _left_out_uncached(self, label: str, text: str, code: str) -> str:
+        """The words of ``text`` that no name of the entries coded ``code`` holds ("" when one names it all)."""
+        if self._exact(label, text):
+            return ""
+        forms = [f for e in self._by_code.get((label, code), ()) for f in e.surface_forms()]
+        if not forms:
+            return ""  # a vocabulary name (DrugBank, an ICD-10-CM description): no lexicon words to compare
+        return min((drops_word(text, form) for form in forms), key=len)
+
+    def _code_any(self, label: str, text: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
         if self._indexes is None and self.vocab_fallback:  # a pipeline read with spacy.load is not initialised
             self.initialize()
         if self._indexes is None:
