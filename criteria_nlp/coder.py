@@ -153,7 +153,9 @@ def swaps_word(mention: str, entry: str) -> bool:
 _ASSERTION_STEMS = frozenset(w[:STEM] for w in """known documented confirmed proven diagnosed diagnosis history prior
     previous current currently any other significant clinically clinical evidence presence existing underlying
     concomitant ongoing new recent serious major minor relevant overt manifest persistent pre-existing preexisting
-    suspected possible probable definite established active uncontrolled""".split())
+    suspected possible probable definite established active uncontrolled type types sign signs symptom symptoms risk
+    risks related study studies resulting oral parenteral intravenous injection injections topical systemic total
+    conventional standard usual""".split())
 
 
 @lru_cache(maxsize=1)
@@ -413,6 +415,13 @@ class CriteriaCoder:
                     info["coding"] = coding
                 info["concept"] = concept
             concept = info.get("concept")
+            term = info.pop("term", None)
+            if concept and term and "coding" not in info and label in ("CONDITION", "DRUG", "PROCEDURE"):
+                # a model's span with the code of a term inside it: what no name of that code holds
+                dropped = self._left_out(label, ent.text, str(concept.get("code")))
+                if dropped:
+                    info["coding"] = {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
+                                      "display": concept.get("name"), "narrower": dropped}
             if label == "CONDITION" and concept and concept.get("code") in allergy_status().allergy_codes:
                 status = self.allergy_status(doc.text[ent.end_char:ent.end_char + 200])
                 if status is not None:

@@ -355,9 +355,24 @@ def _inherited(cand: _Candidate, curated: list[list[_Candidate]], payloads: list
     best = max(inside, key=lambda o: (o.end - o.start, -o.start))
     info = payloads[best.payload]
     out: dict[str, Any] = {"concept": info.get("concept")} if info.get("concept") is not None else {}
+    if out and (best.start, best.end) != (cand.start, cand.end):
+        out["term"] = (best.start, best.end)  # the coder compares the span with the term whose code it took
     if info.get("context"):  # "of non-childbearing potential" keeps the negation of "non-childbearing potential"
         out["context"] = info["context"]
     return out
+
+
+#: endings of adjectives ("hemorrhagic", "epileptic", "anemic", "hypertensive", "cancerous", "obese")
+_ADJECTIVE_ENDINGS = ("ic", "ical", "ive", "ous", "obese")
+
+
+#: what an examination of an organ or system is called ("neurologic examination", "cardiac exam")
+_EXAMINATIONS = frozenset("""examination examinations exam exams test tests testing evaluation evaluations assessment
+    assessments workup work-up""".split())
+
+
+def _is_adjective(word: str) -> bool:
+    return word.isalpha() and len(word) > 4 and word.endswith(_ADJECTIVE_ENDINGS)
 
 
 def _word_forms(words: Iterable[str]) -> frozenset[str]:
@@ -548,6 +563,8 @@ class CriteriaTagger:
                 span = Span(doc, cand.start, cand.end, label=cand.label)
             taken[span.start:span.end] = b"\x01" * len(span)
             data: dict[str, Any] = {"source": cand.source, "concept": info.get("concept")}
+            if "term" in info and span.start == cand.start and span.end == cand.end:
+                data["term"] = doc[info["term"][0]:info["term"][1]].text
             for flag in info.get("context", ()):  # a negated or past form of the term ("non-smoker"): criteria_context records the cue
                 data[flag] = True
             if "value" in info:
@@ -559,6 +576,8 @@ class CriteriaTagger:
             self._treatments(doc, chosen, candidates)
         self._split_results(doc, chosen, candidates)
         self._split_status(doc, chosen)
+        self._drop_examined(doc, chosen)
+        self._merge_modifiers(doc, chosen)
         chosen.extend(self._coordinated(doc, chosen, taken, inside))
         chosen.extend(self._elided(doc, chosen, taken, inside))
         chosen.extend(self._short_forms(doc, chosen, taken, inside))
@@ -651,6 +670,37 @@ class CriteriaTagger:
             window = Window(text=word.text, direction=direction).model_dump()
             chosen.append((Span(doc, word.i, word.i + 1, label="TEMPORAL"), {"source": "terms", "concept": None,
                                                                             "window": window}))
+
+    def _drop_examined(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]]) -> None:
+        """A condition's adjective naming what an examination or test looks at ("the neurologic examination is
+        normal", "six neurologic tests", "psychiatric evaluation") is no condition of the patient."""
+        keep = []
+        for span, data in chosen:
+            nxt = doc[span.end] if span.end < len(doc) else None
+            if (span.label_ == "CONDITION" and len(span) == 1 and _is_adjective(span[0].lower_) and nxt is not None
+                    and nxt.lower_ in _EXAMINATIONS):
+                continue
+            keep.append((span, data))
+        chosen[:] = keep
+
+    def _merge_modifiers(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]]) -> None:
+        """A condition's adjective right before another condition modifies it ("hemorrhagic cystitis",
+        "anemic heart failure", "obese asthma"): one mention, left for the coder, which codes its head and marks
+        the rule narrower; two would exclude every bleeding, anaemia or obesity."""
+        by_start = {span.start: i for i, (span, _) in enumerate(chosen)}
+        drop: set[int] = set()
+        for i, (span, data) in enumerate(chosen):
+            if span.label_ != "CONDITION" or len(span) != 1 or not _is_adjective(span[0].lower_):
+                continue
+            j = by_start.get(span.end)
+            if j is None or j in drop or chosen[j][0].label_ != "CONDITION" or span[0].whitespace_ != " ":
+                continue
+            head, head_data = chosen[j]
+            merged = {key: value for key, value in head_data.items() if key not in ("concept", "source")}
+            chosen[j] = (Span(doc, span.start, head.end, label="CONDITION"), {"source": "merged", "concept": None, **merged})
+            drop.add(i)
+        if drop:
+            chosen[:] = [pair for i, pair in enumerate(chosen) if i not in drop]
 
     def _place(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray, start_char: int,
                end_char: int, label: str, data: dict[str, Any]) -> None:

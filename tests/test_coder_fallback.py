@@ -172,3 +172,31 @@ def test_coder_fallback_narrower_rule_is_unknown_for_the_broader_code() -> None:
     assert outcome.result == "unknown" and "broader" in outcome.reason
     table = pd.DataFrame({"patient_id": ["a"], "age": [60], "sex": ["male"], "conditions": ["G25.1"]})
     assert criteria_nlp.screen(table, analysis, as_of=dt.date(2026, 3, 1))["verdict"].tolist() == ["ineligible"]
+
+
+@pytest.mark.parametrize(("mention", "narrower"), [
+    ("squamous cell carcinoma", "squamous cell"),   # found as any carcinoma
+    ("hemorrhagic cystitis", "cystitis"),           # found as hemorrhage: the head noun is left out
+    ("known HIV infection", None),                  # certainty, not kind
+    ("severe hypertension", None),                  # a qualifier: the rule carries it
+    ("hypertension", None),                         # the lexicon names it whole
+])
+def test_coder_lexicon_term_inside_marks_narrower(mention: str, narrower: str | None) -> None:
+    component = CriteriaCoder(spacy.blank("en"), deep=True)
+    component.initialize()
+    concept, coding = component.code("CONDITION", mention)
+    assert concept is not None
+    assert (coding or {}).get("narrower") == narrower
+
+
+def test_coder_lexicon_narrower_rule_is_unknown() -> None:
+    import datetime as dt
+
+    import criteria_nlp
+    from criteria_nlp import Analyzer
+
+    analysis = Analyzer(pipeline="fast")("Exclusion Criteria:\n- Hemorrhagic cystitis\n")
+    rules = [r for r in analysis.rules if r.category == "condition" and r.computable]
+    assert rules and all(r.narrower for r in rules)
+    patient = {"id": "p", "as_of": dt.date(2026, 3, 1), "age": 60, "sex": "male", "conditions": [{"code": "R58"}]}
+    assert criteria_nlp.match(patient, analysis).verdict == "indeterminate"  # a bleeding is not a cystitis
