@@ -1,8 +1,9 @@
 """Coding coverage over registry records (issue 25, "Evaluate: coverage").
 
 For each pipeline, over the first N readable records of a corpus (default 300 of ``../shared/data/ctgov-xml``):
-the share of CONDITION, DRUG, PROCEDURE and LAB mentions with a code, the share of computable rules, and, for
-the open-vocabulary fallback, how many mentions it coded and how many it flagged for review.
+the share of CONDITION, DRUG, PROCEDURE and LAB mentions with a code, the share of computable rules, for
+the open-vocabulary fallback how many mentions it coded and how many it flagged for review, and how many
+mentions got a code broader than their words (``narrower``: their rules are unknown for a record with the code).
 
 Usage::
 
@@ -38,7 +39,11 @@ def measure(pipeline: str, trials: list[Any]) -> dict[str, Any]:
         for ent, info in zip(doc.ents, entity_data(doc)):  # what the fallback did
             coding = info.get("coding")
             if coding is not None and ent.label_ in LABELS:
-                counts["fallback:review" if "review" in coding else "fallback:coded"] += 1
+                if "review" in coding:
+                    counts["fallback:review"] += 1
+                elif coding.get("source") == "vocab_index":
+                    counts["fallback:coded"] += 1
+                counts["narrower"] += bool(coding.get("narrower"))
         for entity in result.entities:
             if entity.label in LABELS:
                 counts[f"{entity.label}:n"] += 1
@@ -52,6 +57,7 @@ def measure(pipeline: str, trials: list[Any]) -> dict[str, Any]:
         n = counts[f"{label}:n"]
         out[label] = {"mentions": n, "coded": round(counts[f"{label}:coded"] / n, 3) if n else None}
     out["fallback"] = {"coded": counts["fallback:coded"], "review": counts["fallback:review"]}
+    out["narrower"] = counts["narrower"]  # coded broader than the mention reads (Rule.narrower)
     return out
 
 
@@ -72,12 +78,13 @@ def main(argv: list[str] | None = None) -> int:
         if len(trials) >= args.n:
             break
     results = [measure(p, trials) for p in args.pipelines.split(",")]
-    print("| pipeline | records | " + " | ".join(f"{label} coded" for label in LABELS) + " | rules | computable | fallback coded / review |")
-    print("|---|---:|" + "---:|" * len(LABELS) + "---:|---:|---:|")
+    print("| pipeline | records | " + " | ".join(f"{label} coded" for label in LABELS)
+          + " | rules | computable | fallback coded / review | coded broader (narrower) |")
+    print("|---|---:|" + "---:|" * len(LABELS) + "---:|---:|---:|---:|")
     for r in results:
         cells = " | ".join(f"{r[label]['coded']:.1%} of {r[label]['mentions']}" for label in LABELS)
         print(f"| {r['pipeline']} | {r['records']} | {cells} | {r['rules']} | {r['computable']:.1%} | "
-              f"{r['fallback']['coded']} / {r['fallback']['review']} |")
+              f"{r['fallback']['coded']} / {r['fallback']['review']} | {r['narrower']} |")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     return 0
