@@ -63,11 +63,20 @@ def test_codes_counts(which: str) -> None:
     assert {k: labels.count(k) for k in set(labels)} == counts
 
 
-def test_codes_heldout_is_the_drawn_sample() -> None:
+#: the held-out and development samples: file, sampler options, how codes_sample.py draws it
+SAMPLES = {
+    "heldout": (HELDOUT, HELDOUT_OPTIONS, "seed 26, codes.jsonl excluded"),
+    "train": (TRAIN, TRAIN_OPTIONS, "train split, seed 27"),
+}
+
+
+@pytest.mark.parametrize("which", sorted(SAMPLES))
+def test_codes_file_is_the_drawn_sample(which: str) -> None:
+    path, options, how = SAMPLES[which]
     if not CHIA.is_dir():
-        pytest.skip("Chia corpus not found at %s: cannot compare codes_heldout.jsonl with the "
-                    "sample codes_sample.py draws (seed 26, codes.jsonl excluded)" % CHIA)
-    run = validate(HELDOUT, [*HELDOUT_OPTIONS, "--chia", str(CHIA)])
+        pytest.skip("Chia corpus not found at %s: cannot compare %s with the sample codes_sample.py draws (%s)"
+                    % (CHIA, path.name, how))
+    run = validate(path, [*options, "--chia", str(CHIA)])
     assert run.returncode == 0, run.stdout + run.stderr
     assert "sample check on" in run.stdout, run.stdout
 
@@ -77,15 +86,6 @@ def test_codes_heldout_shares_no_mention() -> None:
     second = [json.loads(line)["id"] for line in HELDOUT.read_text(encoding="utf-8").splitlines()]
     assert len(second) == len(set(second)) == 200
     assert not first & set(second)
-
-
-def test_codes_train_is_the_drawn_sample() -> None:
-    if not CHIA.is_dir():
-        pytest.skip("Chia corpus not found at %s: cannot compare codes_train.jsonl with the "
-                    "sample codes_sample.py draws (train split, seed 27)" % CHIA)
-    run = validate(TRAIN, [*TRAIN_OPTIONS, "--chia", str(CHIA)])
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "sample check on" in run.stdout, run.stdout
 
 
 def test_codes_train_is_from_train_trials_only() -> None:
