@@ -121,6 +121,7 @@ class TaggerTerms(BaseModel):
     organisation_ends: list[str] = []
     value_stops: list[str] = []
     coordination_heads: list[str] = []
+    kind_modifiers: list[str] = []
 
 
 class GazetteerEntry(BaseModel):
@@ -480,6 +481,7 @@ class CriteriaTagger:
         self._measures = _word_forms(terms.measurement_heads)
         self._value_stops = _word_forms(terms.value_stops)
         self._shared_heads = _word_forms(terms.coordination_heads)
+        self._kind_modifiers = frozenset(w.lower() for w in terms.kind_modifiers)
         self._results = {word: kind for kind, phrases in terms.qualitative.items()
                          for phrase in phrases if " " not in phrase for word in _plural_variants(phrase)}
         self._status = {phrase: direction for direction, phrases in terms.temporal.items()
@@ -576,6 +578,7 @@ class CriteriaTagger:
             self._treatments(doc, chosen, candidates)
         self._split_results(doc, chosen, candidates)
         self._split_status(doc, chosen)
+        self._take_kind_modifiers(doc, chosen, taken)
         self._drop_examined(doc, chosen)
         self._merge_modifiers(doc, chosen)
         chosen.extend(self._coordinated(doc, chosen, taken, inside))
@@ -670,6 +673,22 @@ class CriteriaTagger:
             window = Window(text=word.text, direction=direction).model_dump()
             chosen.append((Span(doc, word.i, word.i + 1, label="TEMPORAL"), {"source": "terms", "concept": None,
                                                                             "window": window}))
+
+    def _take_kind_modifiers(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray) -> None:
+        """Histology words right before a condition term ("squamous cell carcinoma of the lung") name a narrower
+        kind: taken into the mention, whose code the coder then gives with the rule marked narrower."""
+        if not self._kind_modifiers:
+            return
+        for i, (span, data) in enumerate(chosen):
+            if span.label_ != "CONDITION":
+                continue
+            start = span.start
+            while start > 0 and not taken[start - 1] and doc[start - 1].lower_ in self._kind_modifiers:
+                start -= 1
+            if start == span.start:
+                continue
+            taken[start:span.start] = b"\x01" * (span.start - start)
+            chosen[i] = (Span(doc, start, span.end, label="CONDITION"), {**data, "concept": None})
 
     def _drop_examined(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]]) -> None:
         """A condition's adjective naming what an examination or test looks at ("the neurologic examination is

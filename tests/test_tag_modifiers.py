@@ -31,3 +31,18 @@ def test_tag_modifiers_examined_organ_is_no_condition(pipeline: str) -> None:
     texts = [e.text for e in analysis.entities if e.label == "CONDITION"]
     assert "neurologic" not in texts and "Neurologic disease" in texts
     assert {"obese", "diabetic", "hypertensive"} <= set(texts)  # standing alone they are conditions
+
+
+@pytest.mark.parametrize("pipeline", ["fast", "default"])
+def test_tag_modifiers_histology_words_narrow_the_condition(pipeline: str) -> None:
+    import datetime as dt
+
+    import criteria_nlp
+
+    analysis = Analyzer(pipeline=pipeline)("Exclusion Criteria:\n- Squamous cell carcinoma of the lung\n")
+    (entity,) = [e for e in analysis.entities if e.label == "CONDITION"]
+    assert entity.text == "Squamous cell carcinoma of the lung"
+    assert entity.coding is not None and entity.coding.narrower == "squamous cell"
+    patient = {"id": "p", "as_of": dt.date(2026, 3, 1), "age": 60, "sex": "male",
+               "conditions": [{"code": "C34.90", "name": "lung adenocarcinoma"}]}
+    assert criteria_nlp.match(patient, analysis).verdict == "indeterminate"  # not excluded as any lung cancer
