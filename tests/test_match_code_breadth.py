@@ -173,3 +173,25 @@ def test_match_broader_patient_code_screen_agrees(analyzer: Analyzer) -> None:
                           "conditions": ["I48.91", "I48.0", "I48.21"]})
     screened = criteria_nlp.screen(table, analysis, as_of=AS_OF)
     assert screened["verdict"].tolist() == ["indeterminate", "eligible", "ineligible"]
+
+
+@pytest.mark.parametrize(("condition", "verdict"), [
+    ({"code": "C83.30", "name": "DLBCL"}, "eligible"),      # another lymphoma: not excluded any more
+    ({"code": "C82.90"}, "ineligible"),
+    ({"code": "C85.90", "name": "lymphoma"}, "indeterminate"),  # the record does not say which lymphoma
+])
+def test_match_lymphoma_subtype_is_not_every_lymphoma(analyzer: Analyzer, condition: dict[str, Any], verdict: str) -> None:
+    analysis = analyzer("Exclusion Criteria:\n- follicular lymphoma\n")
+    assert _codes(analysis) == ["C82.90"]
+    assert criteria_nlp.match(_patient(condition), analysis).verdict == verdict
+
+
+@pytest.mark.parametrize(("text", "condition", "verdict"), [
+    ("Exclusion Criteria:\n- Hodgkin lymphoma\n", {"code": "C85.90", "name": "NHL"}, "eligible"),    # not every lymphoma
+    ("Exclusion Criteria:\n- Hodgkin lymphoma\n", {"code": "C81.10"}, "ineligible"),
+    ("Inclusion Criteria:\n- lymphoma\n", {"code": "C83.30", "name": "DLBCL"}, "eligible"),         # any lymphoma
+    ("Inclusion Criteria:\n- lymphoma\n", {"code": "C81.90"}, "eligible"),
+    ("Exclusion Criteria:\n- non-Hodgkin lymphoma\n", {"code": "C81.90"}, "eligible"),
+])
+def test_match_lymphoma_families(analyzer: Analyzer, text: str, condition: dict[str, Any], verdict: str) -> None:
+    assert criteria_nlp.match(_patient(condition), analyzer(text)).verdict == verdict

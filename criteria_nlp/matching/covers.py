@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..lexicon import Lexicon, normalize
@@ -67,6 +68,8 @@ class ConditionCover:
         if "-" in code or "." not in code or len(code.replace(".", "")) < len(own.replace(".", "")):
             if icd_in(own, code):
                 return True
+        if "-" not in code and _cover_of(code).covers(own):  # a family's NOS code ("C85.90" of the lymphomas)
+            return True
         # the category's own unspecified code (I48.9x, N18.9, G40.909), not a subcategory's ("I48.20 Chronic
         # atrial fibrillation, unspecified" says chronic; "N18.30" says stage 3)
         if code[:3] != own[:3] or code[3:5] != ".9" or own[3:5] == ".9":
@@ -77,6 +80,12 @@ class ConditionCover:
     def overlaps(self, other: "ConditionCover") -> bool:
         """True when either concept's own code is covered by the other."""
         return bool(self.code and other.code and (self.covers(other.code) or other.covers(self.code)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _cover_of(code: str) -> "ConditionCover":
+    """What a patient's code covers as a concept of its own (its family, by ``concept_ranges.json``)."""
+    return ConditionCover(Concept(system="ICD-10-CM", code=code))
 
 
 def _description(concept: Concept) -> str:
