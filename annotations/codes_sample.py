@@ -155,6 +155,9 @@ def parse_args(argv):
 
 
 def main(argv):
+    if "-h" in argv[1:] or "--help" in argv[1:]:
+        print(__doc__)
+        return
     chia, seed, quotas, exclude, split = parse_args(argv[1:])
     records, sizes = sample(chia, seed, quotas, exclude, split)
     for r in records:

@@ -189,6 +189,9 @@ def option(args, name, repeat=False):
 
 
 def main(argv):
+    if "-h" in argv[1:] or "--help" in argv[1:]:
+        print(__doc__)
+        return 0
     sys.path.insert(0, HERE)
     import codes_sample
     args = [a for a in argv[1:]]
@@ -219,6 +222,8 @@ def main(argv):
         chia = default_chia
     errors = []
     records = []
+    if not os.path.isfile(path):
+        raise SystemExit("no such file: %s (give a codes JSONL file; --help for the options)" % path)
     with open(path, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             try:
