@@ -220,12 +220,10 @@ def make_component_coder() -> Callable[..., Any]:
     component = CriteriaCoder(spacy.blank("en"), deep=True, vocab_fallback=True)
     component.initialize()
 
-    from criteria_nlp.coder import allergy_status
-
     def coder(label: str, mention: str, after: str = "") -> tuple[str, str, str, float] | None:
         concept, coding = component.code(label, mention)
-        if label == "CONDITION" and concept and concept.get("code") in allergy_status().allergy_codes:
-            concept = component.allergy_status(after) or concept  # as __call__ does with the text after the mention
+        if label == "CONDITION" and concept:  # as __call__ does with the text after the mention
+            concept = component.with_allergy_status(concept, after)
         kind = component.procedure_kind(mention, concept, after) if label == "PROCEDURE" else None
         if concept is None:
             return KindOnly(kind) if kind else None

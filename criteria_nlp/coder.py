@@ -42,7 +42,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .extensions import entity_data
-from .lexicon import Lexicon, ProcedureEntry, normalize
+from .lexicon import Lexicon, LexiconEntry, ProcedureEntry, normalize
 from .procedure_kinds import procedure_kinds
 from .resource_files import load_validated
 from .schema import Concept, Value
@@ -85,6 +85,10 @@ class _StatusCode(BaseModel):
     code: str
     name: str
     atc: tuple[str, ...] = ()
+
+    def concept(self) -> dict[str, Any]:
+        """The ICD-10-CM concept of this status code."""
+        return {"system": "ICD-10-CM", "code": self.code, "name": self.name}
 
 
 class AllergyStatus(BaseModel):
@@ -182,6 +186,12 @@ def drops_word(mention: str, entry: str) -> str:
     return " ".join(dict.fromkeys(words)) or " ".join(sorted(missing))
 
 
+def _lexicon_record(concept: dict[str, Any], **why: str) -> dict[str, Any]:
+    """The ``coding`` record of a lexicon's code with what is said of it (``review`` or ``narrower``)."""
+    return {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
+            "display": concept.get("name"), **why}
+
+
 class CriteriaCoder:
     """spaCy component: set the concept and canonical values of ``doc.ents`` in ``doc._.entity_data``."""
 
@@ -195,13 +205,11 @@ class CriteriaCoder:
         self.fallback_labels: tuple[str, ...] = tuple(fallback_labels) if fallback_labels else FALLBACK_LABELS
         self.thresholds: dict[str, float] = dict(thresholds or {})
         self.lexicon = Lexicon.load()
-        self._procedures: dict[str, ProcedureEntry] = {
-            e.concept.code: e for e in self.lexicon.entries("PROCEDURE") if isinstance(e, ProcedureEntry)}
         self._vocabulary: Optional[dict[tuple[str, str], dict[str, Any]]] = None
         self._indexes: Optional[dict[str, Any]] = None
         self._code = lru_cache(maxsize=65536)(self._code_uncached)
         self._left_out = lru_cache(maxsize=65536)(self._left_out_uncached)
-        self._by_code: dict[tuple[str, str], list[Any]] = {}
+        self._by_code: dict[tuple[str, str], list[LexiconEntry]] = {}
         for entry in self.lexicon.entries():
             self._by_code.setdefault((entry.label, entry.concept.code), []).append(entry)
         self._fallback = lru_cache(maxsize=65536)(self._fallback_uncached)
@@ -228,8 +236,7 @@ class CriteriaCoder:
         if concept is not None and coding is None:
             dropped = self._left_out(label, text, str(concept.get("code")))
             if dropped:  # "squamous cell carcinoma" found as "carcinoma": the code is broader than the mention
-                coding = {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
-                          "display": concept.get("name"), "narrower": dropped}
+                coding = _lexicon_record(concept, narrower=dropped)
         return concept, coding
 
     def _left_out_uncached(self, label: str, text: str, code: str) -> str:
@@ -261,9 +268,15 @@ class CriteriaCoder:
             return concept, None
         if found is None and concept is not None:  # the lexicon's "some illness": say so rather than code it
             review = f"coded only with the catch-all code {concept.get('code')} ('{concept.get('name')}')"
-            return None, {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
-                          "display": concept.get("name"), "review": review}
+            return None, _lexicon_record(concept, review=review)
         return found, coding
+
+    def with_allergy_status(self, concept: dict[str, Any], after: str) -> dict[str, Any]:
+        """A condition's concept, or, for the unspecified allergy followed by the drug it is to, the allergy
+        status of the drug's class (:meth:`allergy_status`)."""
+        if concept.get("code") not in allergy_status().allergy_codes:
+            return concept
+        return self.allergy_status(after) or concept
 
     def allergy_status(self, after: str) -> Optional[dict[str, Any]]:
         """The Z88 allergy status concept of an allergy mention followed by ``after`` ("to tetracyclines ..."),
@@ -275,7 +288,7 @@ class CriteriaCoder:
         parts = False
         for piece in _AGENT_SPLIT_RE.split(found.group("agents")):
             if _ANY_DRUG_RE.match(piece.strip()):
-                return {"system": "ICD-10-CM", "code": table.unspecified.code, "name": table.unspecified.name}
+                return table.unspecified.concept()
             piece = _AGENT_LEAD_RE.sub("", piece.strip()).strip()
             if not piece:
                 continue
@@ -287,11 +300,11 @@ class CriteriaCoder:
                 continue
             atc = self._atc_codes(concept)
             if not atc:
-                return {"system": "ICD-10-CM", "code": table.unspecified.code, "name": table.unspecified.name}
+                return table.unspecified.concept()
             status = next((c for c in table.classes if any(a.startswith(g) for a in atc for g in c.atc)), table.other)
-            return {"system": "ICD-10-CM", "code": status.code, "name": status.name}
+            return status.concept()
         if parts:
-            return {"system": "ICD-10-CM", "code": table.other.code, "name": table.other.name}
+            return table.other.concept()
         return None
 
     def _atc_codes(self, concept: dict[str, Any]) -> tuple[str, ...]:
@@ -313,10 +326,9 @@ class CriteriaCoder:
         """The kind of procedure a mention names: its entry's kind when an entry codes it, else its words', else
         drug therapy for a bare treatment word followed by a drug ("treatment with gefitinib")."""
         if concept is not None:
-            code = str(concept.get("code") or "")
-            entry = self._procedures.get(code)
-            if entry is not None and entry.kind is not None:
-                return entry.kind
+            for entry in self._by_code.get(("PROCEDURE", str(concept.get("code") or "")), ()):
+                if isinstance(entry, ProcedureEntry) and entry.kind is not None:
+                    return entry.kind
         kind = procedure_kinds().kind_of(text)
         if kind is None and after:
             found = _WITH_DRUG_RE.match(after)
@@ -420,12 +432,9 @@ class CriteriaCoder:
                 # a model's span with the code of a term inside it: what no name of that code holds
                 dropped = self._left_out(label, ent.text, str(concept.get("code")))
                 if dropped:
-                    info["coding"] = {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
-                                      "display": concept.get("name"), "narrower": dropped}
-            if label == "CONDITION" and concept and concept.get("code") in allergy_status().allergy_codes:
-                status = self.allergy_status(doc.text[ent.end_char:ent.end_char + 200])
-                if status is not None:
-                    info["concept"] = status
+                    info["coding"] = _lexicon_record(concept, narrower=dropped)
+            if label == "CONDITION" and concept:
+                info["concept"] = self.with_allergy_status(concept, doc.text[ent.end_char:ent.end_char + 200])
             if label == "PROCEDURE" and "procedure_kind" not in info:
                 info["procedure_kind"] = self.procedure_kind(ent.text, info.get("concept"),
                                                              doc.text[ent.end_char:ent.end_char + 100])

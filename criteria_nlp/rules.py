@@ -203,7 +203,7 @@ def _status(entity: Entity) -> str:
 
 
 def _narrower(entity: Entity) -> str | None:
-    """The words of the mention its open-vocabulary code leaves out (the criterion names a narrower kind)."""
+    """The words of the mention its code leaves out (the criterion names a narrower kind than the code)."""
     coding = entity.coding
     if coding is None or not coding.narrower or entity.concept is None or coding.code != entity.concept.code:
         return None

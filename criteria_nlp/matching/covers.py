@@ -56,7 +56,7 @@ class ConditionCover:
                 self._cache[code] = hit
         return hit
 
-    def broader(self, code: str, name: str | None = None) -> bool:
+    def broader(self, code: str) -> bool:
         """True when a patient's ``code`` names the rule's condition less specifically than the rule does, so
         the record cannot say whether the patient has the kind the rule names: a range or an ancestor code that
         holds the rule's code ("E08-E13" or "I48" for a rule on I48.0), or the unspecified code of the rule's
@@ -74,7 +74,7 @@ class ConditionCover:
         # atrial fibrillation, unspecified" says chronic; "N18.30" says stage 3)
         if code[:3] != own[:3] or code[3:5] != ".9" or own[3:5] == ".9":
             return False
-        desc = (name or _description(Concept(system="ICD-10-CM", code=code))).lower()
+        desc = _description(Concept(system="ICD-10-CM", code=code)).lower()
         return "unspecified" in desc or desc.endswith(" nos")
 
     def overlaps(self, other: "ConditionCover") -> bool:
