@@ -604,7 +604,7 @@ def read_note(text: str, *, id: str | None = None, as_of: dt.date | None = None,
     complete: list[str] = []
     nm = _NO_MEDICATIONS.search(source)
     if nm is not None:
-        complete.append("medications")
+        complete.append("current_medications")  # what is taken now; past use stays unknown
         facts.append(NoteFact(type="medication", text=nm.group(0), start=nm.start(), end=nm.end(), status="absent"))
     fields.update(denied=denied, observations=observations, labs=labs, scores=scores, evidence=evidence,
                   complete_lists=complete)

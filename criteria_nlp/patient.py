@@ -835,9 +835,11 @@ class Patient(BaseModel):
         default=False,
         description="True: a list holds what the source states, and what it does not state is unknown (patients read "
                     "from notes); only denied facts and lists named in complete_lists rule things out.")
-    complete_lists: list[Literal["conditions", "medications", "procedures", "family_history"]] = Field(
+    complete_lists: list[Literal["conditions", "medications", "current_medications", "procedures", "family_history"]] = Field(
         default_factory=list,
-        description="With open_world: the lists the source declares complete (\"takes no medications\").")
+        description="With open_world: the lists the source declares complete. \"current_medications\": what the "
+                    "patient takes now is all of it (\"takes no medications\"), which says nothing of past use or of "
+                    "a window reaching back; \"medications\": every medication, past and present.")
     denied: list[DeniedFact] = Field(
         default_factory=list, description="What the source explicitly denies (\"denies diabetes\"); read with open_world.")
     evidence: dict[str, Evidence] = Field(

@@ -69,6 +69,13 @@ NONE = (False, False, False, False, False, False)
         ("Prior treatment with cyclophosphamide", [("cyclophosphamide", "DRUG")], {"cyclophosphamide": H}),
         ("Previous myocardial infarction", [("myocardial infarction", "CONDITION")], {"myocardial infarction": H}),
         ("Planned renal transplantation", [("renal transplantation", "PROCEDURE")], {"renal transplantation": Y}),
+        # what a condition is refractory to was given before, also with a duration between
+        ("Fever refractory to antimicrobials", [("antimicrobials", "DRUG")], {"antimicrobials": H}),
+        ("Fever refractory for greater than 72 hours and less than 84 hours to broad spectrum antimicrobials",
+         [("antimicrobials", "DRUG")], {"antimicrobials": H}),
+        ("Relapsed or refractory disease to first line chemotherapy", [("chemotherapy", "DRUG")], {"chemotherapy": H}),
+        # ... but not what a refractory tumour is amenable to
+        ("Refractory tumor amenable to treatment with paclitaxel", [("paclitaxel", "DRUG")], {"paclitaxel": NONE}),
         # suspected is not planned: the rule status "suspected" (POSSIBLE_EXISTENCE)
         ("Suspected TB", [("TB", "CONDITION")], {"TB": S}),
         ("Possible pulmonary embolism", [("pulmonary embolism", "CONDITION")], {"pulmonary embolism": S}),

@@ -53,7 +53,7 @@ def test_notes_patient_is_open_world_with_denials(reading: cn.notes.NoteReading)
     assert p.open_world and p.age == 58.0 and p.sex == "female"
     assert {f.concept.code for f in p.conditions or [] if f.concept} >= {"I10", "E66.9"}
     assert [d.concept.code for d in p.denied if d.kind == "condition" and d.concept] == ["E08-E13"]
-    assert p.complete_lists == ["medications"]
+    assert p.complete_lists == ["current_medications"]
     smoking = [o for o in p.observations if o.concept and o.concept.code == "obs:smoking"]
     assert smoking and smoking[0].present is False
 
@@ -114,6 +114,45 @@ def test_notes_open_world_matching(reading: cn.notes.NoteReading, rule_text: str
     by_text = {r.text: r.result for r in outcome.rules}
     assert by_text[rule_text] == result
     assert outcome.verdict == "indeterminate"
+
+
+@pytest.mark.parametrize("criteria,verdict", [
+    ("Inclusion Criteria:\n- On corticosteroid therapy", "ineligible"),     # asks what is taken now: answered
+    ("Inclusion Criteria:\n- Prior treatment with rituximab", "indeterminate"),  # past use: not answered
+    ("Inclusion Criteria:\n- Chemotherapy within the past 3 months", "indeterminate"),  # a window reaching back
+    ("Exclusion Criteria:\n- Prior chemotherapy", "indeterminate"),  # cannot pass an exclusion of past use either
+    ("Exclusion Criteria:\n- Current use of anticoagulants", "eligible"),
+])
+def test_notes_no_medications_speaks_of_now_only(criteria: str, verdict: str) -> None:
+    """"Takes no medications" completes the list of what is taken now, and says nothing of past use."""
+    p = read_patient_text("A 63-year-old man with weight loss. He takes no medications.")
+    assert p.complete_lists == ["current_medications"]
+    outcome = cn.match(p, cn.analyze(criteria))
+    assert outcome.verdict == verdict
+    if verdict == "indeterminate":
+        assert any("not what was taken before" in r.reason for r in outcome.rules if r.result == "unknown")
+
+
+def test_notes_a_complete_medication_list_answers_past_use() -> None:
+    """A source that declares every medication, past and present ("medications"), rules past use out."""
+    p = read_patient_text("A 63-year-old man with weight loss. He takes no medications.")
+    p = p.model_copy(update={"complete_lists": ["medications"]})
+    outcome = cn.match(p, cn.analyze("Inclusion Criteria:\n- Prior treatment with rituximab"))
+    assert outcome.verdict == "ineligible"
+
+
+@pytest.mark.parametrize("criteria,verdict", [
+    ("Inclusion Criteria:\n- Fever", "ineligible"),
+    ("Exclusion Criteria:\n- Fever", "eligible"),
+])
+def test_notes_denial_settles_what_uncoded_items_left_unknown(criteria: str, verdict: str) -> None:
+    """An item the coder cannot place ("epigastric discomfort") leaves a rule unknown, unless the note denies the
+    rule's concept outright ("He is not febrile")."""
+    p = read_patient_text("A 63-year-old man with epigastric discomfort after meals. He is not febrile.")
+    assert [c.concept for c in p.conditions or []] == [None]
+    assert cn.match(p, cn.analyze(criteria)).verdict == verdict
+    p = read_patient_text("A 63-year-old man with epigastric discomfort after meals.")
+    assert cn.match(p, cn.analyze(criteria)).verdict == "indeterminate"
 
 
 def test_notes_denial_of_a_narrower_concept_says_nothing_of_the_wider() -> None:

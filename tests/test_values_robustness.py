@@ -61,7 +61,9 @@ def test_values_robustness_two_megabytes(fn: Callable[[str], list[Any]]) -> None
     text = ((_PROSE * 3 + _VALUES) * (2_000_000 // (len(_PROSE) * 3 + len(_VALUES)) + 1))[:2_000_000]
     seconds, found = _timed(fn, text)
     assert found > 1000
-    assert seconds < 2.0, f"{fn.__name__} took {seconds:.2f} s on a 2 MB criterion"
+    # a guard against super-linear paths (a quadratic one takes minutes on 2 MB), not a benchmark: the
+    # linear scan takes about 1.5 s of CPU, up to 2.4 s seen on a shared machine, hence the slack
+    assert seconds < 8.0, f"{fn.__name__} took {seconds:.2f} s on a 2 MB criterion"
 
 
 def test_values_robustness_empty_and_bounds() -> None:

@@ -50,9 +50,15 @@ class View:
                    and not _history_code(code))
         return Span(f.onset, f.abatement, ongoing, known=f.status != "unknown" or f.abatement is not None)
 
-    def is_open(self, list_name: str) -> bool:
-        """True when ``list_name`` is open: the record states what it has, not all it has (``Patient.open_world``)."""
-        return self.p.open_world and list_name not in self.p.complete_lists
+    def is_open(self, list_name: str, now_only: bool = False) -> bool:
+        """True when ``list_name`` is open: the record states what it has, not all it has (``Patient.open_world``).
+
+        ``now_only``: the rule asks only what holds now, which a list declared complete for now
+        (``current_medications``: "takes no medications") answers; a rule reaching into the past does not.
+        """
+        if not self.p.open_world or list_name in self.p.complete_lists:
+            return False
+        return not (now_only and f"current_{list_name}" in self.p.complete_lists)
 
     def medication_span(self, f: MedicationFact) -> Span:
         """When a medication was taken."""
@@ -138,7 +144,7 @@ class Evaluator:
             what = self.rule.evidence or (self.rule.concept.code if self.rule.concept is not None else "it")
             return Outcome(U, None, f"a suspected {what} cannot be read from a record", [f"whether {what} is suspected"])
         out = self.statement(v)
-        if out.holds == F:
+        if out.holds == F or out.uncoded:
             out = self.open_world(v, out)
         if out.holds == T and self.qualifiers and not self.reads_qualifiers:
             what = " or ".join(self.qualifiers)
@@ -262,13 +268,14 @@ class _CodedEvaluator(Evaluator):
         return False
 
     def open_world(self, v: View, out: Outcome) -> Outcome:
-        """On an open list, a concept the record does not mention is unknown; only a denial makes it false.
+        """On an open list, a concept the record does not mention is unknown; only a denial makes it false,
+        also where items the record could not code left it unknown ("not febrile" settles a fever rule).
 
         A false outcome that rests on facts the record states (a condition of another kind, a drug
         stopped) stays false: only "nothing of the kind in the list" changes.
         """
         field = self.list_field()
-        if not field or not v.is_open(field):
+        if not field or not v.is_open(field, now_only=self.asks_now_only()):
             return out
         facts = getattr(v.p, field) or []
         if any(f.concept is not None and self.covered(f.concept, f.name) for f in facts):
@@ -277,8 +284,19 @@ class _CodedEvaluator(Evaluator):
             for d in v.p.denied:
                 if d.kind == self.denied_kind and d.concept is not None and self.denies(d.concept):
                     return Outcome(F, d.label(), f"the record denies {d.label()}: no {self.concept_name()}")
+        if out.holds == U:
+            return out  # items the record could not code, and no denial that settles it
+        if f"current_{field}" in v.p.complete_lists:
+            return Outcome(U, None, f"the record says all the patient takes now, not what was taken before: "
+                                    f"{self.concept_name()} ({self.when_text(v)}) cannot be ruled out",
+                           [f"whether the patient had {self.concept_name()}"])
         return Outcome(U, None, f"the record does not mention {self.concept_name()} (it lists what it states, "
                                 f"not all the patient has)", [f"whether the patient has {self.concept_name()}"])
+
+    def asks_now_only(self) -> bool:
+        """True when the rule asks only what holds now: current status, no window reaching back or ahead."""
+        w = self.rule.window
+        return self.rule.status == "current" and (w is None or (w.duration_days is None and w.direction is None))
 
     def covered(self, concept: Concept | None, name: str | None) -> bool:
         """True when a fact's concept is covered by the rule (exceptions not applied)."""
@@ -313,7 +331,7 @@ class _CodedEvaluator(Evaluator):
         if uncoded:
             return Outcome(U, None, f"no {self.concept_name()}{when_} among the coded items of the {list_name}, but "
                            f"{len(uncoded)} item(s) could not be coded ({', '.join(uncoded[:3])}){notes}",
-                           [f"codes for {', '.join(uncoded[:3])}"])
+                           [f"codes for {', '.join(uncoded[:3])}"], uncoded=True)
         return Outcome(F, None, f"no {self.concept_name()}{when_} in the {list_name}{notes}")
 
     def concept_name(self) -> str:

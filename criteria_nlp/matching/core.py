@@ -22,6 +22,8 @@ class Outcome:
     fact: str | None = None
     reason: str = ""
     needs: list[str] = field(default_factory=list)
+    #: unknown only because some of the record's items could not be coded (a denial may still settle it)
+    uncoded: bool = False
 
 
 # --------------------------------------------------------------------------- three-valued helpers
