@@ -195,3 +195,16 @@ def test_match_lymphoma_subtype_is_not_every_lymphoma(analyzer: Analyzer, condit
 ])
 def test_match_lymphoma_families(analyzer: Analyzer, text: str, condition: dict[str, Any], verdict: str) -> None:
     assert criteria_nlp.match(_patient(condition), analyzer(text)).verdict == verdict
+
+
+@pytest.mark.parametrize(("code", "verdict"), [
+    ("A49.9", "ineligible"),     # a bacterial infection: excluded
+    ("B34.9", "ineligible"),     # a viral infection, the second member of the elided list: excluded
+    ("N39.0", "eligible"),       # a urinary tract infection is none of the three kinds the criterion lists
+])
+def test_match_each_kind_of_an_elided_infection_list_is_its_own_rule(analyzer: Analyzer, code: str, verdict: str) -> None:
+    """"bacterial, viral or fungal infection" names three kinds of infection, not any infection."""
+    analysis = analyzer("Exclusion Criteria:\n- Uncontrolled bacterial, viral, or fungal infection\n")
+    assert _codes(analysis) == ["A49.9", "B34.9", "B49"]
+    patient = _patient({"code": code, "name": "infection", "qualifiers": ["uncontrolled"]})
+    assert criteria_nlp.match(patient, analysis).verdict == verdict

@@ -28,6 +28,12 @@ def _coded(analyzer: Analyzer, text: str) -> list[tuple[str, str | None]]:
     # a word tagged alone takes the code of the term it makes with the head: cardiac failure, not cardiac disease
     ("cardiac or renal failure", [("cardiac", "I50.9"), ("renal failure", "N19")]),
     ("kidney or liver transplant", [("kidney", "proc:kidney-transplant"), ("liver transplant", "proc:liver-transplant")]),
+    # infections, ulcers, carcinomas and other heads are shared the same way (each kind keeps its own code:
+    # a bacterial infection is not any infection)
+    ("uncontrolled bacterial, viral, or fungal infection",
+     [("bacterial", "A49.9"), ("viral", "B34.9"), ("fungal infection", "B49")]),
+    ("active peptic or duodenal ulcer", [("peptic", "K27.9"), ("duodenal ulcer", "K26.9")]),
+    ("Hodgkin or non-Hodgkin lymphoma", [("Hodgkin", "C81.90"), ("non-Hodgkin lymphoma", "C85.90")]),
 ])
 def test_tag_coordination_each_conjunct_is_coded(analyzer: Analyzer, text: str, expected: list[tuple[str, str]]) -> None:
     assert _coded(analyzer, text) == expected
