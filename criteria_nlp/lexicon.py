@@ -217,6 +217,9 @@ class LexiconEntry(_Strict):
 
     ``ambiguous`` lists surface forms this entry knowingly shares with another
     entry of the same label ("MI"); :meth:`Lexicon.lookup` returns None for them.
+    A short form listed there by one entry only ("DM": diabetes mellitus, which a
+    document may define as dermatomyositis) is that entry's, except where the
+    document defines it otherwise (the tagger's abbreviation step).
     ``exact_only`` lists generic forms ("disease", "allergic", "drugs") that code
     a whole mention but are never searched for inside a longer one
     (:meth:`Lexicon.find`). ``case_sensitive`` lists acronyms that are ordinary

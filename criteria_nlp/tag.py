@@ -474,6 +474,7 @@ class CriteriaTagger:
             for context, forms in by_context.items():
                 self._add({**payload, "context": list(context)} if context else payload, forms,
                           case_sensitive=[f for f in entry.case_sensitive if f in forms])
+        self._ambiguous = frozenset(form.lower() for entry in self._lexicon.entries() for form in entry.ambiguous)
         terms = self.terms
         self._heads = _word_forms(terms.therapy_heads)
         self._bodies = _word_forms(terms.organisation_heads)
@@ -815,20 +816,36 @@ class CriteriaTagger:
 
     def _short_forms(self, doc: Doc, chosen: list[tuple[Span, dict[str, Any]]], taken: bytearray,
                      inside: bytearray) -> list[tuple[Span, dict[str, Any]]]:
-        """Tag an abbreviation wherever its long form was tagged ("LVEF" after "left ventricular ejection fraction (LVEF)")."""
+        """Tag an abbreviation wherever its long form was tagged ("LVEF" after "left ventricular ejection fraction (LVEF)").
+
+        The long form may lie inside a tagged term ("type 1 [diabetes mellitus] (DM)": DM is type 1 diabetes here). For
+        a short form the lexicon lists as ambiguous, the document's own definition wins over the lexicon's reading:
+        after "Dermatomyositis (DM)", "DM" is dermatomyositis wherever it stands, though a bare "DM" is diabetes
+        mellitus. Other short forms keep the lexicon's code, which knows them better than a tagged long form does, and
+        an untagged one is tagged only where its long form is a tagged term of its own."""
         pairs = doc._.abbreviations if Doc.has_extension("abbreviations") else None
         if not pairs:
             return []
         by_offsets = {(s.start_char, s.end_char): (s, d) for s, d in chosen}
+        at = {(s.start, s.end): k for k, (s, _) in enumerate(chosen)}
         extra = []
         for pair in pairs:
             if not isinstance(pair, dict):
                 continue
             long_span = doc[pair["long_start"]:pair["long_end"]]
             found = by_offsets.get((long_span.start_char, long_span.end_char))
+            start, end = pair["short_start"], pair["short_end"]
+            k = at.get((start, end))
+            if k is not None and doc[start:end].text.lower() in self._ambiguous:
+                # the document's definition: the smallest tagged term holding the long form
+                holding = [(s, d) for s, d in chosen if s.start_char <= long_span.start_char
+                           and long_span.end_char <= s.end_char and s.label_ == chosen[k][0].label_]
+                defined = found or (min(holding, key=lambda sd: len(sd[0])) if holding else None)
+                if defined is not None and defined[1].get("concept") is not None:
+                    chosen[k] = (chosen[k][0], {**chosen[k][1], "concept": defined[1].get("concept")})
+                continue
             if found is None or found[0].label_ in ("VALUE", "TEMPORAL"):
                 continue
-            start, end = pair["short_start"], pair["short_end"]
             if any(taken[start:end]) or not all(inside[start:end]):
                 continue
             taken[start:end] = b"\x01" * (end - start)
