@@ -22,6 +22,11 @@ def _coded(analyzer: Analyzer, text: str) -> list[tuple[str, str | None]]:
     ("Diagnosis of type 1 diabetes mellitus (DM) or uncontrolled DM",
      [("type 1 diabetes mellitus", "E10"), ("DM", "E10"), ("DM", "E10")]),
     ("Type 1 diabetes mellitus (DM)", [("Type 1 diabetes mellitus", "E10"), ("DM", "E10")]),
+    # the other short forms two conditions share, each read as the document defines it
+    ("Probable Alzheimer's disease (AD); mild AD", [("Probable Alzheimer's disease", "G30.9"), ("AD", "G30.9"), ("AD", "G30.9")]),
+    ("Sickle cell disease (SCD); SCD crisis", [("Sickle cell disease", "D57.1"), ("SCD", "D57.1"), ("SCD", "D57.1")]),
+    ("Aortic stenosis (AS); severe AS", [("Aortic stenosis", "I35.0"), ("AS", "I35.0"), ("AS", "I35.0")]),
+    ("Ankylosing spondylitis (AS); active AS", [("Ankylosing spondylitis", "M45.9"), ("AS", "M45.9"), ("AS", "M45.9")]),
 ])
 def test_tag_abbreviation_sense_is_the_documents_definition(analyzer: Analyzer, text: str,
                                                             expected: list[tuple[str, str]]) -> None:
