@@ -43,6 +43,23 @@ def test_match_qualifiers_chronic_infection(analyzer: Analyzer, qualifiers: list
     assert _match(analysis, {"code": "N39.0", "name": "urinary tract infection", "qualifiers": qualifiers}) == verdict
 
 
+@pytest.mark.parametrize(("text", "qualifier"), [
+    ("Active opportunistic infection", "opportunistic"),       # an HIV trial's exclusion: not every pneumonia
+    ("No opportunistic infections", "opportunistic"),
+])
+@pytest.mark.parametrize(("conditions", "verdict"), [
+    ([{"code": "J18.9", "name": "pneumonia"}], "indeterminate"),  # an infection the record does not say is of the kind
+    ([], "eligible"),                                              # no infection at all
+    ([{"code": "J18.9", "name": "pneumonia", "qualifiers": ["opportunistic"]}], "ineligible"),
+])
+def test_match_qualifiers_a_kind_of_infection_is_not_every_infection(
+        analyzer: Analyzer, text: str, qualifier: str, conditions: list[dict[str, Any]], verdict: str) -> None:
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    (rule,) = [r for r in analysis.rules if r.source == "text" and r.category == "condition"]
+    assert qualifier in rule.qualifiers
+    assert _match(analysis, *conditions) == verdict
+
+
 @pytest.mark.parametrize(("text", "qualifiers"), [
     ("Severe hepatic or renal impairment", {"hepatic": ["severe"], "renal impairment": ["severe"]}),
     ("Active tuberculosis", {"tuberculosis": ["active"]}),
