@@ -155,6 +155,15 @@ def test_notes_denial_settles_what_uncoded_items_left_unknown(criteria: str, ver
     assert cn.match(p, cn.analyze(criteria)).verdict == "indeterminate"
 
 
+@pytest.mark.parametrize("note", ["A 40-year-old man. He is afebrile.", "A 40-year-old man. He is not febrile."])
+def test_notes_afebrile_denies_fever(note: str) -> None:
+    """"Afebrile" says the patient has no fever, in a note as in a criterion ("Patients must be afebrile")."""
+    p = read_patient_text(note)
+    assert [d.concept.code for d in p.denied if d.concept] == ["R50.9"]
+    assert cn.match(p, cn.analyze("Inclusion Criteria:\n- Patients must be afebrile for 48 hours")).verdict == "eligible"
+    assert cn.match(p, cn.analyze("Inclusion Criteria:\n- Fever above 38.5 C")).verdict == "ineligible"
+
+
 def test_notes_denial_of_a_narrower_concept_says_nothing_of_the_wider() -> None:
     p = read_patient_text("A 50-year-old man who denies type 2 diabetes.")
     outcome = cn.match(p, cn.analyze("Inclusion Criteria:\n- Diabetes mellitus"))
