@@ -52,7 +52,8 @@ def measure(pipeline: str, trials: list[Any]) -> dict[str, Any]:
             counts["rules"] += 1
             counts["computable"] += bool(rule.computable)
     out: dict[str, Any] = {"pipeline": pipeline, "records": len(trials), "rules": counts["rules"],
-                           "computable": round(counts["computable"] / max(1, counts["rules"]), 3)}
+                           "computable": round(counts["computable"] / max(1, counts["rules"]), 3),
+                           "computable_rules": counts["computable"]}
     for label in LABELS:
         n = counts[f"{label}:n"]
         out[label] = {"mentions": n, "coded": round(counts[f"{label}:coded"] / n, 3) if n else None}
