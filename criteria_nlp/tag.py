@@ -837,10 +837,11 @@ class CriteriaTagger:
             start, end = pair["short_start"], pair["short_end"]
             k = at.get((start, end))
             if k is not None and doc[start:end].text.lower() in self._ambiguous:
-                # the document's definition: the smallest tagged term holding the long form
+                # the document's definition: the smallest tagged term of the short form's label holding the long
+                # form (the long form itself where it is tagged)
                 holding = [(s, d) for s, d in chosen if s.start_char <= long_span.start_char
                            and long_span.end_char <= s.end_char and s.label_ == chosen[k][0].label_]
-                defined = found or (min(holding, key=lambda sd: len(sd[0])) if holding else None)
+                defined = min(holding, key=lambda sd: len(sd[0])) if holding else None
                 if defined is not None and defined[1].get("concept") is not None:
                     chosen[k] = (chosen[k][0], {**chosen[k][1], "concept": defined[1].get("concept")})
                 continue

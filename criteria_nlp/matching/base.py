@@ -12,7 +12,7 @@ from ..cohort import Array, Cohort, F, T, U
 from ..patient import ConditionFact, MedicationFact, Patient, ProcedureFact
 from ..qualifiers import qualifier_lexicon
 from ..schema import Concept, Rule, RuleException, Window
-from .core import Outcome, Span, any3, any3_array, describe_limit, timing, window_text
+from .core import Outcome, Span, any3, any3_array, describe_limit, places_in_time, timing, window_text
 from .covers import ConditionCover, DrugCover, ProcedureCover, _history_code
 
 
@@ -58,7 +58,11 @@ class View:
         """
         if not self.p.open_world or list_name in self.p.complete_lists:
             return False
-        return not (now_only and f"current_{list_name}" in self.p.complete_lists)
+        return not (now_only and self.complete_for_now(list_name))
+
+    def complete_for_now(self, list_name: str) -> bool:
+        """True when the record declares ``list_name`` complete for what holds now only ("takes no medications")."""
+        return f"current_{list_name}" in self.p.complete_lists
 
     def medication_span(self, f: MedicationFact) -> Span:
         """When a medication was taken."""
@@ -286,7 +290,7 @@ class _CodedEvaluator(Evaluator):
                     return Outcome(F, d.label(), f"the record denies {d.label()}: no {self.concept_name()}")
         if out.holds == U:
             return out  # items the record could not code, and no denial that settles it
-        if f"current_{field}" in v.p.complete_lists:
+        if v.complete_for_now(field):
             return Outcome(U, None, f"the record says all the patient takes now, not what was taken before: "
                                     f"{self.concept_name()} ({self.when_text(v)}) cannot be ruled out",
                            [f"whether the patient had {self.concept_name()}"])
@@ -295,8 +299,7 @@ class _CodedEvaluator(Evaluator):
 
     def asks_now_only(self) -> bool:
         """True when the rule asks only what holds now: current status, no window reaching back or ahead."""
-        w = self.rule.window
-        return self.rule.status == "current" and (w is None or (w.duration_days is None and w.direction is None))
+        return self.rule.status == "current" and not places_in_time(self.rule.window)
 
     def covered(self, concept: Concept | None, name: str | None) -> bool:
         """True when a fact's concept is covered by the rule (exceptions not applied)."""

@@ -198,9 +198,14 @@ def window_bounds(window: Window, anchor: dt.date) -> tuple[dt.date | None, dt.d
     return None
 
 
+def places_in_time(window: Window | None) -> bool:
+    """True when ``window`` places a fact in time (a duration or a direction), not only names an anchor."""
+    return window is not None and (window.duration_days is not None or window.direction is not None)
+
+
 def timing(status: str, window: Window | None, span: Span, as_of: dt.date, anchor: dt.date) -> int:
     """Whether a fact with ``span`` counts for a rule of ``status`` (current/history) with ``window``."""
-    if window is not None and (window.duration_days is not None or window.direction is not None):
+    if window is not None and places_in_time(window):
         if window.bound == "at_least" and window.duration_days is not None:
             if span.start is None:
                 return U
