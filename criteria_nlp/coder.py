@@ -42,7 +42,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .extensions import entity_data
-from .lexicon import Lexicon, LexiconEntry, ProcedureEntry, normalize
+from .lexicon import Lexicon, LexiconEntry, ProcedureEntry, normalize, tokens
 from .procedure_kinds import procedure_kinds
 from .resource_files import load_validated
 from .schema import Concept, Value
@@ -186,6 +186,16 @@ def drops_word(mention: str, entry: str) -> str:
     return " ".join(dict.fromkeys(words)) or " ".join(sorted(missing))
 
 
+def _after_non(text: str, token: int) -> bool:
+    """Whether the ``token``-th token of ``text`` (as :meth:`Lexicon.find` counts) follows "non"."""
+    return token > 0 and tokens(text)[token - 1] == "non"
+
+
+def _names_kind(entry: Optional[LexiconEntry]) -> bool:
+    """Whether a lexicon entry names a kind its code does not tell apart (:class:`ConditionEntry` ``names_kind``)."""
+    return bool(getattr(entry, "names_kind", False))
+
+
 def _lexicon_record(concept: dict[str, Any], **why: str) -> dict[str, Any]:
     """The ``coding`` record of a lexicon's code with what is said of it (``review`` or ``narrower``)."""
     return {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
@@ -212,6 +222,8 @@ class CriteriaCoder:
         self._by_code: dict[tuple[str, str], list[LexiconEntry]] = {}
         for entry in self.lexicon.entries():
             self._by_code.setdefault((entry.label, entry.concept.code), []).append(entry)
+        #: (label, code) of the entries naming a kind their code does not tell apart (``names_kind``)
+        self._kind_codes = {key for key, entries in self._by_code.items() if any(map(_names_kind, entries))}
         self._fallback = lru_cache(maxsize=65536)(self._fallback_uncached)
 
     def initialize(self, get_examples: Optional[Callable[[], Iterable[Any]]] = None, *,
@@ -240,12 +252,24 @@ class CriteriaCoder:
         return concept, coding
 
     def _left_out_uncached(self, label: str, text: str, code: str) -> str:
-        """The words of ``text`` that no name of the entries coded ``code`` holds ("" when one names it all)."""
+        """The words of ``text`` that no name of the entries coded ``code`` holds ("" when one names it all).
+
+        The names of a kind the code does not tell apart (``names_kind``: "glioblastoma" under C71.9) do not
+        name the code: a mention of the kind gives the kind's name, one holding it the words that say which."""
+        kinds = (label, code) in self._kind_codes
+        if kinds:  # the kind the mention is or holds, as the lexicon names it: "SCLC" is "small cell lung cancer"
+            entry = self.lexicon.lookup(text, label)
+            if entry is None:
+                hit = self.lexicon.find(text, label)
+                # not the kind "non-" denies: "non-small cell carcinoma of the lung" holds no small cell one
+                entry = hit[0] if hit is not None and not _after_non(text, hit[1]) else None
+            if entry is not None and _names_kind(entry) and entry.concept.code == code:
+                return entry.name
         if self._exact(label, text):
             return ""
-        forms = [f for e in self._by_code.get((label, code), ()) for f in e.surface_forms()]
-        if not forms:
-            return ""  # a vocabulary name (DrugBank, an ICD-10-CM description): no lexicon words to compare
+        forms = [f for e in self._by_code.get((label, code), ()) if not _names_kind(e) for f in e.surface_forms()]
+        if not forms:  # a vocabulary name (DrugBank, an ICD-10-CM description): no lexicon words to compare
+            return drops_word(text, "") if kinds else ""
         return min((drops_word(text, form) for form in forms), key=len)
 
     def _code_any(self, label: str, text: str) -> tuple[Optional[dict[str, Any]], Optional[dict[str, Any]]]:
@@ -428,9 +452,17 @@ class CriteriaCoder:
                 info["concept"] = concept
             concept = info.get("concept")
             term = info.pop("term", None)
-            if concept and term and "coding" not in info and label in ("CONDITION", "DRUG", "PROCEDURE"):
-                # a model's span with the code of a term inside it: what no name of that code holds
-                dropped = self._left_out(label, ent.text, str(concept.get("code")))
+            text = long_forms.get(ent.text, ent.text)
+            if term and concept and "coding" not in info and self.lexicon.lookup(text, label) is not None:
+                # a model's span the lexicon names whole, though the tagger found only a term inside it
+                # ("Ewing's sarcoma" broken by a line break): the whole name's code, not the inner term's
+                concept = info["concept"] = self._code(label, text) or concept
+                term = None
+            if concept and "coding" not in info and label in ("CONDITION", "DRUG", "PROCEDURE") and (
+                    term or (label, concept.get("code")) in self._kind_codes):
+                # a model's span with the code of a term inside it, or a term naming a kind its code does not
+                # tell apart: what no name of that code holds
+                dropped = self._left_out(label, text, str(concept.get("code")))
                 if dropped:
                     info["coding"] = _lexicon_record(concept, narrower=dropped)
             if label == "CONDITION" and concept:

@@ -314,9 +314,17 @@ class ConditionEntry(LexiconEntry):
     a mention that names a whole family and no one member of it ("diabetes
     mellitus" of no type: ICD-10-CM has no code for it, and coding it E11.9 would
     say type 2).
+
+    ``names_kind`` marks an entry naming a kind that ICD-10-CM does not tell
+    apart from others under its code: a tumour's histology ("glioblastoma",
+    "small cell lung cancer"), where the code says only the site (C71.9,
+    C34.90). A mention it codes keeps the code with the rule marked narrower
+    (:attr:`criteria_nlp.schema.Rule.narrower`), so that a record holding the
+    code is unknown for it unless the record names the same kind.
     """
 
     label: Literal["CONDITION"]
+    names_kind: bool = False
 
     @model_validator(mode="after")
     def _icd(self) -> "ConditionEntry":

@@ -343,13 +343,15 @@ def _check_values(c: _Collector) -> None:
 
 
 def _reconciled(req: Rule, exc: Rule) -> bool:
-    """True when a required and an excluded rule of one concept can both hold (time, range or carve-out)."""
+    """True when a required and an excluded rule of one concept can both hold (time, range, carve-out, or two kinds under one code)."""
     if req.status != exc.status:
         return True
     if (req.window is not None or exc.window is not None) and req.window != exc.window:
         return True
     if req.concept is not None and any(e.concept == req.concept for e in exc.exceptions):
         return True
+    if (req.narrower or exc.narrower) and req.narrower != exc.narrower:
+        return True  # two kinds one code does not tell apart ("glioblastoma" required, "astrocytoma" excluded)
     ri, ei = _interval(req), _interval(exc)
     if ei is None:
         return False  # everything excluded

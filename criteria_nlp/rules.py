@@ -586,7 +586,9 @@ class _Builder:
         kept: list[Rule] = []
         for rule in self.rules[start:]:
             what = None if rule.category in ("age", "sex") else (rule.concept.code if rule.concept else rule.evidence)
-            key = (rule.category, what, rule.polarity, rule.status, rule.operator, rule.low, rule.high, rule.uln_multiple)
+            # two kinds under one code ("ependymoma or oligodendroglioma", both C71.9) are two rules
+            key = (rule.category, what, rule.narrower, rule.polarity, rule.status, rule.operator, rule.low, rule.high,
+                   rule.uln_multiple)
             if key in seen:
                 continue
             seen.add(key)

@@ -154,7 +154,7 @@ class Evaluator:
             what = " or ".join(self.qualifiers)
             return Outcome(U, out.fact, f"{out.reason}, but the record does not say whether it is {what}",
                            out.needs + [f"whether {out.fact or 'it'} is {what}"])
-        if out.holds == T and self.rule.narrower:
+        if out.holds == T and self.rule.narrower and not out.kind_named:
             what = f"the kind the criterion names ('{self.rule.evidence or self.rule.narrower}')"
             return Outcome(U, out.fact, f"{out.reason}, but its code is broader than {what}, which the record "
                            "does not state", out.needs + [f"whether {out.fact or 'it'} is {what}"])

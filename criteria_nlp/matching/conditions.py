@@ -8,12 +8,36 @@ from typing import Any
 import numpy as np
 
 from ..cohort import Array, Cohort, F, T, U
-from ..patient import icd_in
+from ..coder import drops_word
+from ..lexicon import Lexicon
+from ..patient import ConditionFact, icd_in
 from ..qualifiers import qualifier_lexicon
 from ..schema import Concept, Rule
 from .base import TrialContext, View, _CodedEvaluator, _dates, _label
 from .core import Outcome, Span, compare_one, timing
 from .covers import ConditionCover, _category_of, _history_code
+
+
+def states_kind(rule: Rule, fact: ConditionFact) -> bool:
+    """Whether a fact names the kind a rule coded broader than it reads names (``Rule.narrower``): the same
+    lexicon entry ("SCLC" and "small cell lung cancer"), or every word the rule's code leaves out ("squamous
+    cell" in "squamous cell carcinoma of the lung"), and not another kind of the lexicon ("non-small cell lung
+    cancer" names no small cell lung cancer)."""
+    if not rule.narrower:
+        return False
+    lexicon = Lexicon.load()
+    own = lexicon.lookup(rule.evidence, "CONDITION") if rule.evidence else None
+    for text in (fact.name, fact.evidence.text if fact.evidence is not None else None):
+        if not text:
+            continue
+        entry = lexicon.lookup(text, "CONDITION")
+        if entry is not None and own is not None and entry.id == own.id:
+            return True
+        if entry is not None and getattr(entry, "names_kind", False):
+            continue  # another kind under the same code
+        if not drops_word(rule.narrower, text):
+            return True
+    return False
 
 
 class ConditionEvaluator(_CodedEvaluator):
@@ -80,6 +104,7 @@ class ConditionEvaluator(_CodedEvaluator):
         unqualified: list[str] = []
         other_kind: list[str] = []
         broader: list[str] = []
+        named: list[str] = []  # counted facts naming the kind of a rule coded broader than it reads
         for f in facts:
             if f.concept is None:
                 uncoded.append(_label(f))
@@ -107,6 +132,8 @@ class ConditionEvaluator(_CodedEvaluator):
                     continue
             if t == T:
                 counted.append(label)
+                if rule.narrower and not named and states_kind(rule, f):
+                    named.append(label)
             elif t == U:
                 unknown.append(label)
         if not counted and unqualified:
@@ -116,8 +143,11 @@ class ConditionEvaluator(_CodedEvaluator):
         if not counted and broader:
             return Outcome(U, broader[0], f"{broader[0]} names {self.concept_name()} less specifically than the "
                            "criterion does", [f"whether {broader[0]} is {self.concept_name()}"])
-        out = self._summary(counted, unknown, excepted, uncoded, "" if family else self.when_text(v), list_name,
-                            ungraded, own)
+        out = self._summary(named or counted, unknown, excepted, uncoded, "" if family else self.when_text(v),
+                            list_name, ungraded, own)
+        if named and out.holds == T:
+            out.kind_named = True
+            out.reason += f", the kind the criterion names ('{rule.evidence or rule.narrower}')"
         if out.holds == F and other_kind:
             out = Outcome(F, None, f"{out.reason}; {', '.join(other_kind)} is not {' or '.join(self.qualifiers)}")
         return out

@@ -24,6 +24,8 @@ class Outcome:
     needs: list[str] = field(default_factory=list)
     #: unknown only because some of the record's items could not be coded (a denial may still settle it)
     uncoded: bool = False
+    #: true of a rule coded broader than it reads (``Rule.narrower``) because the record names the same kind
+    kind_named: bool = False
 
 
 # --------------------------------------------------------------------------- three-valued helpers
