@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from spacy.attrs import IS_STOP, LOWER, SPACY
+from spacy.attrs import IS_SPACE, IS_STOP, LOWER, SPACY
 from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
@@ -73,7 +73,7 @@ from spacy.util import ensure_path
 from .extensions import doc_text  # (importing it registers the extensions set here)
 from .errors import ResourceError
 from .schema import Concept, Value, Window, names_drug
-from .terms import TermIndex
+from .terms import TermIndex, token_keys
 from .values import find_values, find_windows
 
 TERMS_RESOURCE = "tagger_terms.json"
@@ -220,6 +220,24 @@ _CURATED = frozenset({"lexicon", "terms", "drugs"})
 _BRACKETS = (("(", ")"), ("[", "]"))
 _VALUE_WORDS = frozenset({"VALUE", "AGE"})  # curated labels a value may grow over ("years old")
 _WORD = re.compile(r"\w+")
+#: a line break inside a criterion: one break and the next line's indentation, as legacy ClinicalTrials.gov XML wraps
+#: its text at about 70 characters ("history of breast\n             cancer")
+_WRAP = re.compile(r"(?:\r?\n|\r)[ \t]{2,}")
+
+
+def _line_wraps(doc: Doc, lower: list[str], spaced: list[bool]) -> list[bool]:
+    """The barriers of the dictionary match (:meth:`TermIndex.match`'s default: whitespace and bare hyphens) but
+    for a line wrap between two words, which a term may span ("breast\n    cancer" is breast cancer, not
+    "cancer"); ``lower`` and ``spaced`` are updated for them (no key text, a space between words)."""
+    barrier = [not t or t.isspace() for t in token_keys(lower)]
+    for k in range(1, len(doc) - 1):
+        if not barrier[k] or not _WRAP.fullmatch(doc[k].text):
+            continue
+        before, after = doc[k - 1].text, doc[k + 1].text
+        if before[-1:].isalnum() and after[:1].isalpha():
+            barrier[k], lower[k], spaced[k] = False, "", True
+    return barrier
+
 
 
 def _chars(doc: Doc, cand: _Candidate) -> tuple[int, int]:
@@ -596,11 +614,13 @@ class CriteriaTagger:
         payloads = self.index.payloads
         # a space beside a stop word separates words ("as a" is no spelling of "ASA"); others may be
         # spelling ("Cl Cr", "CYP 3A4"): only the first kind counts against a term's own spaces
-        flags = doc.to_array([IS_STOP, SPACY]).astype(bool)
+        flags = doc.to_array([IS_STOP, SPACY, IS_SPACE]).astype(bool)
         near_stop = flags[:, 0].copy()
         near_stop[:-1] |= flags[1:, 0]
         spaced = (flags[:, 1] & near_stop).tolist()
-        for start, end, pid in self.index.match(lower, lambda i, j: "".join(t.text for t in doc[i:j]), spaced=spaced):
+        barrier = _line_wraps(doc, lower, spaced) if flags[:, 2].any() else None
+        for start, end, pid in self.index.match(lower, lambda i, j: "".join(t.text for t in doc[i:j]), barrier=barrier,
+                                                spaced=spaced):
             info = payloads[pid]
             yield _Candidate(start, end, info["label"], PRIORITY[info["source"]], pid, info["source"])
         if not doc.to_array("ENT_IOB").any():  # doc.ents walks every token in Python, even when there are none
