@@ -897,7 +897,11 @@ def _mark_population_mentions(rules: list[Rule]) -> None:
 #: "iron overload not due to HH": the rule depends on a cause a record does not hold
 _NOT_DUE_TO = re.compile(r"^\s*,?\s*(?:(?:that|which)\s+(?:is|are)\s+)?not\s+(?:due\s+to|caused\s+by|secondary\s+to|"
                          r"related\s+to|attributable\s+to|explained\s+by)\b", re.IGNORECASE)
-_FIELD_LABEL = re.compile(r"^\s*([^:\n]{2,40}?)\s*:\s*\S")
+#: "Chemotherapy: ...", "Endocrine\n        therapy: ..." (a label broken by the line wrap of legacy XML)
+_FIELD_LABEL = re.compile(r"^\s*((?:[^:\n]|\n[ \t]+){2,60}?)\s*:\s*\S")
+#: an organ system's adjective alone ("Hepatic", "Renal", "Cardiovascular"), the labels of an old CT.gov
+#: "--Patient Characteristics--" section, which the tagger reads as the organ's disease
+_ORGAN_LABEL = re.compile(r"[A-Za-z]+(?:ic|al|ar|ary|ory|ine)")
 
 
 #: "No change in antibacterial regimen": the criterion is about a change in the treatment, not the treatment
@@ -932,13 +936,15 @@ def _specific_kind(entity: Entity, before: str = "") -> str | None:
 
 def field_label(criterion: Criterion, entities: list[Entity]) -> set[str]:
     """The drug or procedure that labels a field of an old CT.gov therapy section ("Chemotherapy: No prior
-    chemotherapy", "Biologic therapy: Not specified"): a heading, not a requirement; what follows the colon
-    says what the trial asks."""
+    chemotherapy", "Biologic therapy: Not specified"), or the organ system labelling one of its patient
+    characteristics ("Hepatic: Bilirubin normal", "Cardiovascular: Not specified"): a heading, not a
+    requirement; what follows the colon says what the trial asks."""
     m = _FIELD_LABEL.match(criterion.text)
     if m is None:
         return set()
     start, end = criterion.start + m.start(1), criterion.start + m.end(1)
-    return {e.id for e in entities if e.label in ("DRUG", "PROCEDURE") and e.start == start and e.end == end}
+    return {e.id for e in entities if e.start == start and e.end == end and (
+        e.label in ("DRUG", "PROCEDURE") or (e.label == "CONDITION" and _ORGAN_LABEL.fullmatch(e.text)))}
 
 
 _EXAMPLES = re.compile(r"\(\s*(?:e\.\s?g\.?|eg|such as|including|for example|for instance)[^()]*\)", re.IGNORECASE)

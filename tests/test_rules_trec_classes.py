@@ -34,6 +34,25 @@ def test_rules_therapy_field_labels_are_headings(text: str) -> None:
     assert not [r for r in _rules(text) if r.polarity == "require" and r.category == "drug" and r.computable]
 
 
+@pytest.mark.parametrize(("text", "kept"), [
+    # the label broken by legacy XML's line wrap is still a label
+    ("Inclusion Criteria:\n- Endocrine\n        therapy: Not specified", set()),
+    # an organ system labelling a patient characteristic is no disease the trial requires
+    ("Inclusion Criteria:\n- Hepatic: Not specified", set()),
+    ("Inclusion Criteria:\n- Hepatic: Bilirubin no greater than 1.5 mg/dL", {"1975-2"}),
+    ("Inclusion Criteria:\n- Renal: Creatinine normal", {"2160-0"}),
+    ("Inclusion Criteria:\n- Cardiovascular: No myocardial infarction within 6 months", {"I21.9"}),
+])
+def test_rules_patient_characteristic_labels_are_headings(text: str, kept: set[str]) -> None:
+    assert {code for code, r in _by_code(text).items() if r.computable} == kept
+
+
+def test_match_organ_label_requires_no_organ_disease() -> None:
+    analysis = cn.analyze("Inclusion Criteria:\n- Hepatic: Not specified\n- Pulmonary: Not specified")
+    patient = {"id": "p", "age": 50, "sex": "female", "conditions": [], "complete_lists": ["conditions"]}
+    assert cn.match(patient, analysis).verdict != "ineligible"
+
+
 def test_rules_list_negation_crosses_line_breaks_and_bracketed_asides() -> None:
     rules = _rules("Inclusion Criteria:\n- No prior irinotecan (CPT-11)\n        or other camptothecin")
     assert rules and all(r.polarity == "exclude" for r in rules if r.category == "drug")
