@@ -163,9 +163,10 @@ def _default_compiled() -> _CompiledRules:
 # --------------------------------------------------------------------------- lines
 
 _BULLETS = "-*•·▪◦●○■□➢►‣⁃–—+>✓✔❖◆◇"
+#: a list marker; ">" before a number is a limit wrapped onto its own line ("clearance\n    > 50 ml/min")
 _MARKER = re.compile(
     r"""(?P<marker>
-        \\?(?P<bullet>[-*+>–—](?=[ \t])|[•·▪◦●○■□➢►‣⁃✓✔❖◆◇])
+        \\?(?P<bullet>[-*+–—](?=[ \t])|>(?=[ \t]+[^\d\s.,])|[•·▪◦●○■□➢►‣⁃✓✔❖◆◇])
       | (?P<circled>[①-⑳])
       | \\?\((?P<pnum>\d{1,3}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6})\\?\)(?=[ \t]|[A-Z])
       | (?P<num>\d{1,3}(?:\.\d{1,3}){0,3}|[A-Za-z]|[ivxlcdmIVXLCDM]{1,6})\\?(?P<punct>[.)]|:(?=\s))(?=[ \t])

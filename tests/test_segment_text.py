@@ -93,6 +93,22 @@ def test_segment_hard_wrapped_items_are_one_criterion() -> None:
     ]
 
 
+def test_segment_wrapped_comparison_is_no_bullet() -> None:
+    # legacy XML wraps a limit before its operator; "> 50" opening a line is still the limit, "> Pregnancy" a bullet
+    text = (
+        "Inclusion Criteria:\n\n"
+        "          -  24-hour urine collection with documented creatinine clearance\n"
+        "             > 50 ml/min\n\n"
+        "Exclusion Criteria:\n"
+        "> Pregnancy\n"
+        "> Active infection\n"
+    )
+    assert [t for _, t, _ in _items(text)] == [
+        "24-hour urine collection with documented creatinine clearance\n             > 50 ml/min",
+        "Pregnancy", "Active infection",
+    ]
+
+
 def test_segment_lines_without_markers_are_separate_criteria() -> None:
     text = "Inclusion criteria:\nClass 3 or 4 resistant lupus nephritis\nResistant vasculitis\nResistant CNS involvement\n"
     assert [t for _, t, _ in _items(text)] == [
