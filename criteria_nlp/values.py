@@ -991,8 +991,54 @@ def _share_units(items: list[tuple[int, int, dict[str, Any]]], low: str) -> None
             fa["unit"] = fb["unit"]
 
 
+#: a line break with the next line's indentation: legacy ClinicalTrials.gov XML wraps its text at about 70
+#: characters ("18 years of age\n             or older"), farther apart than the parsers' gaps of 1-3 spaces
+_WRAP_RUN = re.compile(r"[ \t]*(?:\r\n|\n|\r)[ \t]+")
+
+
+def _unwrapped(text: str, start: int, end: int | None) -> tuple[str, list[int]] | None:
+    """``text[start:end]`` with each line wrap one space, and for each of its offsets the segment's own; None
+    when it holds no wrap."""
+    seg = text[start:end]
+    if "\n" not in seg and "\r" not in seg:
+        return None
+    parts: list[str] = []
+    where: list[int] = []
+    last = 0
+    for m in _WRAP_RUN.finditer(seg):
+        if m.end() - m.start() < 2:
+            continue
+        parts.append(seg[last:m.start()])
+        where.extend(range(last, m.start()))
+        parts.append(" ")
+        where.append(m.start())
+        last = m.end()
+    if not parts:
+        return None
+    parts.append(seg[last:])
+    where.extend(range(last, len(seg)))
+    return "".join(parts), where
+
+
+def _rewrapped(text: str, start: int, where: list[int], s: int, e: int) -> tuple[int, int]:
+    """The offsets into ``text`` of a span ``s:e`` found in the unwrapped segment beginning at ``start``."""
+    return start + where[s], start + where[e - 1] + 1
+
+
 def find_values(text: str, start: int = 0, end: int | None = None) -> list[ValueMention]:
-    """Every comparison in ``text[start:end]``, in text order, offsets into ``text``."""
+    """Every comparison in ``text[start:end]``, in text order, offsets into ``text`` (across line wraps)."""
+    unwrapped = _unwrapped(text, start, end)
+    if unwrapped is None:
+        return _find_values(text, start, end)
+    flat, where = unwrapped
+    out = []
+    for m in _find_values(flat):
+        s, e = _rewrapped(text, start, where, m.start, m.end)
+        out.append(ValueMention(start=s, end=e, value=m.value.model_copy(update={"text": text[s:e]})))
+    return out
+
+
+def _find_values(text: str, start: int = 0, end: int | None = None) -> list[ValueMention]:
     seg = _prepare(text, start, end)
     base, low = seg.base, seg.low
     if not low:
@@ -1073,6 +1119,9 @@ _CUE_RE = re.compile(
     r"(?: {1,3}(?:period|interval|window|time frame|timeframe|time period))?"
     rf" {{0,3}}(?:(?:immediately|just|directly|right) {{1,3}})?(?P<cue>{_alt(list(_CUE_DIRECTION))})(?![a-z])"
 )
+#: the trial's reference points a window may be anchored to ("randomization", "study entry", "surgery"); any other
+#: anchor is the words after a cue ("since corticosteroids")
+REFERENCE_ANCHORS: frozenset[str] = frozenset(_WLEX.anchors)
 _ANCHOR_NORM: dict[str, str] = {}
 for _norm, _phrases in _WLEX.anchors.items():
     for _p in _phrases:
@@ -1311,7 +1360,19 @@ class _WindowParser:
 
 
 def find_windows(text: str, start: int = 0, end: int | None = None) -> list[WindowMention]:
-    """Every time window in ``text[start:end]``, in text order, offsets into ``text``."""
+    """Every time window in ``text[start:end]``, in text order, offsets into ``text`` (across line wraps)."""
+    unwrapped = _unwrapped(text, start, end)
+    if unwrapped is None:
+        return _find_windows(text, start, end)
+    flat, where = unwrapped
+    out = []
+    for m in _find_windows(flat):
+        s, e = _rewrapped(text, start, where, m.start, m.end)
+        out.append(WindowMention(start=s, end=e, window=m.window.model_copy(update={"text": text[s:e]})))
+    return out
+
+
+def _find_windows(text: str, start: int = 0, end: int | None = None) -> list[WindowMention]:
     seg = _prepare(text, start, end)
     base, low = seg.base, seg.low
     if not low:

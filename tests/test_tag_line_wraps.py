@@ -44,3 +44,22 @@ def test_match_wrapped_cancer_excludes_only_its_own(analyzer: Analyzer) -> None:
     patient = {"id": "p", "as_of": dt.date(2026, 3, 1), "age": 60, "sex": "male",
                "conditions": [{"code": "C61", "name": "prostate cancer"}]}
     assert criteria_nlp.match(patient, analysis).verdict == "eligible"
+
+
+@pytest.mark.parametrize(("text", "operator", "low", "high"), [
+    ("Age 18 years\n        or older", ">=", 18.0, None),
+    ("Aged 18 to\n        65 years", "between", 18.0, 65.0),
+    # the wrap hid "or older": the value read "= 18", which excluded every adult but the 18-year-olds
+    ("18 years of age\n        or older", ">=", 18.0, None),
+])
+def test_values_age_spans_a_line_wrap(analyzer: Analyzer, text: str, operator: str, low: float,
+                                      high: float | None) -> None:
+    (rule,) = [r for r in analyzer(f"Inclusion Criteria:\n- {text}\n").rules if r.category == "age"]
+    assert (rule.operator, rule.low, rule.high) == (operator, low, high)
+
+
+def test_values_window_text_keeps_the_wrap(analyzer: Analyzer) -> None:
+    analysis = analyzer("Exclusion Criteria:\n- Myocardial infarction within the\n        past 6\n        months\n")
+    (rule,) = [r for r in analysis.rules if r.category == "condition"]
+    assert rule.window is not None and rule.window.duration_days == pytest.approx(182.625)
+    assert rule.window.text == "within the\n        past 6\n        months"
