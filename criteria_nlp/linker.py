@@ -104,6 +104,10 @@ GENERIC_SKIP = frozenset({"any", "prior", "previous", "previously", "current", "
                           "an", "other", "recent", "past", "systemic", "chronic"})
 STATUS_GAP = 6
 CLAUSE_BREAKS = frozenset({";", ".", ":", "(", ")", "[", "]"})
+#: a window's last words when what it dates comes after it ("at least 4 weeks since", "within 2 weeks prior to")
+_OPEN_CUE = re.compile(r"\b(?:since|after|following|prior to|before)\s*$", re.IGNORECASE)
+#: words between such a window and its event ("since the last dose of", "since any prior")
+_BEFORE_EVENT = frozenset({"last", "dose", "doses", "any", "all", "his", "her", "their", "completion", "end"})
 BRACKETS = frozenset({"(", ")", "[", "]"})
 #: words that open a conditional clause: a value before one does not qualify the mention after it
 CONDITIONAL_WORDS = frozenset({"if", "when", "unless", "for", "in", "except", "where"})
@@ -278,7 +282,8 @@ class CriteriaLinker:
                     # between, narrows the same events
                     targets = list(previous_targets)
                 else:
-                    targets = self._window_targets(doc, spans, kept, i, previous, marks)
+                    targets = self._dated_after(doc, spans, kept, i, window, marks) or self._window_targets(
+                        doc, spans, kept, i, previous, marks)
                 for t in targets:
                     if group[t][1].get("window") is None:
                         group[t][1]["window"] = dict(window)  # type: ignore[arg-type]
@@ -302,6 +307,23 @@ class CriteriaLinker:
         if len(between) > 3 or any(t.text in CLAUSE_BREAKS for t in between):
             return False
         return not any(first.end <= s.start and s.end <= second.start for s in spans)
+
+    def _dated_after(self, doc: Doc, spans: list[Span], events: list[int], position: int,
+                     window: Optional[dict[str, Any]], marks: _Marks) -> list[int]:
+        """A window ending on its cue with no anchor ("At least 4 weeks since", "within 2 weeks prior to") dates
+        the event right after it ("Chemotherapy: At least 4 weeks since prior chemotherapy": the second, not the
+        field's label before it), when only status and filler words lie between."""
+        if window is None or window.get("anchor") is not None or not _OPEN_CUE.search(spans[position].text):
+            return []
+        cut = bisect_left(events, position)
+        if cut == len(events):
+            return []
+        gap = [t for t in doc[spans[position].end:spans[events[cut]].start]
+               if not any(s.start <= t.i < s.end for s in spans[position + 1:events[cut]])]
+        if len(gap) > 3 or not all(t.is_space or t.lower_ in FILLER or t.lower_ in _BEFORE_EVENT for t in gap) \
+                or any(t.text in CLAUSE_BREAKS for t in gap):
+            return []
+        return [events[cut], *self._conjuncts(doc, spans, events, cut, 1, marks)]
 
     def _window_targets(self, doc: Doc, spans: list[Span], events: list[int], position: int, previous: int,
                         marks: _Marks) -> list[int]:

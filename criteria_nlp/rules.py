@@ -382,6 +382,11 @@ class _Builder:
                 # on the way (text copied through ASCII), and which one the record cannot tell
                 rule.computable = False
                 rule.reason = "an exact limit ('=') where a '≥' or '≤' was most likely lost from the text"
+            if washout(rule):
+                # "At least 4 weeks since prior chemotherapy": if any, long enough ago; never treated is fine
+                rule.polarity = "exclude"
+                rule.status = "history" if rule.status == "current" else rule.status
+                rule.window = rule.window.model_copy(update={"bound": "within"}) if rule.window else None
         self.deduplicate(start)
         self.inline_alternatives(lead, self.rules[start:])
         if population is not None:
@@ -932,6 +937,19 @@ def _specific_kind(entity: Entity, before: str = "") -> str | None:
         words = prior.group(1) if prior is not None else ""
     kinds = [w for w in re.findall(r"[a-z0-9-]+", words.lower()) if w not in _NOT_A_KIND and not w.isdigit()]
     return " ".join(kinds) or None
+
+
+_SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
+
+
+def washout(rule: Rule) -> bool:
+    """Whether a required treatment or condition is a washout period ("At least 4 weeks since prior chemotherapy",
+    "at least 6 months since myocardial infarction"): the time since it, if it happened, not a requirement that it
+    did. Such a rule is the exclusion of the event within that time (a patient never treated is eligible)."""
+    w = rule.window
+    return (rule.kind == "inclusion" and rule.polarity == "require" and rule.group is None
+            and rule.category in ("drug", "procedure", "condition") and w is not None and w.direction == "past"
+            and w.bound == "at_least" and bool(_SINCE.search(w.text or "")))
 
 
 def field_label(criterion: Criterion, entities: list[Entity]) -> set[str]:

@@ -74,7 +74,7 @@ from .extensions import doc_text  # (importing it registers the extensions set h
 from .errors import ResourceError
 from .schema import Concept, Value, Window, names_drug
 from .terms import TermIndex, token_keys
-from .values import find_values, find_windows
+from .values import REFERENCE_ANCHORS, WindowMention, find_values, find_windows
 
 TERMS_RESOURCE = "tagger_terms.json"
 GAZETTEER_RESOURCE = "gazetteer.jsonl"
@@ -220,6 +220,10 @@ _CURATED = frozenset({"lexicon", "terms", "drugs"})
 _BRACKETS = (("(", ")"), ("[", "]"))
 _VALUE_WORDS = frozenset({"VALUE", "AGE"})  # curated labels a value may grow over ("years old")
 _WORD = re.compile(r"\w+")
+#: "since" and what may stand between it and the event it dates ("since the last dose of")
+_SINCE_BEFORE = re.compile(r"\bsince\s+(?:(?:the|any|prior|previous|last|dose|of|his|her|their)\s+)*$", re.IGNORECASE)
+#: what a window's anchor may name as an event of the patient's ("since corticosteroids")
+_DATED_EVENTS = frozenset({"CONDITION", "DRUG", "PROCEDURE"})
 #: a line break inside a criterion: one break and the next line's indentation, as legacy ClinicalTrials.gov XML wraps
 #: its text at about 70 characters ("history of breast\n             cancer")
 _WRAP = re.compile(r"(?:\r?\n|\r)[ \t]{2,}")
@@ -238,6 +242,22 @@ def _line_wraps(doc: Doc, lower: list[str], spaced: list[bool]) -> list[bool]:
             barrier[k], lower[k], spaced[k] = False, "", True
     return barrier
 
+
+
+def _dated_event_cut(text: str, found: WindowMention, events: list[tuple[int, int]]) -> int:
+    """Where a window ends whose anchor, after "since", is an event the dictionary names ("At least 1 week since
+    corticosteroids"): before the event, a mention of its own that the window dates, as in "since prior
+    chemotherapy". A reference point stays the anchor: one of the trial's ("since randomization", "since
+    surgery"), or whatever follows another cue ("within 21 days prior to the imaging visit")."""
+    anchor = found.window.anchor
+    if anchor is None or anchor in REFERENCE_ANCHORS:
+        return found.end
+    cut = min((s for s, e in events if found.start < s and e <= found.end), default=found.end)
+    if cut == found.end or not _SINCE_BEFORE.search(text, found.start, cut):
+        return found.end
+    while cut > found.start and text[cut - 1].isspace():
+        cut -= 1
+    return cut
 
 
 def _chars(doc: Doc, cand: _Candidate) -> tuple[int, int]:
@@ -548,9 +568,13 @@ class CriteriaTagger:
         model_values = [_chars(doc, c) for c in candidates if c.source == "model" and c.label == "VALUE"]
         terms = [_chars(doc, c) for c in candidates
                  if c.source != "model" and c.label not in _VALUE_WORDS] if model_values else []
+        events = [_chars(doc, c) for c in candidates if c.source != "model" and c.label in _DATED_EVENTS]
         for crit in spans:
             for window in find_windows(text, crit.start_char, crit.end_char):
-                self._place(doc, chosen, taken, window.start, window.end, "TEMPORAL", {"window": window.window.model_dump()})
+                end = _dated_event_cut(text, window, events)
+                dated = window.window if end == window.end else window.window.model_copy(
+                    update={"anchor": None, "text": text[window.start:end]})
+                self._place(doc, chosen, taken, window.start, end, "TEMPORAL", {"window": dated.model_dump()})
             found = find_values(text, crit.start_char, crit.end_char)
             for n, value in enumerate(found):
                 start, end = _grown(text, value.start, value.end, model_values, terms, self._value_stops,
