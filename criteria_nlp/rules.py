@@ -376,12 +376,20 @@ class _Builder:
                              allergy=entity.id in agents or entity.id in allergy_words,
                              window=inherited.get(entity.id))
         self.clause_rules(criterion, start, clauses, kind)
+        recovering = recovered_from(criterion, entities)
         for rule in self.rules[start:]:
             if rule.operator == "=" and rule.category in ("age", "lab") and rule.computable:
                 # "age = 18 years", "LVEF = 45%": nobody requires one exact age or reading; a "≥" or "≤" was lost
                 # on the way (text copied through ASCII), and which one the record cannot tell
                 rule.computable = False
                 rule.reason = "an exact limit ('=') where a '≥' or '≤' was most likely lost from the text"
+            if rule.entity in recovering:
+                # "Recovered from prior chemotherapy" (or, excluding, "Not recovered from prior surgery"): if
+                # treated, recovered; never treated is fine. The exclusion of the treatment not recovered from,
+                # which no record's codes say: unknown for the treated
+                rule.polarity = "exclude"
+                rule.status = "history" if rule.status == "current" else rule.status
+                rule.qualifiers = [*(q for q in rule.qualifiers if q != "unrecovered"), "unrecovered"]
             if washout(rule):
                 # "At least 4 weeks since prior chemotherapy": if any, long enough ago; never treated is fine
                 rule.polarity = "exclude"
@@ -940,6 +948,19 @@ def _specific_kind(entity: Entity, before: str = "") -> str | None:
 
 
 _SINCE = re.compile(r"\bsince\b", re.IGNORECASE)
+#: "Recovered from (the toxic effects of) prior chemotherapy", "Recovery from surgery ... required"
+_RECOVERED_FROM = re.compile(r"\brecover(?:ed|y|ing)?\s+from\b[^;.]*", re.IGNORECASE)
+
+
+def recovered_from(criterion: Criterion, entities: list[Entity]) -> set[str]:
+    """The treatments and conditions a patient must have recovered from ("Recovered from prior chemotherapy"):
+    what they ask is recovery if the event happened, not that it did."""
+    out: set[str] = set()
+    for m in _RECOVERED_FROM.finditer(criterion.text):
+        start, end = criterion.start + m.start(), criterion.start + m.end()
+        out |= {e.id for e in entities if start <= e.start and e.end <= end
+                and e.label in ("DRUG", "PROCEDURE", "CONDITION")}
+    return out
 
 
 def washout(rule: Rule) -> bool:

@@ -4,7 +4,10 @@ Old ClinicalTrials.gov (PDQ) records list them under "--Prior/Concurrent
 Therapy--" in hundreds of trials ("Chemotherapy: At least 4 weeks since prior
 chemotherapy"). They were read as requirements of the treatment, so a patient
 never treated, whose medication list is complete, was ineligible. They are the
-exclusion of the treatment (or condition) within that time.
+exclusion of the treatment (or condition) within that time. So is "Recovered
+from prior chemotherapy": the exclusion of a treatment not recovered from, which
+a record's codes cannot confirm (unknown for the treated, eligible for the never
+treated).
 """
 
 from __future__ import annotations
@@ -56,3 +59,17 @@ def test_rules_washout_leaves_other_requirements(analyzer: Analyzer, text: str) 
 def test_tag_reference_anchor_stays_in_the_window(analyzer: Analyzer) -> None:
     analysis = analyzer("Exclusion Criteria:\n- Stent implantation within 3 months prior to TAVI procedure\n")
     assert [e.text for e in analysis.entities if e.label == "TEMPORAL"] == ["within 3 months prior to TAVI procedure"]
+
+
+@pytest.mark.parametrize("text", [
+    "Inclusion Criteria:\n- Recovered from prior chemotherapy",
+    "Inclusion Criteria:\n- Recovered from the toxic effects of prior chemotherapy",
+    "Exclusion Criteria:\n- Patients who have not recovered from the toxic effects of prior chemotherapy",
+])
+@pytest.mark.parametrize(("patient", "verdict"), [(NEVER, "eligible"), (LONG_AGO, "indeterminate")])
+def test_match_recovered_from_asks_recovery_if_treated(analyzer: Analyzer, text: str, patient: dict[str, Any],
+                                                       verdict: str) -> None:
+    analysis = analyzer(text)
+    (rule,) = [r for r in analysis.rules if r.category == "drug"]
+    assert rule.polarity == "exclude" and "unrecovered" in rule.qualifiers
+    assert criteria_nlp.match(patient, analysis).verdict == verdict
