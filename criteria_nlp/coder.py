@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .extensions import entity_data
+from .extensions import char_offsets, doc_text, entity_data
 from .lexicon import Lexicon, LexiconEntry, ProcedureEntry, normalize
 from .procedure_kinds import procedure_kinds
 from .resource_files import load_validated
@@ -417,12 +417,14 @@ class CriteriaCoder:
             if isinstance(pair, dict)
         }
         ents = doc.ents
-        for ent, info in zip(ents, entity_data(doc, ents)):
+        text = doc_text(doc)
+        for ent, info, (start, end) in zip(ents, entity_data(doc, ents), char_offsets(doc, ents)):
             label = ent.label_
+            mention = text[start:end]
             if label not in SKIP and info.get("concept") is None:
-                concept, coding = self.code(label, long_forms.get(ent.text, ent.text))
-                if concept is None and ent.text in long_forms:
-                    concept, coding = self.code(label, ent.text)
+                concept, coding = self.code(label, long_forms.get(mention, mention))
+                if concept is None and mention in long_forms:
+                    concept, coding = self.code(label, mention)
                 if coding is not None:
                     info["coding"] = coding
                 info["concept"] = concept
@@ -430,14 +432,13 @@ class CriteriaCoder:
             term = info.pop("term", None)
             if concept and term and "coding" not in info and label in ("CONDITION", "DRUG", "PROCEDURE"):
                 # a model's span with the code of a term inside it: what no name of that code holds
-                dropped = self._left_out(label, ent.text, str(concept.get("code")))
+                dropped = self._left_out(label, mention, str(concept.get("code")))
                 if dropped:
                     info["coding"] = _lexicon_record(concept, narrower=dropped)
             if label == "CONDITION" and concept:
-                info["concept"] = self.with_allergy_status(concept, doc.text[ent.end_char:ent.end_char + 200])
+                info["concept"] = self.with_allergy_status(concept, text[end:end + 200])
             if label == "PROCEDURE" and "procedure_kind" not in info:
-                info["procedure_kind"] = self.procedure_kind(ent.text, info.get("concept"),
-                                                             doc.text[ent.end_char:ent.end_char + 100])
+                info["procedure_kind"] = self.procedure_kind(mention, info.get("concept"), text[end:end + 100])
             if label in ("LAB", "AGE") and info.get("value"):
                 info["value"] = self._canonical(label, info.get("concept"), info["value"])
         return doc
