@@ -11,7 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .errors import AnalysisError, CriteriaNLPError
-from .extensions import char_offsets, doc_text, entity_data
+from .extensions import char_offsets, doc_text, entity_data, keep_text
 from .pipeline import DEFAULT_PIPELINE, load
 from .quality import lint
 from .read import trial_from_text
@@ -73,6 +73,7 @@ class Analyzer:
         """Tokenise a trial's eligibility text and attach what the components need."""
         _check_kind(kind, trial.id)
         doc = self.nlp.make_doc(trial.eligibility_text)
+        keep_text(doc, trial.eligibility_text)
         doc._.trial_id = trial.id
         doc._.default_kind = kind
         return doc

@@ -41,7 +41,7 @@ from pydantic import BaseModel, ConfigDict
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .extensions import entity_data
+from .extensions import char_offsets, doc_text, entity_data
 from .lexicon import Lexicon, LexiconEntry, ProcedureEntry, normalize, tokens
 from .procedure_kinds import procedure_kinds
 from .resource_files import load_validated
@@ -441,35 +441,36 @@ class CriteriaCoder:
             if isinstance(pair, dict)
         }
         ents = doc.ents
-        for ent, info in zip(ents, entity_data(doc, ents)):
+        text = doc_text(doc)
+        for ent, info, (start, end) in zip(ents, entity_data(doc, ents), char_offsets(doc, ents)):
             label = ent.label_
+            mention = text[start:end]
             if label not in SKIP and info.get("concept") is None:
-                concept, coding = self.code(label, long_forms.get(ent.text, ent.text))
-                if concept is None and ent.text in long_forms:
-                    concept, coding = self.code(label, ent.text)
+                concept, coding = self.code(label, long_forms.get(mention, mention))
+                if concept is None and mention in long_forms:
+                    concept, coding = self.code(label, mention)
                 if coding is not None:
                     info["coding"] = coding
                 info["concept"] = concept
             concept = info.get("concept")
             term = info.pop("term", None)
-            text = long_forms.get(ent.text, ent.text)
-            if term and concept and "coding" not in info and self.lexicon.lookup(text, label) is not None:
+            named = long_forms.get(mention, mention)
+            if term and concept and "coding" not in info and self.lexicon.lookup(named, label) is not None:
                 # a model's span the lexicon names whole, though the tagger found only a term inside it
                 # ("Ewing's sarcoma" broken by a line break): the whole name's code, not the inner term's
-                concept = info["concept"] = self._code(label, text) or concept
+                concept = info["concept"] = self._code(label, named) or concept
                 term = None
             if concept and "coding" not in info and label in ("CONDITION", "DRUG", "PROCEDURE") and (
                     term or (label, concept.get("code")) in self._kind_codes):
                 # a model's span with the code of a term inside it, or a term naming a kind its code does not
                 # tell apart: what no name of that code holds
-                dropped = self._left_out(label, text, str(concept.get("code")))
+                dropped = self._left_out(label, named, str(concept.get("code")))
                 if dropped:
                     info["coding"] = _lexicon_record(concept, narrower=dropped)
             if label == "CONDITION" and concept:
-                info["concept"] = self.with_allergy_status(concept, doc.text[ent.end_char:ent.end_char + 200])
+                info["concept"] = self.with_allergy_status(concept, text[end:end + 200])
             if label == "PROCEDURE" and "procedure_kind" not in info:
-                info["procedure_kind"] = self.procedure_kind(ent.text, info.get("concept"),
-                                                             doc.text[ent.end_char:ent.end_char + 100])
+                info["procedure_kind"] = self.procedure_kind(mention, info.get("concept"), text[end:end + 100])
             if label in ("LAB", "AGE") and info.get("value"):
                 info["value"] = self._canonical(label, info.get("concept"), info["value"])
         return doc

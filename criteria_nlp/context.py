@@ -38,10 +38,14 @@ from medspacy.context import ConTextRule
 from medspacy.context.context_graph import ConTextGraph
 from medspacy.context.context_modifier import ConTextModifier
 from pydantic import BaseModel, ConfigDict, Field
+from spacy.attrs import LOWER
+from spacy.lang.lex_attrs import lower
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.schemas import validate_token_pattern
 from spacy.tokens import Doc, Span, Token
 from spacy.util import ensure_path
+from spacy.vocab import Vocab
 
 from .resource_files import load_validated
 from .extensions import entity_data, window_has_extent
@@ -120,6 +124,58 @@ class ContextRules(BaseModel):
         return out
 
 
+#: the lexeme flag bits spaCy leaves to users ("FLAG19" to "FLAG63")
+USER_FLAGS = range(19, 64)
+
+
+class LowerIn:
+    """A lexeme flag's getter: whether a word's lower-case form is one of ``words``, the test of a Matcher
+    pattern's ``{"LOWER": {"IN": words}}``."""
+
+    def __init__(self, words: frozenset[str]) -> None:
+        self.words = words
+
+    def __call__(self, text: str) -> bool:
+        return text.lower() in self.words
+
+
+def lower_in_flag(vocab: Vocab, words: Iterable[str]) -> Optional[str]:
+    """The name ("FLAG19" ...) of a lexeme flag of ``vocab`` set on the words whose lower case is in ``words``,
+    added once per vocabulary and set of words; None where the vocabulary lower-cases words its own way or
+    has no flag bit left."""
+    getters: dict[int, Any] = vocab.lex_attr_getters  # type: ignore[attr-defined]  # (Cython, untyped)
+    if getters.get(LOWER) is not lower:
+        return None
+    wanted = frozenset(words)
+    free = None
+    for bit in USER_FLAGS:
+        getter = getters.get(bit)
+        if isinstance(getter, LowerIn) and getter.words == wanted:
+            return f"FLAG{bit}"
+        if getter is None and free is None:
+            free = bit
+    if free is None:
+        return None
+    vocab.add_flag(LowerIn(wanted), flag_id=free)
+    return f"FLAG{free}"
+
+
+def flag_sets(vocab: Vocab, pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A Matcher pattern with each ``{"LOWER": {"IN": words}}`` (or ``NOT_IN``) test read from a lexeme flag:
+    the same matches, but spaCy's Matcher tests a flag in C where it calls a Python set test for every token it
+    tries (most of ConText's matching time)."""
+    out = []
+    for spec in pattern:
+        test = spec.get("LOWER")
+        if isinstance(test, dict) and len(test) == 1 and next(iter(test)) in ("IN", "NOT_IN"):
+            operator, words = next(iter(test.items()))
+            flag = lower_in_flag(vocab, words)
+            if flag is not None:
+                spec = {**{key: value for key, value in spec.items() if key != "LOWER"}, flag: operator == "IN"}
+        out.append(spec)
+    return out
+
+
 #: above this many cues in one criterion, ConText runs per block of CHUNK tokens
 MAX_CUES = 64
 CHUNK = 200
@@ -194,7 +250,15 @@ class CriteriaContext:
     def _build(self, rules: ContextRules, qualifiers: QualifierLexicon) -> None:
         self.rules = rules
         self.matcher = MedspacyMatcher(self.nlp, name=self.name, phrase_matcher_attr="LOWER", prune=True)
-        self.matcher.add(rules.to_context_rules())
+        context_rules = rules.to_context_rules()
+        for rule in context_rules:
+            if isinstance(rule.pattern, list):
+                errors = validate_token_pattern(rule.pattern)  # spaCy's schema knows no flag names: checked here
+                if errors:
+                    raise ValueError(f"ConText rule {rule.literal!r}: invalid token pattern: {'; '.join(errors)}")
+                rule.pattern = flag_sets(self.nlp.vocab, rule.pattern)
+        self.matcher._MedspacyMatcher__matcher.validate = False  # medspaCy's token Matcher, private to it
+        self.matcher.add(context_rules)
         self.qualifiers = qualifiers
         self.qualifier_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for entry in qualifiers.qualifiers:

@@ -83,6 +83,13 @@ def doc_text(doc: Doc) -> str:
     return text
 
 
+def keep_text(doc: Doc, text: str) -> None:
+    """Cache ``text``, the string the tokenizer made ``doc`` from, as its :func:`doc_text` (spaCy's tokenizer
+    keeps every character), so that no component joins the tokens to get it back."""
+    user_data: dict[Any, Any] = doc.user_data
+    user_data[_TEXT_KEY] = text
+
+
 def _text_length(doc: Doc) -> int:
     if not len(doc):
         return 0

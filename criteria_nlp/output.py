@@ -187,17 +187,22 @@ def _json_columns(model: type[BaseModel] = TrialAnalysis) -> dict[str, frozenset
     return {table: frozenset(c.name for c in cols if c.kind == "json") for table, cols in table_columns(model).items()}
 
 
+#: ``json.dumps(value, ensure_ascii=False)`` without building an encoder on each call
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+_SCALARS = (str, int, float, bool)
+
+
 def _flatten(data: Mapping[str, Any], prefix: str, row: dict[str, Any], as_json: frozenset[str], skip: str | None = None) -> None:
     for key, value in data.items():
-        if key == skip:
-            continue
-        if value is None:
+        if value is None or key == skip:
             continue  # a missing value, or a missing nested model: its columns stay null
         name = prefix + key
-        if isinstance(value, dict) and name not in as_json:
+        if type(value) in _SCALARS:
+            row[name] = value
+        elif isinstance(value, dict) and name not in as_json:
             _flatten(value, name + "_", row, as_json)
         elif isinstance(value, (list, tuple, dict)):
-            row[name] = json.dumps(value, ensure_ascii=False)
+            row[name] = _to_json(value) if value else ("{}" if isinstance(value, dict) else "[]")
         else:
             row[name] = value
 
@@ -224,7 +229,7 @@ def analysis_tables(data: Mapping[str, Any], record: int) -> dict[str, list[dict
                 if isinstance(item, dict):
                     _flatten(item, "", row, table_json)
                 else:
-                    row["value"] = json.dumps(item, ensure_ascii=False) if "value" in table_json else item
+                    row["value"] = _to_json(item) if "value" in table_json else item
                 rows.append(row)
         elif isinstance(value, dict):
             _flatten(value, key + "_", trow, as_json.get(TRIALS, frozenset()))
@@ -297,7 +302,7 @@ def _arrow_table(table: str, rows: Sequence[Mapping[str, Any]]) -> "pa.Table":
 def json_line(data: Any) -> bytes:
     """One JSON line as UTF-8; a lone surrogate is written as a ``\\udXXX`` escape, so the file stays valid UTF-8."""
     try:
-        return (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
+        return (_to_json(data) + "\n").encode("utf-8")
     except UnicodeEncodeError:
         return (json.dumps(data, ensure_ascii=True) + "\n").encode("ascii")
 

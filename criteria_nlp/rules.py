@@ -214,12 +214,14 @@ def _qualifiers(entity: Entity, extra: Iterable[str] = ()) -> list[str]:
     """The qualifier names a rule carries: the entity's, less those its code already says ("acute" of acute
     myocardial infarction I21.9, "chronic" of chronic kidney disease N18.9, "carrier" of B18.1, whose
     inclusion terms name the carrier state), plus ``extra``."""
-    concept = entity.concept
-    name = (concept.name or "").lower() if concept is not None else ""
-    if concept is not None and concept.system == "ICD-10-CM":
-        name = " | ".join([name, *icd_terms(concept.code)]).lower()
-    lexicon = qualifier_lexicon()
     out: list[str] = []
+    concept = entity.concept
+    name = ""
+    if entity.qualifiers:  # the names of the code, read only when there is a qualifier to test against them
+        name = (concept.name or "").lower() if concept is not None else ""
+        if concept is not None and concept.system == "ICD-10-CM":
+            name = " | ".join([name, *icd_terms(concept.code)]).lower()
+    lexicon = qualifier_lexicon()
     for q in entity.qualifiers:
         entry = lexicon.by_name.get(q.name)
         words = {q.name, q.text.lower(), *(f.lower() for f in (entry.forms if entry else ()))}
@@ -608,7 +610,9 @@ class _Builder:
             kept.append(rule)
         del self.rules[start:]
         for rule in kept:
-            self.rules.append(rule.model_copy(update={"id": f"r{len(self.rules) + 1}"}))
+            number = f"r{len(self.rules) + 1}"
+            # a copy only where a dropped repeat moved the number: the rule objects are this builder's alone
+            self.rules.append(rule if rule.id == number else rule.model_copy(update={"id": number}))
 
     @staticmethod
     def value_fields(value: Value) -> dict[str, Any]:
