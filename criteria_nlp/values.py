@@ -58,7 +58,7 @@ import math
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -95,6 +95,10 @@ class ValueMention:
     end: int
     value: Value
 
+    def moved(self, start: int, end: int, text: str) -> "ValueMention":
+        """The same value at another span, written ``text`` there."""
+        return ValueMention(start, end, self.value.model_copy(update={"text": text}))
+
 
 @dataclass(frozen=True, slots=True)
 class WindowMention:
@@ -103,6 +107,13 @@ class WindowMention:
     start: int
     end: int
     window: Window
+
+    def moved(self, start: int, end: int, text: str) -> "WindowMention":
+        """The same window at another span, written ``text`` there."""
+        return WindowMention(start, end, self.window.model_copy(update={"text": text}))
+
+
+_Mention = TypeVar("_Mention", ValueMention, WindowMention)
 
 
 # --------------------------------------------------------------------------- lexicon
@@ -1020,22 +1031,23 @@ def _unwrapped(text: str, start: int, end: int | None) -> tuple[str, list[int]] 
     return "".join(parts), where
 
 
-def _rewrapped(text: str, start: int, where: list[int], s: int, e: int) -> tuple[int, int]:
-    """The offsets into ``text`` of a span ``s:e`` found in the unwrapped segment beginning at ``start``."""
-    return start + where[s], start + where[e - 1] + 1
+def _across_wraps(find: Callable[[str, int, int | None], list[_Mention]], text: str, start: int,
+                  end: int | None) -> list[_Mention]:
+    """``find`` over ``text[start:end]`` with each line wrap read as one space; offsets and texts into ``text``."""
+    unwrapped = _unwrapped(text, start, end)
+    if unwrapped is None:
+        return find(text, start, end)
+    flat, where = unwrapped
+    out = []
+    for m in find(flat, 0, None):
+        s, e = start + where[m.start], start + where[m.end - 1] + 1
+        out.append(m.moved(s, e, text[s:e]))
+    return out
 
 
 def find_values(text: str, start: int = 0, end: int | None = None) -> list[ValueMention]:
     """Every comparison in ``text[start:end]``, in text order, offsets into ``text`` (across line wraps)."""
-    unwrapped = _unwrapped(text, start, end)
-    if unwrapped is None:
-        return _find_values(text, start, end)
-    flat, where = unwrapped
-    out = []
-    for m in _find_values(flat):
-        s, e = _rewrapped(text, start, where, m.start, m.end)
-        out.append(ValueMention(start=s, end=e, value=m.value.model_copy(update={"text": text[s:e]})))
-    return out
+    return _across_wraps(_find_values, text, start, end)
 
 
 def _find_values(text: str, start: int = 0, end: int | None = None) -> list[ValueMention]:
@@ -1361,15 +1373,7 @@ class _WindowParser:
 
 def find_windows(text: str, start: int = 0, end: int | None = None) -> list[WindowMention]:
     """Every time window in ``text[start:end]``, in text order, offsets into ``text`` (across line wraps)."""
-    unwrapped = _unwrapped(text, start, end)
-    if unwrapped is None:
-        return _find_windows(text, start, end)
-    flat, where = unwrapped
-    out = []
-    for m in _find_windows(flat):
-        s, e = _rewrapped(text, start, where, m.start, m.end)
-        out.append(WindowMention(start=s, end=e, window=m.window.model_copy(update={"text": text[s:e]})))
-    return out
+    return _across_wraps(_find_windows, text, start, end)
 
 
 def _find_windows(text: str, start: int = 0, end: int | None = None) -> list[WindowMention]:
