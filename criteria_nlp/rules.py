@@ -43,6 +43,11 @@ How a rule is read from a criterion:
   ``pregnancy``; devices are ``other``; a treatment procedure coded with a
   drug ("immunosuppressive therapy") is ``drug``.
 * **status**: ``history`` / ``planned`` / ``family`` from ConText, else ``current``.
+* **washout periods**: a required event with a past "at least ... since" window
+  ("At least 4 weeks since prior chemotherapy") is the exclusion of the event
+  within that time (:func:`washout`), and what a patient must have "recovered
+  from" the exclusion of it with the qualifier ``unrecovered``: a patient never
+  treated is eligible.
 * **values and windows**: the entity's linked value (operator, limits, unit in
   the lab's canonical unit when known, multiples of the upper/lower limit of
   normal, "4 of 11") and time window.
@@ -385,18 +390,18 @@ class _Builder:
                 # on the way (text copied through ASCII), and which one the record cannot tell
                 rule.computable = False
                 rule.reason = "an exact limit ('=') where a '≥' or '≤' was most likely lost from the text"
-            if rule.entity in recovering:
-                # "Recovered from prior chemotherapy" (or, excluding, "Not recovered from prior surgery"): if
-                # treated, recovered; never treated is fine. The exclusion of the treatment not recovered from,
-                # which no record's codes say: unknown for the treated
+            # "At least 4 weeks since prior chemotherapy", "Recovered from prior chemotherapy" (or, excluding,
+            # "Not recovered from prior surgery"): how long ago, or whether recovered, if it happened at all; never
+            # treated is fine. The exclusion of the event within that time, or not recovered from (a qualifier no
+            # record's codes confirm: unknown for the treated)
+            recovered, washed = rule.entity in recovering, washout(rule)
+            if recovered or washed:
                 rule.polarity = "exclude"
                 rule.status = "history" if rule.status == "current" else rule.status
+            if recovered:
                 rule.qualifiers = [*(q for q in rule.qualifiers if q != "unrecovered"), "unrecovered"]
-            if washout(rule):
-                # "At least 4 weeks since prior chemotherapy": if any, long enough ago; never treated is fine
-                rule.polarity = "exclude"
-                rule.status = "history" if rule.status == "current" else rule.status
-                rule.window = rule.window.model_copy(update={"bound": "within"}) if rule.window else None
+            if washed and rule.window is not None:
+                rule.window = rule.window.model_copy(update={"bound": "within"})
         self.deduplicate(start)
         self.inline_alternatives(lead, self.rules[start:])
         if population is not None:
@@ -972,7 +977,7 @@ def washout(rule: Rule) -> bool:
     "at least 6 months since myocardial infarction"): the time since it, if it happened, not a requirement that it
     did. Such a rule is the exclusion of the event within that time (a patient never treated is eligible)."""
     w = rule.window
-    return (rule.kind == "inclusion" and rule.polarity == "require" and rule.group is None
+    return (rule.kind == "inclusion" and rule.polarity == "require"
             and rule.category in ("drug", "procedure", "condition") and w is not None and w.direction == "past"
             and w.bound == "at_least" and bool(_SINCE.search(w.text or "")))
 
