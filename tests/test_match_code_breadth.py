@@ -208,3 +208,18 @@ def test_match_each_kind_of_an_elided_infection_list_is_its_own_rule(analyzer: A
     assert _codes(analysis) == ["A49.9", "B34.9", "B49"]
     patient = _patient({"code": code, "name": "infection", "qualifiers": ["uncontrolled"]})
     assert criteria_nlp.match(patient, analysis).verdict == verdict
+
+
+@pytest.mark.parametrize(("text", "code", "colon", "breast"), [
+    # Z80.9 "unspecified" covers every family history of cancer: a colon cancer in the family was excluded too
+    ("Family history of breast cancer", "Z80.3", "eligible", "ineligible"),
+    # a genetic susceptibility (Z15.0-) is no family history of cancer (Z80.-)
+    ("Known BRCA1 or BRCA2 mutation", "Z15.0", "eligible", "eligible"),
+])
+def test_match_family_history_of_one_cancer_is_not_any(analyzer: Analyzer, text: str, code: str, colon: str,
+                                                       breast: str) -> None:
+    analysis = analyzer(f"Exclusion Criteria:\n- {text}\n")
+    assert _codes(analysis) == [code]
+    assert criteria_nlp.match(_patient({"code": "Z80.0", "name": "family history of colon cancer"}),
+                              analysis).verdict == colon
+    assert criteria_nlp.match(_patient({"code": "Z80.3"}), analysis).verdict == breast
