@@ -31,20 +31,15 @@ def child(pipelines: list[str], repeat: int, records: int) -> dict[str, Any]:
     """Times of this process's checkout: the tokenizer and each pipeline's full analysis (best of ``repeat``)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import spacy
-    from throughput import load_texts
+    from throughput import best_of, load_texts
 
     import criteria_nlp
 
     texts, _ = load_texts(records)
 
     def best(run: Callable[[], Any]) -> float:
-        run()
-        shortest = float("inf")
-        for _ in range(repeat):
-            started = time.process_time()
-            run()
-            shortest = min(shortest, time.process_time() - started)
-        return shortest
+        run()  # a warm-up pass
+        return best_of(repeat, run, clock=time.process_time)
 
     blank = spacy.blank("en")
     out: dict[str, Any] = {"package": criteria_nlp.__file__, "words": sum(len(t.split()) for t in texts),

@@ -42,7 +42,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .extensions import char_offsets, doc_text, entity_data
-from .lexicon import Lexicon, LexiconEntry, ProcedureEntry, normalize, tokens
+from .lexicon import Lexicon, LexiconEntry, ProcedureEntry, names_kind, normalize, tokens
 from .procedure_kinds import procedure_kinds
 from .resource_files import load_validated
 from .schema import Concept, Value
@@ -191,11 +191,6 @@ def _after_non(text: str, token: int) -> bool:
     return token > 0 and tokens(text)[token - 1] == "non"
 
 
-def _names_kind(entry: Optional[LexiconEntry]) -> bool:
-    """Whether a lexicon entry names a kind its code does not tell apart (:class:`ConditionEntry` ``names_kind``)."""
-    return bool(getattr(entry, "names_kind", False))
-
-
 def _lexicon_record(concept: dict[str, Any], **why: str) -> dict[str, Any]:
     """The ``coding`` record of a lexicon's code with what is said of it (``review`` or ``narrower``)."""
     return {"source": "lexicon", "system": concept.get("system"), "code": concept.get("code"),
@@ -223,7 +218,7 @@ class CriteriaCoder:
         for entry in self.lexicon.entries():
             self._by_code.setdefault((entry.label, entry.concept.code), []).append(entry)
         #: (label, code) of the entries naming a kind their code does not tell apart (``names_kind``)
-        self._kind_codes = {key for key, entries in self._by_code.items() if any(map(_names_kind, entries))}
+        self._kind_codes = {key for key, entries in self._by_code.items() if any(map(names_kind, entries))}
         self._fallback = lru_cache(maxsize=65536)(self._fallback_uncached)
 
     def initialize(self, get_examples: Optional[Callable[[], Iterable[Any]]] = None, *,
@@ -263,11 +258,11 @@ class CriteriaCoder:
                 hit = self.lexicon.find(text, label)
                 # not the kind "non-" denies: "non-small cell carcinoma of the lung" holds no small cell one
                 entry = hit[0] if hit is not None and not _after_non(text, hit[1]) else None
-            if entry is not None and _names_kind(entry) and entry.concept.code == code:
+            if entry is not None and names_kind(entry) and entry.concept.code == code:
                 return entry.name
         if self._exact(label, text):
             return ""
-        forms = [f for e in self._by_code.get((label, code), ()) if not _names_kind(e) for f in e.surface_forms()]
+        forms = [f for e in self._by_code.get((label, code), ()) if not names_kind(e) for f in e.surface_forms()]
         if not forms:  # a vocabulary name (DrugBank, an ICD-10-CM description): no lexicon words to compare
             return drops_word(text, "") if kinds else ""
         return min((drops_word(text, form) for form in forms), key=len)

@@ -335,6 +335,11 @@ class ConditionEntry(LexiconEntry):
         return self
 
 
+def names_kind(entry: LexiconEntry | None) -> bool:
+    """Whether a lexicon entry names a kind its code does not tell apart (:class:`ConditionEntry` ``names_kind``)."""
+    return isinstance(entry, ConditionEntry) and entry.names_kind
+
+
 #: an ATC code of level 1 to 5 (A, A01, A01A, A01AA, A01AA01)
 _ATC_CODE = re.compile(r"[A-Z](\d{2}([A-Z]([A-Z](\d{2})?)?)?)?")
 

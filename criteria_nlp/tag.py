@@ -229,19 +229,19 @@ _DATED_EVENTS = frozenset({"CONDITION", "DRUG", "PROCEDURE"})
 _WRAP = re.compile(r"(?:\r?\n|\r)[ \t]{2,}")
 
 
-def _line_wraps(doc: Doc, lower: list[str], spaced: list[bool]) -> list[bool]:
+def _line_wraps(doc: Doc, lower: list[str], spaced: list[bool], spaces: Iterable[int]) -> list[bool]:
     """The barriers of the dictionary match (:meth:`TermIndex.match`'s default: whitespace and bare hyphens) but
     for a line wrap between two words, which a term may span ("breast\n    cancer" is breast cancer, not
-    "cancer"); ``lower`` and ``spaced`` are updated for them (no key text, a space between words)."""
+    "cancer"); ``lower`` and ``spaced`` are updated for them (no key text, a space between words). ``spaces``
+    are the indices of the whitespace tokens, the only ones a wrap can be."""
     barrier = [not t or t.isspace() for t in token_keys(lower)]
-    for k in range(1, len(doc) - 1):
-        if not barrier[k] or not _WRAP.fullmatch(doc[k].text):
+    for k in spaces:
+        if not 0 < k < len(doc) - 1 or not _WRAP.fullmatch(doc[k].text):
             continue
         before, after = doc[k - 1].text, doc[k + 1].text
         if before[-1:].isalnum() and after[:1].isalpha():
             barrier[k], lower[k], spaced[k] = False, "", True
     return barrier
-
 
 
 def _dated_event_cut(text: str, found: WindowMention, events: list[tuple[int, int]]) -> int:
@@ -642,7 +642,8 @@ class CriteriaTagger:
         near_stop = flags[:, 0].copy()
         near_stop[:-1] |= flags[1:, 0]
         spaced = (flags[:, 1] & near_stop).tolist()
-        barrier = _line_wraps(doc, lower, spaced) if flags[:, 2].any() else None
+        spaces = flags[:, 2].nonzero()[0].tolist()
+        barrier = _line_wraps(doc, lower, spaced, spaces) if spaces else None
         for start, end, pid in self.index.match(lower, lambda i, j: "".join(t.text for t in doc[i:j]), barrier=barrier,
                                                 spaced=spaced):
             info = payloads[pid]

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..cohort import Array, Cohort, F, T, U
 from ..coder import drops_word
-from ..lexicon import Lexicon
+from ..lexicon import Lexicon, names_kind
 from ..patient import ConditionFact, icd_in
 from ..qualifiers import qualifier_lexicon
 from ..schema import Concept, Rule
@@ -33,7 +33,7 @@ def states_kind(rule: Rule, fact: ConditionFact) -> bool:
         entry = lexicon.lookup(text, "CONDITION")
         if entry is not None and own is not None and entry.id == own.id:
             return True
-        if entry is not None and getattr(entry, "names_kind", False):
+        if names_kind(entry):
             continue  # another kind under the same code
         if not drops_word(rule.narrower, text):
             return True
